@@ -1,0 +1,58 @@
+"""Validators shared by the value classes: the invariants every boundary guards."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from leadpipeline.errors import ValidationError
+
+
+def aware(_: Any, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
+    """Refuse naive datetimes: an instant without a zone is ambiguous across offices."""
+    if value is None:
+        return
+    if not isinstance(value, datetime):
+        raise ValidationError.at(attribute.name, f"expected a datetime, got {value!r}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError.at(
+            attribute.name,
+            f"naive datetime {value.isoformat()} refused: give a timezone-aware datetime",
+        )
+
+
+def non_negative(_: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    """Counts, amounts and durations are never negative."""
+    if value is None:
+        return
+    if not math.isfinite(value):
+        raise ValidationError.at(attribute.name, f"expected a finite number, got {value!r}")
+    if value < 0:
+        raise ValidationError.at(attribute.name, f"must not be negative, got {value!r}")
+
+
+def positive(_: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    """Sizes and durations that must be above zero."""
+    if value is None:
+        return
+    if not math.isfinite(value):
+        raise ValidationError.at(attribute.name, f"expected a finite number, got {value!r}")
+    if value <= 0:
+        raise ValidationError.at(attribute.name, f"must be positive, got {value!r}")
+
+
+def not_blank(_: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    """Identifiers and reasons carry meaning; an empty one is a mistake."""
+    if value is not None and not value.strip():
+        raise ValidationError.at(attribute.name, "must not be blank")
+
+
+def require_aware(path: str, value: datetime) -> None:
+    """Refuse a naive `now` or instant passed to a pure function."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError.at(
+            path, f"naive datetime {value.isoformat()} refused: give a timezone-aware datetime"
+        )

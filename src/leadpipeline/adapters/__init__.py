@@ -1,0 +1,1 @@
+"""Ports and adapters: where leads are stored and how people are notified."""

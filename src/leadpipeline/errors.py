@@ -1,0 +1,125 @@
+"""One exception hierarchy, rooted at `LeadPipelineError`.
+
+Every refusal carries structured attributes so a host application can match on
+type and fields instead of parsing messages. A raised error never leaves state
+half-changed: decisions are pure, and stores write atomically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "ConfigurationError",
+    "ConflictError",
+    "LeadPipelineError",
+    "NotFoundError",
+    "OfferError",
+    "PartnerAccessError",
+    "StoreError",
+    "TransitionError",
+    "ValidationError",
+]
+
+
+class LeadPipelineError(Exception):
+    """The root of every error this library raises on purpose."""
+
+
+class ValidationError(LeadPipelineError, ValueError):
+    """Input data is malformed; `problems` lists each bad field as ``(path, message)``.
+
+    Example:
+        >>> err = ValidationError([("company.annual_revenue.amount", "expected a number")])
+        >>> str(err)
+        'company.annual_revenue.amount: expected a number'
+        >>> err.paths
+        ('company.annual_revenue.amount',)
+    """
+
+    def __init__(self, problems: Iterable[tuple[str, str]]) -> None:
+        self.problems: tuple[tuple[str, str], ...] = tuple(problems)
+        super().__init__("; ".join(f"{p}: {m}" if p else m for p, m in self.problems))
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The field paths that were refused, in the order they were found."""
+        return tuple(p for p, _ in self.problems)
+
+    @classmethod
+    def at(cls, path: str, message: str) -> ValidationError:
+        """One problem at one path."""
+        return cls([(path, message)])
+
+
+class ConfigurationError(ValidationError):
+    """A playbook, lifecycle or calendar is inconsistent (e.g. an unreachable stage)."""
+
+
+class TransitionError(LeadPipelineError):
+    """A command is not allowed for the lead as it stands.
+
+    Attributes:
+        lead_id: the lead the command was for.
+        stage: the lead's current stage.
+        command: the refused command or move (e.g. ``"accept"`` or ``"sal -> customer"``).
+        allowed: what would have been allowed from here.
+        reason: why it was refused, in words.
+    """
+
+    def __init__(
+        self,
+        *,
+        lead_id: str,
+        stage: str,
+        command: str,
+        allowed: Sequence[str] = (),
+        reason: str = "",
+    ) -> None:
+        self.lead_id = lead_id
+        self.stage = stage
+        self.command = command
+        self.allowed: tuple[str, ...] = tuple(allowed)
+        self.reason = reason
+        allowed_text = ", ".join(self.allowed) if self.allowed else "none"
+        why = f": {reason}" if reason else ""
+        super().__init__(
+            f"lead {lead_id!r} in stage {stage!r}: {command!r} is not allowed{why}"
+            f" (allowed: {allowed_text})"
+        )
+
+
+class OfferError(TransitionError):
+    """A partner acted on an offer it cannot act on: expired, withdrawn, or won by another."""
+
+
+class PartnerAccessError(TransitionError):
+    """A partner acted on a lead it does not hold."""
+
+
+class ConflictError(LeadPipelineError):
+    """An append was based on a stale version; nothing was written.
+
+    Reload the lead and decide again.
+    """
+
+    def __init__(self, *, lead_id: str, expected: int, actual: int | None) -> None:
+        self.lead_id = lead_id
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"lead {lead_id!r}: expected version {expected}, store has "
+            f"{'no lead' if actual is None else actual}"
+        )
+
+
+class NotFoundError(LeadPipelineError, LookupError):
+    """No such lead (or none visible to the caller)."""
+
+    def __init__(self, lead_id: str) -> None:
+        self.lead_id = lead_id
+        super().__init__(f"lead {lead_id!r} not found")
+
+
+class StoreError(LeadPipelineError):
+    """A store cannot be used: a foreign or corrupted file, an unknown schema version."""

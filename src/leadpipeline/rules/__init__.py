@@ -1,0 +1,1 @@
+"""Policy rules: scoring, qualification, timing, channels, partners, returns, SLAs."""

@@ -1,0 +1,424 @@
+"""One strict converter for every value and event, and the JSON/TOML helpers around it.
+
+The model knows nothing of wire formats; this module is the only place that does. The
+converter is private and strict: a number where a string belongs, a string where a number
+belongs, a bool where an int belongs, naive datetimes and unknown keys are refused, and every
+refusal names the field path (``company.annual_revenue.amount: expected a number``).
+
+A field typed as a union of attrs classes (an event, a scoring rule, a criterion) is written
+with a ``"type"`` tag: the class name in snake case.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+import re
+import tomllib
+import types
+import typing
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+    StructureHandlerNotFoundError,
+)
+from cattrs.gen import make_dict_structure_fn
+
+from leadpipeline.errors import LeadPipelineError, ValidationError
+
+__all__ = [
+    "from_json",
+    "from_toml",
+    "load_file",
+    "structure",
+    "tag_of",
+    "to_json",
+    "unstructure",
+]
+
+T = TypeVar("T")
+TAG = "type"
+
+
+class _RefusedError(Exception):
+    """A leaf value of the wrong type; carries the message for its path."""
+
+
+def _expected(what: str, value: object) -> _RefusedError:
+    return _RefusedError(f"expected {what}, got {type(value).__name__} {value!r}")
+
+
+def _structure_str(value: object, cls: type) -> Any:
+    if cls is not str and issubclass(cls, enum.Enum):
+        return _structure_enum(value, cls)
+    if type(value) is not str:
+        raise _expected("a string", value)
+    return value
+
+
+def _structure_int(value: object, cls: type) -> Any:
+    if cls is not int and issubclass(cls, enum.Enum):
+        return _structure_enum(value, cls)
+    if type(value) is not int:
+        raise _expected("an integer", value)
+    return value
+
+
+def _structure_float(value: object, _: type) -> float:
+    if type(value) not in (int, float):
+        raise _expected("a number", value)
+    result = float(value)  # type: ignore[arg-type]  # checked just above
+    if not math.isfinite(result):
+        raise _expected("a finite number", value)
+    return result
+
+
+def _structure_bool(value: object, _: type) -> bool:
+    if type(value) is not bool:
+        raise _expected("true or false", value)
+    return value
+
+
+def _structure_datetime(value: object, _: type) -> datetime:
+    if isinstance(value, datetime):
+        result = value
+    elif type(value) is str:
+        try:
+            result = datetime.fromisoformat(value)
+        except ValueError:
+            raise _RefusedError(f"expected an ISO 8601 datetime, got {value!r}") from None
+    else:
+        raise _expected("an ISO 8601 datetime string", value)
+    if result.tzinfo is None or result.utcoffset() is None:
+        raise _RefusedError(f"naive datetime {value!r} refused: include a UTC offset")
+    return result
+
+
+def _structure_date(value: object, _: type) -> date:
+    if isinstance(value, datetime):
+        raise _expected("a date without time", value)
+    if isinstance(value, date):
+        return value
+    if type(value) is str:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise _RefusedError(f"expected an ISO 8601 date, got {value!r}") from None
+    raise _expected("an ISO 8601 date string", value)
+
+
+def _structure_timedelta(value: object, _: type) -> timedelta:
+    seconds = _structure_float(value, float)
+    return timedelta(seconds=seconds)
+
+
+def _structure_enum(value: object, cls: type[enum.Enum]) -> enum.Enum:
+    for member in cls:
+        if type(value) is type(member.value) and member.value == value:
+            return member
+    allowed = ", ".join(repr(m.value) for m in cls)
+    raise _RefusedError(f"expected one of {allowed}, got {value!r}")
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def tag_of(cls: type) -> str:
+    """The ``"type"`` tag a class carries inside a union: its name in snake case.
+
+    Example:
+        >>> from leadpipeline.events import StageChanged
+        >>> tag_of(StageChanged)
+        'stage_changed'
+    """
+    return _snake(cls.__name__)
+
+
+def _origin(tp: Any) -> Any:
+    return typing.get_origin(tp)
+
+
+def _union_members(tp: Any) -> tuple[type, ...] | None:
+    """The attrs classes of a union of two or more attrs classes (None allowed), else None."""
+    origin = typing.get_origin(tp)
+    if origin is not typing.Union and origin is not types.UnionType:
+        return None
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    if len(args) < 2 or not all(isinstance(a, type) and attrs.has(a) for a in args):
+        return None
+    return tuple(args)
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook(int, _structure_int)
+    conv.register_structure_hook(float, _structure_float)
+    conv.register_structure_hook(bool, _structure_bool)
+    conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_structure_hook(date, _structure_date)
+    conv.register_structure_hook(timedelta, _structure_timedelta)
+    conv.register_unstructure_hook(datetime, datetime.isoformat)
+    conv.register_unstructure_hook(date, date.isoformat)
+    conv.register_unstructure_hook(timedelta, timedelta.total_seconds)
+    conv.register_structure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum
+    )
+
+    def unstructure_set(value: frozenset[Any]) -> list[Any]:
+        items = [conv.unstructure(v) for v in value]
+        try:
+            return sorted(items)
+        except TypeError:
+            return sorted(items, key=repr)
+
+    conv.register_unstructure_hook_func(
+        lambda t: _origin(t) in (frozenset, set) or t in (frozenset, set),
+        unstructure_set,
+    )
+    _register_containers(conv)
+    return conv
+
+
+def _register_containers(conv: cattrs.Converter) -> None:
+    """Strict lists, tagged unions, and attrs classes that must arrive as tables."""
+
+    def structure_union(members: tuple[type, ...], optional: bool) -> Callable[[Any, Any], Any]:
+        by_tag = {tag_of(m): m for m in members}
+
+        def hook(value: Any, _: Any) -> Any:
+            if value is None and optional:
+                return None
+            if not isinstance(value, dict):
+                raise _expected(f"a table with a {TAG!r} key", value)
+            tag = value.get(TAG)
+            if tag not in by_tag:
+                allowed = ", ".join(sorted(by_tag))
+                raise _RefusedError(f"{TAG!r} must be one of {allowed}, got {tag!r}")
+            rest = {k: v for k, v in value.items() if k != TAG}
+            return conv.structure(rest, by_tag[tag])
+
+        return hook
+
+    def structure_union_factory(tp: Any) -> Callable[[Any, Any], Any]:
+        members = _union_members(tp)
+        assert members is not None  # the predicate guarantees it
+        return structure_union(members, type(None) in typing.get_args(tp))
+
+    def unstructure_union_factory(tp: Any) -> Callable[[Any], Any]:
+        def hook(value: Any) -> Any:
+            if value is None:
+                return None
+            return {TAG: tag_of(type(value)), **conv.unstructure(value, unstructure_as=type(value))}
+
+        return hook
+
+    def attrs_factory(cls: type) -> Callable[[Any, Any], Any]:
+        inner: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, conv)
+
+        def hook(value: Any, tp: Any) -> Any:
+            if not isinstance(value, dict):
+                raise _expected("a table of fields", value)
+            return inner(value, tp)
+
+        return hook
+
+    conv.register_structure_hook_factory(attrs.has, attrs_factory)
+
+    def sequence_factory(tp: Any) -> Callable[[Any, Any], Any]:
+        args = typing.get_args(tp)
+        homogeneous = typing.get_origin(tp) is frozenset or (len(args) == 2 and args[1] is ...)
+        kind = typing.get_origin(tp)
+
+        def hook(value: Any, _: Any) -> Any:
+            if not isinstance(value, list | tuple):
+                raise _expected("a list", value)
+            if not homogeneous and len(value) != len(args):
+                raise _RefusedError(f"expected a list of {len(args)} items, got {len(value)}")
+            items, errors = [], []
+            for i, item in enumerate(value):
+                elem = args[0] if homogeneous else args[i]
+                try:
+                    items.append(conv.get_structure_hook(elem)(item, elem))
+                except Exception as exc:  # collected, re-raised as a group below
+                    exc.__notes__ = [IterableValidationNote(f"index {i}", i, elem)]
+                    errors.append(exc)
+            if errors:
+                raise IterableValidationError(f"while structuring {tp}", errors, tp)
+            return kind(items)
+
+        return hook
+
+    conv.register_structure_hook_factory(
+        lambda t: _origin(t) in (tuple, frozenset) and bool(typing.get_args(t)),
+        sequence_factory,
+    )
+    is_union = lambda t: _union_members(t) is not None  # noqa: E731  # a predicate, named for reuse
+    conv.register_structure_hook_factory(is_union, structure_union_factory)
+    conv.register_unstructure_hook_factory(is_union, unstructure_union_factory)
+
+
+_converter = _make_converter()
+
+
+def _join(base: str, part: str) -> str:
+    if not part:
+        return base
+    if not base:
+        return part
+    return base + part if part.startswith("[") else f"{base}.{part}"
+
+
+def _problems(exc: BaseException, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(exc, ClassValidationError | IterableValidationError):
+        with_notes: list[tuple[Exception, Any]]
+        with_notes, without = exc.group_exceptions()
+        for inner, note in with_notes:
+            if isinstance(note, AttributeValidationNote):
+                sub = _join(path, str(note.name))
+            else:
+                sub = f"{path}[{note.index}]"
+            if isinstance(inner, KeyError) and not isinstance(inner, LeadPipelineError):
+                yield (sub, "required field missing")
+            else:
+                yield from _problems(inner, sub)
+        for inner in without:
+            yield from _problems(inner, path)
+    elif isinstance(exc, ForbiddenExtraKeysError):
+        for key in sorted(exc.extra_fields):
+            yield (_join(path, key), "unknown field")
+    elif isinstance(exc, ValidationError):
+        for sub, message in exc.problems:
+            yield (_join(path, sub), message)
+    elif isinstance(exc, _RefusedError):
+        yield (path, str(exc))
+    elif isinstance(exc, StructureHandlerNotFoundError):
+        yield (path, f"unsupported type {exc.type_!r}")
+    elif isinstance(exc, BaseExceptionGroup):
+        for member in exc.exceptions:
+            yield from _problems(member, path)
+    else:
+        yield (path, f"{type(exc).__name__}: {exc}")
+
+
+def structure(data: object, cls: type[T] | Any) -> T:
+    """Build a value of `cls` from plain data, refusing anything not exactly right.
+
+    Raises:
+        ValidationError: naming every bad field by its path.
+
+    Example:
+        >>> from leadpipeline.lead import Revenue
+        >>> structure({"amount": 2.5e6, "source": "broker"}, Revenue).amount
+        2500000.0
+        >>> structure({"amount": "lots", "source": "broker"}, Revenue)
+        Traceback (most recent call last):
+        ...
+        leadpipeline.errors.ValidationError: amount: expected a number, got str 'lots'
+    """
+    try:
+        result: T = _converter.structure(data, cls)
+    except (ClassValidationError, IterableValidationError, ForbiddenExtraKeysError) as exc:
+        raise ValidationError(list(_problems(exc, ""))) from None
+    except ValidationError:
+        raise
+    except _RefusedError as exc:
+        raise ValidationError.at("", str(exc)) from None
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise ValidationError(list(_problems(exc, ""))) from None
+    return result
+
+
+def unstructure(value: object, as_type: Any = None) -> Any:
+    """Plain data (dicts, lists, strings, numbers) for a value; `as_type` adds union tags.
+
+    Example:
+        >>> from leadpipeline.lead import Revenue
+        >>> unstructure(Revenue(amount=10.0, source="broker"))
+        {'amount': 10.0, 'currency': 'EUR', 'source': 'broker', 'as_of': None}
+    """
+    if as_type is None:
+        return _converter.unstructure(value)
+    return _converter.unstructure(value, unstructure_as=as_type)
+
+
+def to_json(value: object, as_type: Any = None) -> str:
+    """The value as a JSON string.
+
+    Example:
+        >>> from leadpipeline.lead import Party
+        >>> to_json(Party.partner("p-1"))
+        '{"kind": "partner", "team": null, "rep": null, "partner_id": "p-1"}'
+    """
+    return json.dumps(unstructure(value, as_type), ensure_ascii=False)
+
+
+def from_json(text: str | bytes, cls: type[T] | Any) -> T:
+    """Parse JSON text into a value of `cls`.
+
+    Raises:
+        ValidationError: for malformed JSON (with line and column) or any bad field.
+
+    Example:
+        >>> from leadpipeline.lead import Party
+        >>> from_json('{"kind": "partner", "partner_id": "p-1"}', Party).partner_id
+        'p-1'
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError.at(
+            "", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ValidationError.at("", f"invalid JSON: {exc.reason}") from None
+    value: T = structure(data, cls)
+    return value
+
+
+def from_toml(text: str, cls: type[T] | Any) -> T:
+    """Parse TOML text into a value of `cls` (TOML has no null: omit optional keys)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValidationError.at("", f"invalid TOML: {exc}") from None
+    value: T = structure(data, cls)
+    return value
+
+
+def load_file(path: str | Path, cls: type[T] | Any) -> T:
+    """Load a value from a ``.json`` or ``.toml`` file; errors name the file.
+
+    Raises:
+        ValidationError: unreadable file, unknown suffix, or any bad field.
+    """
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError.at(str(file), f"cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ValidationError.at(str(file), "not UTF-8 text") from None
+    suffix = file.suffix.lower()
+    try:
+        if suffix == ".json":
+            return typing.cast("T", from_json(text, cls))
+        if suffix == ".toml":
+            return typing.cast("T", from_toml(text, cls))
+    except ValidationError as exc:
+        raise ValidationError(
+            (f"{file}: {p}" if p else str(file), m) for p, m in exc.problems
+        ) from None
+    raise ValidationError.at(str(file), f"unknown file type {suffix!r}: use .json or .toml")

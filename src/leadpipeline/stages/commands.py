@@ -1,0 +1,245 @@
+"""Commands: what someone asks to happen to a lead. `decide` turns them into events.
+
+A command carries only intent. Time (`now`) and policy (the playbook) come in beside it,
+so the same command decides the same way in a test, a notebook or production.
+`actor=None` means "the lead's current owner".
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import attrs
+
+from leadpipeline._checks import not_blank, positive
+from leadpipeline.events import Outcome
+from leadpipeline.lead import Company, Contact, Interaction, Lead, Needs, Party, Source
+
+__all__ = [
+    "Accept",
+    "AddNote",
+    "AllocateChannel",
+    "AssignPartner",
+    "Capture",
+    "Command",
+    "Complete",
+    "Disqualify",
+    "Erase",
+    "Escalate",
+    "ExpireOffers",
+    "HandOver",
+    "Merge",
+    "MoveStage",
+    "Nurture",
+    "OfferToPartners",
+    "PartnerAccept",
+    "Qualify",
+    "QualifySql",
+    "RecordInteraction",
+    "Reject",
+    "ReturnLead",
+    "UpdateProfile",
+]
+
+
+@attrs.frozen(kw_only=True)
+class Capture:
+    """Bring a new lead into the pipeline, at the lifecycle's first stage."""
+
+    lead: Lead
+    actor: Party | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordInteraction:
+    """Record a touch: a visit, an email, a form submit."""
+
+    interaction: Interaction
+    actor: Party | None = None
+
+
+@attrs.frozen(kw_only=True)
+class UpdateProfile:
+    """Enrich the profile; parts left as None stay as they are."""
+
+    contact: Contact | None = None
+    company: Company | None = None
+    needs: Needs | None = None
+    interests: tuple[str, ...] | None = None
+    actor: Party | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AddNote:
+    """Add an internal note (never shown to partners)."""
+
+    text: str = attrs.field(validator=not_blank)
+    actor: Party | None = None
+
+
+@attrs.frozen(kw_only=True)
+class MoveStage:
+    """Move the lead along an allowed edge of the lifecycle (for custom stages)."""
+
+    to_stage: str = attrs.field(validator=not_blank)
+    reason: str = ""
+    owner: Party | None = None
+    actor: Party | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Nurture:
+    """Send the lead back to marketing for regular communication; needs a reason."""
+
+    reason: str = attrs.field(validator=not_blank)
+    actor: Party | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Disqualify:
+    """Drop the lead, with the reason."""
+
+    reason: str = attrs.field(validator=not_blank)
+    actor: Party | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Qualify:
+    """Qualify an inquiry (or a nurtured lead) as MQL against the playbook's MQL definition."""
+
+    actor: Party | None = None
+
+
+@attrs.frozen(kw_only=True)
+class HandOver:
+    """Marketing hands an MQL to sales (optionally a team or rep)."""
+
+    to: Party = attrs.field(factory=Party.sales)
+    actor: Party | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Accept:
+    """Sales accepts a handed-over lead: it becomes SAL."""
+
+    actor: Party | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Reject:
+    """Sales rejects a handed-over lead with a reason code from the playbook."""
+
+    reason: str
+    comment: str = ""
+    actor: Party | None = None
+
+
+@attrs.frozen(kw_only=True)
+class QualifySql:
+    """Inside sales or pre-sales qualifies a SAL as SQL against the SQL definition."""
+
+    actor: Party | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AllocateChannel:
+    """Decide direct sales or the partner channel from the authoritative revenue."""
+
+    actor: Party | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AssignPartner:
+    """Give the lead to one partner; `partner_id=None` takes the best-ranked one."""
+
+    partner_id: str | None = None
+    seed: int = 0
+    actor: Party | None = None
+
+
+@attrs.frozen(kw_only=True)
+class OfferToPartners:
+    """Offer the lead to several partners at once; the first to accept wins.
+
+    `partner_ids=()` offers to the best-ranked candidates; `expires_in` defaults to the
+    partner policy's offer expiry.
+    """
+
+    partner_ids: tuple[str, ...] = ()
+    expires_in: timedelta | None = attrs.field(default=None)
+    seed: int = 0
+    actor: Party | None = None
+
+    @expires_in.validator
+    def _check_expiry(self, attribute: attrs.Attribute[timedelta | None], value: object) -> None:
+        if isinstance(value, timedelta):
+            positive(self, attribute, value.total_seconds())
+
+
+@attrs.frozen(kw_only=True)
+class PartnerAccept:
+    """A partner accepts an offer it holds."""
+
+    partner_id: str = attrs.field(validator=not_blank)
+
+
+@attrs.frozen(kw_only=True)
+class ReturnLead:
+    """A partner gives a lead back with a reason code and a comment."""
+
+    partner_id: str = attrs.field(validator=not_blank)
+    reason: str
+    comment: str
+    seed: int = 0
+
+
+@attrs.frozen(kw_only=True)
+class ExpireOffers:
+    """Withdraw offers past their expiry; with none left, route per the partner policy."""
+
+    seed: int = 0
+
+
+@attrs.frozen(kw_only=True)
+class Complete:
+    """The working party reports the end: won (to customer marketing) or lost (to nurture)."""
+
+    outcome: Outcome
+    reason: str = ""
+    revenue: float | None = None
+    actor: Party | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Escalate:
+    """Record due SLA breaches and escalate each due step once."""
+
+
+@attrs.frozen(kw_only=True)
+class Merge:
+    """Fold a duplicate capture into this lead: its source and touches are kept."""
+
+    source: Source
+    interactions: tuple[Interaction, ...] = ()
+    actor: Party | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Erase:
+    """Erase personal data; stages, timings and scores stay for the funnel figures."""
+
+    actor: Party | None = None
+
+
+Command = (
+    Capture
+    | RecordInteraction
+    | UpdateProfile
+    | AddNote
+    | MoveStage
+    | Nurture
+    | Disqualify
+    | Merge
+    | Erase
+)
+"""Every command `decide` understands."""

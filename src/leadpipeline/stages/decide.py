@@ -1,0 +1,289 @@
+"""`decide(lead, command, playbook, now) -> events`: every business decision, pure.
+
+A refused command raises a specific error and returns nothing, so the lead is untouched.
+An accepted command returns the events that record it; `evolve` folds them in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, assert_never
+
+import attrs
+
+from leadpipeline._checks import require_aware
+from leadpipeline.errors import TransitionError, ValidationError
+from leadpipeline.events import (
+    Disqualified,
+    Event,
+    InteractionRecorded,
+    LeadCaptured,
+    Merged,
+    NoteAdded,
+    Nurtured,
+    OfferWithdrawn,
+    OwnerChanged,
+    PersonalDataErased,
+    ProfileUpdated,
+    StageChanged,
+)
+from leadpipeline.lead import Lead, Party, PartyKind
+from leadpipeline.stages.commands import (
+    AddNote,
+    Capture,
+    Command,
+    Disqualify,
+    Erase,
+    Merge,
+    MoveStage,
+    Nurture,
+    RecordInteraction,
+    UpdateProfile,
+)
+from leadpipeline.stages.lifecycle import Lifecycle, Stage
+
+if TYPE_CHECKING:
+    from leadpipeline.playbook import Playbook
+
+__all__ = ["command_name", "decide", "move"]
+
+_DEFAULT_OWNERS = {
+    PartyKind.MARKETING: Party.marketing(),
+    PartyKind.SALES: Party.sales(),
+    PartyKind.CUSTOMER_MARKETING: Party.customer_marketing(),
+}
+
+
+def command_name(command: Command) -> str:
+    """The snake-case name of a command, as errors and notifications name it.
+
+    Example:
+        >>> command_name(Nurture(reason="no budget this year"))
+        'nurture'
+    """
+    name = type(command).__name__
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
+def _default_owner(lifecycle: Lifecycle, stage: str, current: Party) -> Party:
+    owners = lifecycle.spec(stage).owners
+    if current.kind in owners:
+        return current
+    for kind in (PartyKind.MARKETING, PartyKind.SALES, PartyKind.CUSTOMER_MARKETING):
+        if kind in owners:
+            return _DEFAULT_OWNERS[kind]
+    raise ValidationError.at(
+        "owner", f"stage {stage!r} is owned only by partners: name the partner that takes it"
+    )
+
+
+def move(
+    lead: Lead,
+    lifecycle: Lifecycle,
+    to_stage: str,
+    *,
+    now: datetime,
+    actor: Party,
+    command: str,
+    reason: str = "",
+    owner: Party | None = None,
+) -> tuple[Event, ...]:
+    """The events of one allowed stage move, with the owner change it implies.
+
+    Raises `TransitionError` naming the allowed moves when `lead.stage -> to_stage` is not
+    an edge of the lifecycle. A move to the same stage only changes the owner.
+    """
+    events: list[Event] = []
+    if to_stage != lead.stage:
+        lifecycle.check_move(lead_id=lead.id, src=lead.stage, dst=to_stage, command=command)
+        events.append(
+            StageChanged(
+                lead_id=lead.id,
+                at=now,
+                actor=actor,
+                from_stage=lead.stage,
+                to_stage=to_stage,
+                reason=reason,
+            )
+        )
+    new_owner = owner if owner is not None else _default_owner(lifecycle, to_stage, lead.owner)
+    if new_owner.kind not in lifecycle.spec(to_stage).owners:
+        raise TransitionError(
+            lead_id=lead.id,
+            stage=lead.stage,
+            command=command,
+            allowed=tuple(sorted(k.value for k in lifecycle.spec(to_stage).owners)),
+            reason=f"{new_owner} cannot own a lead in stage {to_stage!r}",
+        )
+    if new_owner != lead.owner:
+        events.append(
+            OwnerChanged(
+                lead_id=lead.id,
+                at=now,
+                actor=actor,
+                from_owner=lead.owner,
+                to_owner=new_owner,
+                reason=reason,
+            )
+        )
+    return tuple(events)
+
+
+def _capture(command: Capture, playbook: Playbook, now: datetime) -> tuple[Event, ...]:
+    lead = command.lead
+    lifecycle = playbook.lifecycle
+    if lead.stage != lifecycle.initial:
+        raise TransitionError(
+            lead_id=lead.id,
+            stage=lead.stage,
+            command="capture",
+            allowed=(lifecycle.initial,),
+            reason=f"a new lead starts in {lifecycle.initial!r}",
+        )
+    if lead.owner.kind not in lifecycle.spec(lead.stage).owners:
+        raise ValidationError.at("lead.owner", f"{lead.owner} cannot own stage {lead.stage!r}")
+    first = attrs.evolve(lead, version=0, offers=(), returned_by=(), erased=False)
+    actor = command.actor or lead.owner
+    return (LeadCaptured(lead_id=lead.id, at=now, actor=actor, lead=first),)
+
+
+def _to_role(
+    lead: Lead,
+    playbook: Playbook,
+    role: Stage,
+    *,
+    command: str,
+    now: datetime,
+    actor: Party,
+    reason: str,
+    owner: Party | None = None,
+) -> tuple[Event, ...]:
+    lifecycle = playbook.lifecycle
+    return move(
+        lead,
+        lifecycle,
+        lifecycle.name_of(role),
+        now=now,
+        actor=actor,
+        command=command,
+        reason=reason,
+        owner=owner,
+    )
+
+
+def _withdraw_offers(lead: Lead, *, now: datetime, actor: Party, reason: str) -> list[Event]:
+    return [
+        OfferWithdrawn(lead_id=lead.id, at=now, actor=actor, partner_id=o.partner_id, reason=reason)
+        for o in lead.offers
+    ]
+
+
+def decide(
+    lead: Lead | None, command: Command, playbook: Playbook, *, now: datetime
+) -> tuple[Event, ...]:
+    """The events that record `command` on `lead`, or a specific error if it is refused.
+
+    Raises:
+        TransitionError: the command is not allowed in the lead's stage (names the allowed
+            moves).
+        ValidationError: bad input, such as a naive `now`.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> from leadpipeline.lead import Source
+        >>> from leadpipeline.playbook import DEFAULT_PLAYBOOK
+        >>> now = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
+        >>> new = Lead(id="L-1", source=Source(channel="web", captured_at=now))
+        >>> [type(e).__name__ for e in decide(None, Capture(lead=new), DEFAULT_PLAYBOOK, now=now)]
+        ['LeadCaptured']
+    """
+    require_aware("now", now)
+    if isinstance(command, Capture):
+        if lead is not None:
+            raise TransitionError(
+                lead_id=lead.id,
+                stage=lead.stage,
+                command="capture",
+                reason="the lead already exists; merge the duplicate instead",
+            )
+        return _capture(command, playbook, now)
+    if lead is None:
+        raise ValidationError.at("lead", f"{command_name(command)} needs an existing lead")
+    actor = command.actor or lead.owner
+    name = command_name(command)
+    match command:
+        case RecordInteraction(interaction=interaction):
+            return (
+                InteractionRecorded(lead_id=lead.id, at=now, actor=actor, interaction=interaction),
+            )
+        case UpdateProfile():
+            return (
+                ProfileUpdated(
+                    lead_id=lead.id,
+                    at=now,
+                    actor=actor,
+                    contact=command.contact,
+                    company=command.company,
+                    needs=command.needs,
+                    interests=command.interests,
+                ),
+            )
+        case AddNote(text=text):
+            return (NoteAdded(lead_id=lead.id, at=now, actor=actor, text=text),)
+        case MoveStage(to_stage=to_stage, reason=reason, owner=owner):
+            if not playbook.lifecycle.has(to_stage):
+                raise TransitionError(
+                    lead_id=lead.id,
+                    stage=lead.stage,
+                    command=f"{name}: {lead.stage} -> {to_stage}",
+                    allowed=playbook.lifecycle.allowed_from(lead.stage),
+                    reason=f"unknown stage {to_stage!r}",
+                )
+            return move(
+                lead,
+                playbook.lifecycle,
+                to_stage,
+                now=now,
+                actor=actor,
+                command=name,
+                reason=reason,
+                owner=owner,
+            )
+        case Nurture(reason=reason):
+            moved = _to_role(
+                lead, playbook, Stage.NURTURE, command=name, now=now, actor=actor, reason=reason
+            )
+            withdrawn = _withdraw_offers(lead, now=now, actor=actor, reason="lead nurtured")
+            return (
+                *withdrawn,
+                Nurtured(lead_id=lead.id, at=now, actor=actor, reason=reason),
+                *moved,
+            )
+        case Disqualify(reason=reason):
+            moved = _to_role(
+                lead,
+                playbook,
+                Stage.DISQUALIFIED,
+                command=name,
+                now=now,
+                actor=actor,
+                reason=reason,
+            )
+            withdrawn = _withdraw_offers(lead, now=now, actor=actor, reason="lead disqualified")
+            return (
+                *withdrawn,
+                Disqualified(lead_id=lead.id, at=now, actor=actor, reason=reason),
+                *moved,
+            )
+        case Merge(source=source, interactions=interactions):
+            return (
+                Merged(
+                    lead_id=lead.id, at=now, actor=actor, source=source, interactions=interactions
+                ),
+            )
+        case Erase():
+            if lead.erased:
+                return ()
+            return (PersonalDataErased(lead_id=lead.id, at=now, actor=actor),)
+        case _:
+            assert_never(command)
