@@ -17,6 +17,7 @@ from leadpipeline.errors import (
 from leadpipeline.events import (
     ERASED,
     Accepted,
+    AllocationBlocked,
     ChannelAllocated,
     Completed,
     CriterionResult,
@@ -101,6 +102,7 @@ __all__ = [
     "STANDARD_LIFECYCLE",
     "Accept",
     "Accepted",
+    "AllocationBlocked",
     "AddNote",
     "AllocateChannel",
     "AssignPartner",

@@ -8,6 +8,7 @@ half-changed: decisions are pure, and stores write atomically.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 __all__ = [
     "ConfigurationError",
@@ -16,6 +17,7 @@ __all__ = [
     "NotFoundError",
     "OfferError",
     "PartnerAccessError",
+    "QualificationError",
     "StoreError",
     "TransitionError",
     "ValidationError",
@@ -86,6 +88,29 @@ class TransitionError(LeadPipelineError):
         super().__init__(
             f"lead {lead_id!r} in stage {stage!r}: {command!r} is not allowed{why}"
             f" (allowed: {allowed_text})"
+        )
+
+
+class QualificationError(TransitionError):
+    """A qualification definition was not met; `assessment` lists the criteria met and missed."""
+
+    def __init__(
+        self,
+        *,
+        lead_id: str,
+        stage: str,
+        command: str,
+        assessment: Any,
+        allowed: Sequence[str] = (),
+    ) -> None:
+        self.assessment = assessment
+        missed = ", ".join(r.criterion for r in getattr(assessment, "missed", ()))
+        super().__init__(
+            lead_id=lead_id,
+            stage=stage,
+            command=command,
+            allowed=allowed,
+            reason=f"{getattr(assessment, 'definition', 'definition')} not met; missed: {missed}",
         )
 
 

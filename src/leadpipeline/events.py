@@ -21,6 +21,7 @@ from leadpipeline.lead import Company, Contact, Interaction, Lead, Needs, Offer,
 __all__ = [
     "ERASED",
     "Accepted",
+    "AllocationBlocked",
     "ChannelAllocated",
     "Completed",
     "CriterionResult",
@@ -164,6 +165,14 @@ class ChannelAllocated(_Base):
 
 
 @attrs.frozen(kw_only=True)
+class AllocationBlocked(_Base):
+    """No channel could be decided; the reason says which data is missing, never a guess."""
+
+    reason: str
+    data_source: str = ""
+
+
+@attrs.frozen(kw_only=True)
 class Offered(_Base):
     """The lead was offered to one partner until `expires_at`."""
 
@@ -177,6 +186,7 @@ class OfferWithdrawn(_Base):
 
     partner_id: str
     reason: str
+    expired: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -280,6 +290,7 @@ Event = (
     | Accepted
     | Rejected
     | ChannelAllocated
+    | AllocationBlocked
     | Offered
     | OfferWithdrawn
     | PartnerAccepted
@@ -360,8 +371,17 @@ def evolve(lead: Lead | None, event: Event) -> Lead:
             offer = Offer(partner_id=pid, offered_at=event.at, expires_at=expires_at)
             kept = tuple(o for o in lead.offers if o.partner_id != pid)
             return _bump(lead, offers=(*kept, offer))
-        case OfferWithdrawn(partner_id=pid) | PartnerAccepted(partner_id=pid):
+        case OfferWithdrawn(partner_id=pid, expired=expired):
+            lapsed = tuple(sorted({*lead.lapsed_offers, pid})) if expired else lead.lapsed_offers
+            return _bump(
+                lead,
+                offers=tuple(o for o in lead.offers if o.partner_id != pid),
+                lapsed_offers=lapsed,
+            )
+        case PartnerAccepted(partner_id=pid):
             return _bump(lead, offers=tuple(o for o in lead.offers if o.partner_id != pid))
+        case ChannelAllocated(channel=channel):
+            return _bump(lead, channel=channel)
         case Returned(partner_id=pid) | Reclaimed(partner_id=pid):
             return _bump(
                 lead,
@@ -381,7 +401,7 @@ def evolve(lead: Lead | None, event: Event) -> Lead:
             | HandedOver()
             | Accepted()
             | Rejected()
-            | ChannelAllocated()
+            | AllocationBlocked()
             | Completed()
             | Nurtured()
             | Disqualified()

@@ -217,8 +217,10 @@ class Lead:
     """A prospect on its way from first touch to customer.
 
     `owner` is a single `Party`: exactly one party is responsible at any time.
+    `channel` is the allocated sales channel (direct or partner), once decided.
     `returned_by` remembers partners that gave the lead back, so it is never offered to
-    them again. `version` counts the events folded into this snapshot.
+    them again; `lapsed_offers` those who let an offer expire. `version` counts the events
+    folded into this snapshot.
 
     Example:
         >>> from datetime import datetime, timezone
@@ -239,8 +241,10 @@ class Lead:
     notes: tuple[str, ...] = ()
     stage: str = attrs.field(default="inquiry", validator=not_blank)
     owner: Party = attrs.field(factory=Party.marketing)
+    channel: str | None = None
     offers: tuple[Offer, ...] = ()
     returned_by: tuple[str, ...] = ()
+    lapsed_offers: tuple[str, ...] = ()
     merged_sources: tuple[Source, ...] = ()
     erased: bool = False
     version: int = attrs.field(default=0, validator=non_negative)

@@ -25,8 +25,9 @@ from leadpipeline.stages.commands import (
     ReturnLead,
     UpdateProfile,
 )
-from leadpipeline.stages.decide import command_name, decide, move
+from leadpipeline.stages.decide import command_name, decide
 from leadpipeline.stages.lifecycle import STANDARD_LIFECYCLE, Lifecycle, Stage, StageSpec
+from leadpipeline.stages.moves import move
 
 __all__ = [
     "STANDARD_LIFECYCLE",

@@ -21,13 +21,10 @@ from leadpipeline.events import (
     Merged,
     NoteAdded,
     Nurtured,
-    OfferWithdrawn,
-    OwnerChanged,
     PersonalDataErased,
     ProfileUpdated,
-    StageChanged,
 )
-from leadpipeline.lead import Lead, Party, PartyKind
+from leadpipeline.lead import Lead
 from leadpipeline.stages.commands import (
     AddNote,
     Capture,
@@ -40,18 +37,13 @@ from leadpipeline.stages.commands import (
     RecordInteraction,
     UpdateProfile,
 )
-from leadpipeline.stages.lifecycle import Lifecycle, Stage
+from leadpipeline.stages.lifecycle import Stage
+from leadpipeline.stages.moves import move, to_role, withdraw_offers
 
 if TYPE_CHECKING:
     from leadpipeline.playbook import Playbook
 
-__all__ = ["command_name", "decide", "move"]
-
-_DEFAULT_OWNERS = {
-    PartyKind.MARKETING: Party.marketing(),
-    PartyKind.SALES: Party.sales(),
-    PartyKind.CUSTOMER_MARKETING: Party.customer_marketing(),
-}
+__all__ = ["command_name", "decide"]
 
 
 def command_name(command: Command) -> str:
@@ -63,70 +55,6 @@ def command_name(command: Command) -> str:
     """
     name = type(command).__name__
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
-
-
-def _default_owner(lifecycle: Lifecycle, stage: str, current: Party) -> Party:
-    owners = lifecycle.spec(stage).owners
-    if current.kind in owners:
-        return current
-    for kind in (PartyKind.MARKETING, PartyKind.SALES, PartyKind.CUSTOMER_MARKETING):
-        if kind in owners:
-            return _DEFAULT_OWNERS[kind]
-    raise ValidationError.at(
-        "owner", f"stage {stage!r} is owned only by partners: name the partner that takes it"
-    )
-
-
-def move(
-    lead: Lead,
-    lifecycle: Lifecycle,
-    to_stage: str,
-    *,
-    now: datetime,
-    actor: Party,
-    command: str,
-    reason: str = "",
-    owner: Party | None = None,
-) -> tuple[Event, ...]:
-    """The events of one allowed stage move, with the owner change it implies.
-
-    Raises `TransitionError` naming the allowed moves when `lead.stage -> to_stage` is not
-    an edge of the lifecycle. A move to the same stage only changes the owner.
-    """
-    events: list[Event] = []
-    if to_stage != lead.stage:
-        lifecycle.check_move(lead_id=lead.id, src=lead.stage, dst=to_stage, command=command)
-        events.append(
-            StageChanged(
-                lead_id=lead.id,
-                at=now,
-                actor=actor,
-                from_stage=lead.stage,
-                to_stage=to_stage,
-                reason=reason,
-            )
-        )
-    new_owner = owner if owner is not None else _default_owner(lifecycle, to_stage, lead.owner)
-    if new_owner.kind not in lifecycle.spec(to_stage).owners:
-        raise TransitionError(
-            lead_id=lead.id,
-            stage=lead.stage,
-            command=command,
-            allowed=tuple(sorted(k.value for k in lifecycle.spec(to_stage).owners)),
-            reason=f"{new_owner} cannot own a lead in stage {to_stage!r}",
-        )
-    if new_owner != lead.owner:
-        events.append(
-            OwnerChanged(
-                lead_id=lead.id,
-                at=now,
-                actor=actor,
-                from_owner=lead.owner,
-                to_owner=new_owner,
-                reason=reason,
-            )
-        )
-    return tuple(events)
 
 
 def _capture(command: Capture, playbook: Playbook, now: datetime) -> tuple[Event, ...]:
@@ -145,37 +73,6 @@ def _capture(command: Capture, playbook: Playbook, now: datetime) -> tuple[Event
     first = attrs.evolve(lead, version=0, offers=(), returned_by=(), erased=False)
     actor = command.actor or lead.owner
     return (LeadCaptured(lead_id=lead.id, at=now, actor=actor, lead=first),)
-
-
-def _to_role(
-    lead: Lead,
-    playbook: Playbook,
-    role: Stage,
-    *,
-    command: str,
-    now: datetime,
-    actor: Party,
-    reason: str,
-    owner: Party | None = None,
-) -> tuple[Event, ...]:
-    lifecycle = playbook.lifecycle
-    return move(
-        lead,
-        lifecycle,
-        lifecycle.name_of(role),
-        now=now,
-        actor=actor,
-        command=command,
-        reason=reason,
-        owner=owner,
-    )
-
-
-def _withdraw_offers(lead: Lead, *, now: datetime, actor: Party, reason: str) -> list[Event]:
-    return [
-        OfferWithdrawn(lead_id=lead.id, at=now, actor=actor, partner_id=o.partner_id, reason=reason)
-        for o in lead.offers
-    ]
 
 
 def decide(
@@ -250,17 +147,17 @@ def decide(
                 owner=owner,
             )
         case Nurture(reason=reason):
-            moved = _to_role(
+            moved = to_role(
                 lead, playbook, Stage.NURTURE, command=name, now=now, actor=actor, reason=reason
             )
-            withdrawn = _withdraw_offers(lead, now=now, actor=actor, reason="lead nurtured")
+            withdrawn = withdraw_offers(lead, now=now, actor=actor, reason="lead nurtured")
             return (
                 *withdrawn,
                 Nurtured(lead_id=lead.id, at=now, actor=actor, reason=reason),
                 *moved,
             )
         case Disqualify(reason=reason):
-            moved = _to_role(
+            moved = to_role(
                 lead,
                 playbook,
                 Stage.DISQUALIFIED,
@@ -269,7 +166,7 @@ def decide(
                 actor=actor,
                 reason=reason,
             )
-            withdrawn = _withdraw_offers(lead, now=now, actor=actor, reason="lead disqualified")
+            withdrawn = withdraw_offers(lead, now=now, actor=actor, reason="lead disqualified")
             return (
                 *withdrawn,
                 Disqualified(lead_id=lead.id, at=now, actor=actor, reason=reason),

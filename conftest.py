@@ -1,0 +1,18 @@
+"""Run every code block in README.md and docs/, and every docstring example, as tests."""
+
+from doctest import ELLIPSIS, NORMALIZE_WHITESPACE
+
+from sybil import Sybil
+from sybil.parsers.markdown import PythonCodeBlockParser
+from sybil.parsers.rest import DocTestParser
+
+_markdown = Sybil(
+    parsers=[PythonCodeBlockParser(doctest_optionflags=ELLIPSIS | NORMALIZE_WHITESPACE)],
+    patterns=["README.md", "docs/*.md"],
+)
+_docstrings = Sybil(
+    parsers=[DocTestParser(optionflags=ELLIPSIS | NORMALIZE_WHITESPACE)],
+    patterns=["src/leadpipeline/**/*.py"],
+)
+
+pytest_collect_file = (_markdown + _docstrings).pytest()
