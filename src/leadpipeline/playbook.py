@@ -9,6 +9,22 @@ from __future__ import annotations
 
 import attrs
 
+from leadpipeline._checks import positive
+from leadpipeline.errors import ConfigurationError
+from leadpipeline.rules.calendar import STANDARD_CALENDAR, BusinessCalendar
+from leadpipeline.rules.channels import DEFAULT_CHANNEL_POLICY, ChannelPolicy
+from leadpipeline.rules.heat import HeatPolicy
+from leadpipeline.rules.partners import DEFAULT_PARTNER_POLICY, Partner, PartnerPolicy
+from leadpipeline.rules.qualification import DEFAULT_MQL, DEFAULT_SAL, DEFAULT_SQL, Definition
+from leadpipeline.rules.returns import (
+    DEFAULT_REJECTION_REASONS,
+    DEFAULT_RETURN_POLICY,
+    RejectionReason,
+    ReturnPolicy,
+    Routing,
+)
+from leadpipeline.rules.scoring import DEFAULT_SCORING_MODEL, ScoringModel
+from leadpipeline.rules.sla import DEFAULT_SLA_POLICIES, SlaPolicy
 from leadpipeline.stages.lifecycle import STANDARD_LIFECYCLE, Lifecycle
 
 __all__ = ["DEFAULT_PLAYBOOK", "Playbook"]
@@ -16,18 +32,55 @@ __all__ = ["DEFAULT_PLAYBOOK", "Playbook"]
 
 @attrs.frozen(kw_only=True)
 class Playbook:
-    """All policy values the decisions consult.
+    """All policy values the decisions consult, checked for consistency when built.
 
     Example:
         >>> import attrs
-        >>> custom = attrs.evolve(DEFAULT_PLAYBOOK, name="emea")
-        >>> custom.lifecycle is DEFAULT_PLAYBOOK.lifecycle
-        True
+        >>> emea = attrs.evolve(DEFAULT_PLAYBOOK, name="emea", default_sales_cycle_months=9)
+        >>> emea.lifecycle is DEFAULT_PLAYBOOK.lifecycle, emea.default_sales_cycle_months
+        (True, 9)
     """
 
     name: str = "standard"
     lifecycle: Lifecycle = STANDARD_LIFECYCLE
+    scoring: ScoringModel = DEFAULT_SCORING_MODEL
+    mql: Definition = DEFAULT_MQL
+    sal: Definition = DEFAULT_SAL
+    sql: Definition = DEFAULT_SQL
+    default_sales_cycle_months: int = attrs.field(default=6, validator=positive)
+    enforce_handover_window: bool = True
+    heat: HeatPolicy = attrs.field(factory=HeatPolicy)
+    rejection_reasons: tuple[RejectionReason, ...] = DEFAULT_REJECTION_REASONS
+    channel_policy: ChannelPolicy = DEFAULT_CHANNEL_POLICY
+    partners: tuple[Partner, ...] = ()
+    partner_policy: PartnerPolicy = DEFAULT_PARTNER_POLICY
+    return_policy: ReturnPolicy = DEFAULT_RETURN_POLICY
+    when_offers_lapse: Routing = Routing.NEXT_PARTNER
+    reclaim_routing: Routing = Routing.NEXT_PARTNER
+    hide_scoring_from_partners: bool = True
+    merge_duplicates: bool = True
+    sla_policies: tuple[SlaPolicy, ...] = DEFAULT_SLA_POLICIES
+    calendar: BusinessCalendar = STANDARD_CALENDAR
+
+    def __attrs_post_init__(self) -> None:
+        problems: list[tuple[str, str]] = []
+        ids = [p.id for p in self.partners]
+        for i, pid in enumerate(ids):
+            if ids.index(pid) != i:
+                problems.append((f"partners[{i}].id", f"partner {pid!r} is listed twice"))
+        codes = [r.code for r in self.rejection_reasons]
+        for i, code in enumerate(codes):
+            if codes.index(code) != i:
+                problems.append((f"rejection_reasons[{i}].code", f"{code!r} is listed twice"))
+        if not self.rejection_reasons:
+            problems.append(("rejection_reasons", "sales needs at least one rejection reason"))
+        if problems:
+            raise ConfigurationError(problems)
+
+    def partner(self, partner_id: str) -> Partner | None:
+        """The roster entry of a partner, if it is on the roster."""
+        return next((p for p in self.partners if p.id == partner_id), None)
 
 
 DEFAULT_PLAYBOOK = Playbook()
-"""The standard waterfall with the defaults drawn from the source texts."""
+"""The standard waterfall with the defaults drawn from the source texts (no partners yet)."""

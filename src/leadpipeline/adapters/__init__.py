@@ -1,1 +1,69 @@
-"""Ports and adapters: where leads are stored and how people are notified."""
+"""Ports and adapters: where leads are stored, how people are notified, what time it is."""
+
+from leadpipeline.adapters.clock import (
+    Clock,
+    SimulatedClock,
+    SystemClock,
+)
+from leadpipeline.adapters.memory import (
+    MemoryStore,
+)
+from leadpipeline.adapters.notification import (
+    CallbackNotifier,
+    DeliveryError,
+    Notification,
+    Notifier,
+    OutboxEntry,
+    RecordingNotifier,
+)
+from leadpipeline.adapters.protocols import (
+    CLOSED_STAGES,
+    AppendRequest,
+    LeadKeys,
+    LeadStore,
+    Outbox,
+    check_erasure,
+    normalise_company_name,
+    normalise_domain,
+    normalise_email,
+)
+from leadpipeline.adapters.relay import (
+    Backoff,
+    RelayReport,
+    relay_outbox,
+)
+from leadpipeline.adapters.sqlite import (
+    APPLICATION_ID,
+    SCHEMA_VERSION,
+    SqliteStore,
+    Synchronous,
+)
+
+__all__ = [
+    "APPLICATION_ID",
+    "CLOSED_STAGES",
+    "SCHEMA_VERSION",
+    "AppendRequest",
+    "Backoff",
+    "CallbackNotifier",
+    "Clock",
+    "DeliveryError",
+    "LeadKeys",
+    "LeadStore",
+    "MemoryStore",
+    "Notification",
+    "Notifier",
+    "Outbox",
+    "OutboxEntry",
+    "RecordingNotifier",
+    "RelayReport",
+    "SimulatedClock",
+    "SqliteStore",
+    "Synchronous",
+    "SystemClock",
+    "check_erasure",
+    "normalise_company_name",
+    "normalise_domain",
+    "normalise_email",
+    "relay_outbox",
+]

@@ -1,5 +1,16 @@
-"""The lifecycle: stages, parties, moves, and the decisions that move a lead."""
+"""The lifecycle: stages, moves, commands, and the decisions that move a lead."""
 
+from leadpipeline.stages.channel import (
+    allocate,
+    assign_partner,
+    complete,
+    expire_offers,
+    offer_to_partners,
+    partner_accept,
+    ranking,
+    reclaim,
+    return_lead,
+)
 from leadpipeline.stages.commands import (
     Accept,
     AddNote,
@@ -20,16 +31,48 @@ from leadpipeline.stages.commands import (
     PartnerAccept,
     Qualify,
     QualifySql,
+    Reclaim,
     RecordInteraction,
     Reject,
     ReturnLead,
     UpdateProfile,
 )
-from leadpipeline.stages.decide import command_name, decide
-from leadpipeline.stages.lifecycle import STANDARD_LIFECYCLE, Lifecycle, Stage, StageSpec
-from leadpipeline.stages.moves import move
+from leadpipeline.stages.decide import (
+    command_name,
+    decide,
+)
+from leadpipeline.stages.escalation import (
+    escalate,
+)
+from leadpipeline.stages.handover import (
+    HandoverPackage,
+    accept,
+    expected_quality,
+    hand_over,
+    handover_package,
+    qualify,
+    qualify_sql,
+    reject,
+)
+from leadpipeline.stages.lifecycle import (
+    STANDARD_LIFECYCLE,
+    Lifecycle,
+    Stage,
+    StageSpec,
+)
+from leadpipeline.stages.moves import (
+    move,
+    to_role,
+    withdraw_offers,
+)
+from leadpipeline.stages.packages import (
+    OTHER_PARTNER,
+    PartnerPackage,
+    partner_package,
+)
 
 __all__ = [
+    "OTHER_PARTNER",
     "STANDARD_LIFECYCLE",
     "Accept",
     "AddNote",
@@ -43,21 +86,44 @@ __all__ = [
     "Escalate",
     "ExpireOffers",
     "HandOver",
+    "HandoverPackage",
     "Lifecycle",
     "Merge",
     "MoveStage",
     "Nurture",
     "OfferToPartners",
     "PartnerAccept",
+    "PartnerPackage",
     "Qualify",
     "QualifySql",
+    "Reclaim",
     "RecordInteraction",
     "Reject",
     "ReturnLead",
     "Stage",
     "StageSpec",
     "UpdateProfile",
+    "accept",
+    "allocate",
+    "assign_partner",
     "command_name",
+    "complete",
     "decide",
+    "escalate",
+    "expected_quality",
+    "expire_offers",
+    "hand_over",
+    "handover_package",
     "move",
+    "offer_to_partners",
+    "partner_accept",
+    "partner_package",
+    "qualify",
+    "qualify_sql",
+    "ranking",
+    "reclaim",
+    "reject",
+    "return_lead",
+    "to_role",
+    "withdraw_offers",
 ]

@@ -14,6 +14,7 @@ import attrs
 from leadpipeline._checks import not_blank, positive
 from leadpipeline.events import Outcome
 from leadpipeline.lead import Company, Contact, Interaction, Lead, Needs, Party, Source
+from leadpipeline.rules.sla import Breach
 
 __all__ = [
     "Accept",
@@ -35,6 +36,7 @@ __all__ = [
     "PartnerAccept",
     "Qualify",
     "QualifySql",
+    "Reclaim",
     "RecordInteraction",
     "Reject",
     "ReturnLead",
@@ -212,7 +214,22 @@ class Complete:
 
 @attrs.frozen(kw_only=True)
 class Escalate:
-    """Record due SLA breaches and escalate each due step once."""
+    """Record SLA breaches and escalate each due step once.
+
+    The breaches come from `leadpipeline.rules.sla.breaches(history, ...)`, which knows
+    what the history already recorded, so the same breach never escalates twice.
+    """
+
+    breaches: tuple[Breach, ...]
+
+
+@attrs.frozen(kw_only=True)
+class Reclaim:
+    """Take a lead back from a partner that stopped responding; route it onward."""
+
+    partner_id: str = attrs.field(validator=not_blank)
+    reason: str = attrs.field(validator=not_blank)
+    seed: int = 0
 
 
 @attrs.frozen(kw_only=True)
@@ -239,6 +256,20 @@ Command = (
     | MoveStage
     | Nurture
     | Disqualify
+    | Qualify
+    | HandOver
+    | Accept
+    | Reject
+    | QualifySql
+    | AllocateChannel
+    | AssignPartner
+    | OfferToPartners
+    | PartnerAccept
+    | ReturnLead
+    | ExpireOffers
+    | Reclaim
+    | Complete
+    | Escalate
     | Merge
     | Erase
 )

@@ -25,16 +25,31 @@ from leadpipeline.events import (
     ProfileUpdated,
 )
 from leadpipeline.lead import Lead
+from leadpipeline.stages import channel, escalation, handover
 from leadpipeline.stages.commands import (
+    Accept,
     AddNote,
+    AllocateChannel,
+    AssignPartner,
     Capture,
     Command,
+    Complete,
     Disqualify,
     Erase,
+    Escalate,
+    ExpireOffers,
+    HandOver,
     Merge,
     MoveStage,
     Nurture,
+    OfferToPartners,
+    PartnerAccept,
+    Qualify,
+    QualifySql,
+    Reclaim,
     RecordInteraction,
+    Reject,
+    ReturnLead,
     UpdateProfile,
 )
 from leadpipeline.stages.lifecycle import Stage
@@ -71,7 +86,7 @@ def _capture(command: Capture, playbook: Playbook, now: datetime) -> tuple[Event
     if lead.owner.kind not in lifecycle.spec(lead.stage).owners:
         raise ValidationError.at("lead.owner", f"{lead.owner} cannot own stage {lead.stage!r}")
     first = attrs.evolve(lead, version=0, offers=(), returned_by=(), erased=False)
-    actor = command.actor or lead.owner
+    actor: Party = getattr(command, "actor", None) or lead.owner
     return (LeadCaptured(lead_id=lead.id, at=now, actor=actor, lead=first),)
 
 
@@ -106,7 +121,7 @@ def decide(
         return _capture(command, playbook, now)
     if lead is None:
         raise ValidationError.at("lead", f"{command_name(command)} needs an existing lead")
-    actor = command.actor or lead.owner
+    actor: Party = getattr(command, "actor", None) or lead.owner
     name = command_name(command)
     match command:
         case RecordInteraction(interaction=interaction):
@@ -178,6 +193,64 @@ def decide(
                     lead_id=lead.id, at=now, actor=actor, source=source, interactions=interactions
                 ),
             )
+        case Qualify():
+            return handover.qualify(lead, playbook, now=now, actor=actor)
+        case HandOver(to=to):
+            return handover.hand_over(lead, playbook, to=to, now=now, actor=actor)
+        case Accept():
+            return handover.accept(lead, playbook, now=now, actor=actor)
+        case Reject(reason=reason, comment=comment):
+            return handover.reject(
+                lead, playbook, reason=reason, comment=comment, now=now, actor=actor
+            )
+        case QualifySql():
+            return handover.qualify_sql(lead, playbook, now=now, actor=actor)
+        case AllocateChannel():
+            return channel.allocate(lead, playbook, now=now, actor=actor)
+        case AssignPartner(partner_id=partner_id, seed=seed):
+            return channel.assign_partner(
+                lead, playbook, partner_id=partner_id, seed=seed, now=now, actor=actor
+            )
+        case OfferToPartners(partner_ids=partner_ids, expires_in=expires_in, seed=seed):
+            return channel.offer_to_partners(
+                lead,
+                playbook,
+                partner_ids=partner_ids,
+                expires_in=expires_in,
+                seed=seed,
+                now=now,
+                actor=actor,
+            )
+        case PartnerAccept(partner_id=partner_id):
+            return channel.partner_accept(lead, playbook, partner_id=partner_id, now=now)
+        case ReturnLead(partner_id=partner_id, reason=reason, comment=comment, seed=seed):
+            return channel.return_lead(
+                lead,
+                playbook,
+                partner_id=partner_id,
+                reason=reason,
+                comment=comment,
+                seed=seed,
+                now=now,
+            )
+        case ExpireOffers(seed=seed):
+            return channel.expire_offers(lead, playbook, now=now, seed=seed)
+        case Reclaim(partner_id=partner_id, reason=reason, seed=seed):
+            return channel.reclaim(
+                lead, playbook, partner_id=partner_id, reason=reason, now=now, seed=seed
+            )
+        case Complete(outcome=outcome, reason=reason, revenue=revenue):
+            return channel.complete(
+                lead,
+                playbook,
+                outcome=outcome,
+                reason=reason,
+                revenue=revenue,
+                now=now,
+                actor=actor,
+            )
+        case Escalate(breaches=found):
+            return escalation.escalate(lead, playbook, found, now=now)
         case Erase():
             if lead.erased:
                 return ()

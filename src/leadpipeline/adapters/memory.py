@@ -1,0 +1,272 @@
+"""`MemoryStore`: the reference `LeadStore`, in process memory.
+
+For tests, notebooks and demos. It raises the same `ConflictError` a database does, so code
+tested against it behaves the same against SQLite or a host's own store.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+import attrs
+
+from leadpipeline._checks import require_aware
+from leadpipeline.adapters.notification import Notification, OutboxEntry
+from leadpipeline.adapters.protocols import (
+    CLOSED_STAGES,
+    AppendRequest,
+    LeadKeys,
+    check_erasure,
+    normalise_company_name,
+    normalise_domain,
+    normalise_email,
+)
+from leadpipeline.errors import ConflictError, NotFoundError
+from leadpipeline.events import ERASED, Event, redact
+from leadpipeline.lead import Lead, Party
+
+__all__ = ["MemoryStore"]
+
+
+@attrs.frozen(kw_only=True)
+class _Record:
+    events: tuple[Event, ...]
+    snapshot: Lead
+    keys: LeadKeys
+    due_at: datetime | None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _urgency(record: _Record) -> tuple[bool, datetime, str]:
+    due = record.due_at if record.due_at is not None else _EPOCH
+    return (record.due_at is None, due, record.snapshot.id)
+
+
+class MemoryStore:
+    """A thread-safe in-memory `LeadStore`.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> from leadpipeline import Capture, DEFAULT_PLAYBOOK, Lead, Source, decide, replay
+        >>> now = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
+        >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=now))
+        >>> events = decide(None, Capture(lead=lead), DEFAULT_PLAYBOOK, now=now)
+        >>> store = MemoryStore()
+        >>> store.append("L-1", expected_version=0, events=events, snapshot=replay(events))
+        >>> store.load("L-1").version
+        1
+    """
+
+    def __init__(self, *, closed_stages: Iterable[str] = CLOSED_STAGES) -> None:
+        self._lock = threading.Lock()
+        self._closed = frozenset(closed_stages)
+        self._leads: dict[str, _Record] = {}
+        self._outbox: dict[int, OutboxEntry] = {}
+        self._next_id = 1
+
+    # -- reading ------------------------------------------------------------------
+
+    def _record(self, lead_id: str) -> _Record:
+        try:
+            return self._leads[lead_id]
+        except KeyError:
+            raise NotFoundError(lead_id) from None
+
+    def load(self, lead_id: str) -> Lead:
+        """The current snapshot (see `LeadStore.load`)."""
+        with self._lock:
+            return self._record(lead_id).snapshot
+
+    def history(self, lead_id: str) -> tuple[Event, ...]:
+        """Every event of the lead, oldest first (see `LeadStore.history`)."""
+        with self._lock:
+            return self._record(lead_id).events
+
+    def find_by_source_id(self, source_id: str) -> str | None:
+        """The lead captured from or merged with this source record, if any."""
+        with self._lock:
+            found = [lid for lid, r in self._leads.items() if source_id in r.keys.source_ids]
+        return min(found) if found else None
+
+    def find_duplicate(
+        self, *, email: str | None, domain: str | None, company_name: str | None
+    ) -> str | None:
+        """An open lead with the same email, or the same domain and company name."""
+        email_n = normalise_email(email)
+        domain_n = normalise_domain(domain)
+        name_n = normalise_company_name(company_name)
+        with self._lock:
+            open_keys = [
+                (lid, r.keys) for lid, r in self._leads.items() if r.keys.stage not in self._closed
+            ]
+        if email_n is not None:
+            by_email = [lid for lid, k in open_keys if k.email == email_n]
+            if by_email:
+                return min(by_email)
+        if domain_n is not None and name_n is not None:
+            by_company = [
+                lid for lid, k in open_keys if k.domain == domain_n and k.company_name == name_n
+            ]
+            if by_company:
+                return min(by_company)
+        return None
+
+    def query(
+        self,
+        *,
+        stage: str | None = None,
+        owner: Party | None = None,
+        partner_id: str | None = None,
+        due_before: datetime | None = None,
+        limit: int | None = None,
+    ) -> tuple[Lead, ...]:
+        """Snapshots matching every given filter, most urgent first (see `LeadStore.query`)."""
+        if due_before is not None:
+            require_aware("due_before", due_before)
+        with self._lock:
+            records = list(self._leads.values())
+        hits = [
+            r
+            for r in records
+            if (stage is None or r.keys.stage == stage)
+            and (owner is None or r.keys.owner == owner)
+            and (partner_id is None or partner_id in r.keys.partner_ids)
+            and (due_before is None or (r.due_at is not None and r.due_at < due_before))
+        ]
+        hits.sort(key=_urgency)
+        if limit is not None:
+            hits = hits[:limit]
+        return tuple(r.snapshot for r in hits)
+
+    # -- writing ------------------------------------------------------------------
+
+    def append(
+        self,
+        lead_id: str,
+        *,
+        expected_version: int,
+        events: Sequence[Event],
+        snapshot: Lead,
+        notifications: Sequence[Notification] = (),
+        due_at: datetime | None = None,
+    ) -> None:
+        """Atomically write events, snapshot and outbox entries (see `LeadStore.append`)."""
+        request = AppendRequest(
+            lead_id=lead_id,
+            expected_version=expected_version,
+            events=tuple(events),
+            snapshot=snapshot,
+            notifications=tuple(notifications),
+            due_at=due_at,
+        )
+        self.append_many((request,))
+
+    def append_many(self, batch: Sequence[AppendRequest]) -> None:
+        """Write several appends all or nothing (see `LeadStore.append_many`)."""
+        with self._lock:
+            staged: dict[str, _Record] = {}
+            for request in batch:
+                current = staged.get(request.lead_id) or self._leads.get(request.lead_id)
+                actual = current.snapshot.version if current is not None else None
+                if (actual or 0) != request.expected_version:
+                    raise ConflictError(
+                        lead_id=request.lead_id, expected=request.expected_version, actual=actual
+                    )
+                before = current.events if current is not None else ()
+                staged[request.lead_id] = _Record(
+                    events=(*before, *request.events),
+                    snapshot=request.snapshot,
+                    keys=LeadKeys.of(request.snapshot),
+                    due_at=request.due_at,
+                )
+            self._leads.update(staged)
+            for request in batch:
+                for note in request.notifications:
+                    self._add_entry(note)
+
+    def _add_entry(self, note: Notification) -> None:
+        entry_id = self._next_id
+        self._next_id += 1
+        self._outbox[entry_id] = OutboxEntry(
+            id=entry_id, notification=note, next_attempt_at=note.created_at
+        )
+
+    def erase(
+        self,
+        lead_id: str,
+        *,
+        events: Sequence[Event],
+        snapshot: Lead,
+        expected_version: int,
+    ) -> None:
+        """Redact the history, append the erasure, rewrite the outbox (see `LeadStore.erase`)."""
+        check_erasure(lead_id, events=events, snapshot=snapshot, expected_version=expected_version)
+        with self._lock:
+            current = self._record(lead_id)
+            if current.snapshot.version != expected_version:
+                raise ConflictError(
+                    lead_id=lead_id, expected=expected_version, actual=current.snapshot.version
+                )
+            self._leads[lead_id] = _Record(
+                events=(*(redact(e) for e in current.events), *events),
+                snapshot=snapshot,
+                keys=LeadKeys.of(snapshot),
+                due_at=current.due_at,
+            )
+            for entry_id, entry in self._outbox.items():
+                if entry.notification.lead_id == lead_id:
+                    self._outbox[entry_id] = attrs.evolve(
+                        entry,
+                        notification=entry.notification.redacted(),
+                        last_error="" if not entry.last_error else ERASED,
+                    )
+
+    # -- the outbox ---------------------------------------------------------------
+
+    def outbox(self, lead_id: str) -> tuple[OutboxEntry, ...]:
+        """Every outbox entry of the lead, in the order written."""
+        with self._lock:
+            self._record(lead_id)
+            return tuple(e for e in self._outbox.values() if e.notification.lead_id == lead_id)
+
+    def pending(self, *, now: datetime, limit: int = 100) -> tuple[OutboxEntry, ...]:
+        """Undelivered entries due at or before `now`, oldest first."""
+        require_aware("now", now)
+        with self._lock:
+            due = [
+                e
+                for e in self._outbox.values()
+                if e.delivered_at is None and e.next_attempt_at <= now
+            ]
+        due.sort(key=lambda e: (e.next_attempt_at, e.id))
+        return tuple(due[:limit])
+
+    def _entry(self, entry_id: int) -> OutboxEntry:
+        try:
+            return self._outbox[entry_id]
+        except KeyError:
+            raise NotFoundError(f"outbox entry {entry_id}") from None
+
+    def mark_delivered(self, entry_id: int, at: datetime) -> None:
+        """Record a successful delivery; a second call changes nothing."""
+        require_aware("at", at)
+        with self._lock:
+            entry = self._entry(entry_id)
+            if entry.delivered_at is None:
+                self._outbox[entry_id] = attrs.evolve(
+                    entry, attempts=entry.attempts + 1, delivered_at=at
+                )
+
+    def mark_failed(self, entry_id: int, *, error: str, retry_at: datetime) -> None:
+        """Record a failed attempt and when to try again."""
+        require_aware("retry_at", retry_at)
+        with self._lock:
+            entry = self._entry(entry_id)
+            if entry.delivered_at is None:
+                self._outbox[entry_id] = attrs.evolve(
+                    entry, attempts=entry.attempts + 1, last_error=error, next_attempt_at=retry_at
+                )

@@ -1,0 +1,349 @@
+"""The storage port: what the shell needs from a database, stated as a contract.
+
+`LeadStore` is a `typing.Protocol`; a host application implements it for its own database
+and proves it with `leadpipeline.testing.LeadStoreContract`. The shipped `MemoryStore` and
+`SqliteStore` both pass that suite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+import attrs
+
+from leadpipeline._checks import aware, non_negative
+from leadpipeline.adapters.notification import Notification, OutboxEntry
+from leadpipeline.errors import ValidationError
+from leadpipeline.events import Event, LeadCaptured
+from leadpipeline.lead import Lead, Party
+
+__all__ = [
+    "CLOSED_STAGES",
+    "AppendRequest",
+    "LeadKeys",
+    "LeadStore",
+    "Outbox",
+    "check_erasure",
+    "normalise_company_name",
+    "normalise_domain",
+    "normalise_email",
+]
+
+CLOSED_STAGES: frozenset[str] = frozenset({"customer", "disqualified"})
+"""Stages whose leads are never matched as duplicates of a new capture."""
+
+
+def normalise_email(email: str | None) -> str | None:
+    """The form emails are compared in: stripped and lower-cased; None for blank.
+
+    Example:
+        >>> normalise_email("  Ann.Lee@Example.COM ")
+        'ann.lee@example.com'
+    """
+    if email is None or not email.strip():
+        return None
+    return email.strip().lower()
+
+
+def normalise_domain(domain: str | None) -> str | None:
+    """The form company domains are compared in: lower-cased, without ``www.``.
+
+    Example:
+        >>> normalise_domain(" WWW.Example.com. ")
+        'example.com'
+    """
+    if domain is None:
+        return None
+    value = domain.strip().lower().rstrip(".").removeprefix("www.")
+    return value or None
+
+
+def normalise_company_name(name: str | None) -> str | None:
+    """The form company names are compared in: case-folded, single spaces.
+
+    Example:
+        >>> normalise_company_name("  ACME   Tools ")
+        'acme tools'
+    """
+    if name is None:
+        return None
+    value = " ".join(name.casefold().split())
+    return value or None
+
+
+@attrs.frozen(kw_only=True)
+class LeadKeys:
+    """What a store indexes about a snapshot, computed the same way by every adapter.
+
+    Erased leads carry no email key and no company key: a person who asked to be
+    forgotten is never matched to a new capture.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> from leadpipeline.lead import Contact, Source
+        >>> at = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
+        >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=at, source_id="f-9"),
+        ...             contact=Contact(email="Ann@Example.com"))
+        >>> keys = LeadKeys.of(lead)
+        >>> keys.email, keys.source_ids
+        ('ann@example.com', ('f-9',))
+    """
+
+    stage: str
+    owner: Party
+    partner_ids: tuple[str, ...]
+    source_ids: tuple[str, ...]
+    email: str | None
+    domain: str | None
+    company_name: str | None
+
+    @classmethod
+    def of(cls, lead: Lead) -> LeadKeys:
+        """The index keys of one snapshot."""
+        held = (lead.owner.partner_id,) if lead.owner.partner_id else ()
+        partners = tuple(sorted({*held, *lead.offered_to}))
+        sources = tuple(sorted({s.source_id for s in lead.sources if s.source_id}))
+        if lead.erased:
+            return cls(
+                stage=lead.stage,
+                owner=lead.owner,
+                partner_ids=partners,
+                source_ids=sources,
+                email=None,
+                domain=None,
+                company_name=None,
+            )
+        return cls(
+            stage=lead.stage,
+            owner=lead.owner,
+            partner_ids=partners,
+            source_ids=sources,
+            email=normalise_email(lead.contact.email),
+            domain=normalise_domain(lead.company.domain),
+            company_name=normalise_company_name(lead.company.name),
+        )
+
+
+def _check_request(request: AppendRequest) -> None:
+    problems: list[tuple[str, str]] = []
+    lead_id = request.lead_id
+    if request.snapshot.id != lead_id:
+        problems.append(("snapshot.id", f"snapshot of {request.snapshot.id!r}, not {lead_id!r}"))
+    wanted = request.expected_version + len(request.events)
+    if request.snapshot.version != wanted:
+        problems.append(
+            (
+                "snapshot.version",
+                f"expected {wanted} (expected_version {request.expected_version} + "
+                f"{len(request.events)} events), got {request.snapshot.version}",
+            )
+        )
+    for i, event in enumerate(request.events):
+        if event.lead_id != lead_id:
+            problems.append((f"events[{i}].lead_id", f"event for {event.lead_id!r}"))
+    if request.expected_version == 0:
+        if not request.events:
+            problems.append(("events", "a new lead needs at least its LeadCaptured event"))
+        elif not isinstance(request.events[0], LeadCaptured):
+            problems.append(("events[0]", "a new lead's history starts with LeadCaptured"))
+    for i, note in enumerate(request.notifications):
+        if note.lead_id != lead_id:
+            problems.append((f"notifications[{i}].lead_id", f"notification for {note.lead_id!r}"))
+    if problems:
+        raise ValidationError(problems)
+
+
+@attrs.frozen(kw_only=True)
+class AppendRequest:
+    """One lead's new events, its new snapshot and its notifications, to write at once.
+
+    Checked when built: the snapshot must be the lead at `expected_version + len(events)`,
+    and every event and notification must belong to `lead_id`.
+
+    `due_at` is the lead's next deadline after this write (None: nothing is due); stores
+    index it for `LeadStore.query(due_before=...)`.
+    """
+
+    lead_id: str
+    expected_version: int = attrs.field(validator=non_negative)
+    events: tuple[Event, ...]
+    snapshot: Lead
+    notifications: tuple[Notification, ...] = ()
+    due_at: datetime | None = attrs.field(default=None, validator=aware)
+
+    def __attrs_post_init__(self) -> None:
+        _check_request(self)
+
+
+def check_erasure(
+    lead_id: str, *, events: Sequence[Event], snapshot: Lead, expected_version: int
+) -> None:
+    """Refuse an erasure whose snapshot is not erased or does not follow the events.
+
+    Raises:
+        ValidationError: naming each inconsistent field.
+    """
+    problems: list[tuple[str, str]] = []
+    if not snapshot.erased:
+        problems.append(("snapshot.erased", "the snapshot written by an erasure must be erased"))
+    if snapshot.id != lead_id:
+        problems.append(("snapshot.id", f"snapshot of {snapshot.id!r}, not {lead_id!r}"))
+    if snapshot.version != expected_version + len(events):
+        problems.append(
+            (
+                "snapshot.version",
+                f"expected {expected_version + len(events)}, got {snapshot.version}",
+            )
+        )
+    for i, event in enumerate(events):
+        if event.lead_id != lead_id:
+            problems.append((f"events[{i}].lead_id", f"event for {event.lead_id!r}"))
+    if problems:
+        raise ValidationError(problems)
+
+
+class Outbox(Protocol):
+    """The part of a store a relay needs: undelivered notifications and their fate."""
+
+    def pending(self, *, now: datetime, limit: int = 100) -> tuple[OutboxEntry, ...]:
+        """Undelivered entries whose `next_attempt_at` is at or before `now`, oldest first.
+
+        Ordered by `next_attempt_at`, then `id`; at most `limit` of them.
+        """
+
+    def mark_delivered(self, entry_id: int, at: datetime) -> None:
+        """Record a successful delivery (counted as an attempt); a second call is a no-op.
+
+        Raises:
+            NotFoundError: no such entry.
+        """
+
+    def mark_failed(self, entry_id: int, *, error: str, retry_at: datetime) -> None:
+        """Record a failed attempt: count it, keep `error`, try again at `retry_at`.
+
+        Raises:
+            NotFoundError: no such entry.
+        """
+
+
+class LeadStore(Outbox, Protocol):
+    """Where leads live: an append-only history per lead, a snapshot, and an outbox.
+
+    Contract (checked by `leadpipeline.testing.LeadStoreContract`):
+
+    - Versions: a lead's version is the number of events in its history; its events are
+      numbered 1, 2, ... and `load(...).version` is the store version.
+    - Optimistic concurrency: every write names the version it was decided on. A stale
+      version raises `ConflictError(lead_id=, expected=, actual=)` and writes nothing;
+      the caller reloads and decides again. No update is ever lost.
+    - Atomicity: events, snapshot, index keys and outbox entries of one write land
+      together or not at all.
+    - Values are frozen; nothing a store returns can be changed by the caller.
+    """
+
+    def load(self, lead_id: str) -> Lead:
+        """The current snapshot; `lead.version` is the store version.
+
+        Raises:
+            NotFoundError: no such lead.
+        """
+
+    def history(self, lead_id: str) -> tuple[Event, ...]:
+        """Every event of the lead, oldest first (event `i` made version `i + 1`).
+
+        Raises:
+            NotFoundError: no such lead.
+        """
+
+    def append(
+        self,
+        lead_id: str,
+        *,
+        expected_version: int,
+        events: Sequence[Event],
+        snapshot: Lead,
+        notifications: Sequence[Notification] = (),
+        due_at: datetime | None = None,
+    ) -> None:
+        """Atomically write events (versions `expected_version + 1 ...`), snapshot and outbox.
+
+        `expected_version` is 0 for a new lead. `due_at` replaces the lead's indexed next
+        deadline (None: nothing due).
+
+        Raises:
+            ConflictError: the store's version is not `expected_version` (or the lead
+                exists and 0 was expected); nothing was written.
+            ValidationError: the snapshot's version is not `expected_version + len(events)`,
+                or an event or notification belongs to another lead; nothing was written.
+        """
+
+    def append_many(self, batch: Sequence[AppendRequest]) -> None:
+        """Write several appends all or nothing (batch import); same errors as `append`.
+
+        Requests for the same lead apply in order, each expecting the previous one's version.
+        """
+
+    def find_by_source_id(self, source_id: str) -> str | None:
+        """The lead captured from (or merged with) this source record, for idempotent capture.
+
+        Matches the captured source's `source_id` and every merged source's `source_id`.
+        """
+
+    def find_duplicate(
+        self, *, email: str | None, domain: str | None, company_name: str | None
+    ) -> str | None:
+        """An open lead that a new capture duplicates, or None.
+
+        A lead is open when its stage is not a closed stage (`customer`, `disqualified` by
+        default) and it is not erased. It matches on the normalised email
+        (`normalise_email`) first; failing that, on both the normalised domain and company
+        name. Among several matches the smallest lead id wins.
+        """
+
+    def query(
+        self,
+        *,
+        stage: str | None = None,
+        owner: Party | None = None,
+        partner_id: str | None = None,
+        due_before: datetime | None = None,
+        limit: int | None = None,
+    ) -> tuple[Lead, ...]:
+        """Snapshots matching every given filter, the most urgent first.
+
+        `owner` matches the owning party exactly; `partner_id` matches leads that partner
+        holds or has an open offer for; `due_before` matches leads with a `due_at` before
+        it. Ordered by `due_at` (leads with none last), then lead id.
+        """
+
+    def outbox(self, lead_id: str) -> tuple[OutboxEntry, ...]:
+        """Every outbox entry of the lead, delivered or not, in the order written.
+
+        Raises:
+            NotFoundError: no such lead.
+        """
+
+    def erase(
+        self,
+        lead_id: str,
+        *,
+        events: Sequence[Event],
+        snapshot: Lead,
+        expected_version: int,
+    ) -> None:
+        """Erase personal data: redact the stored history, append `events`, save `snapshot`.
+
+        Every stored event is replaced by `leadpipeline.events.redact(event)`, the given
+        `PersonalDataErased` event(s) are appended, the erased `snapshot` is written, and
+        every outbox entry of the lead has its message replaced by a neutral text
+        (`Notification.redacted`), all in one atomic write with the same conflict check as
+        `append`. Build the snapshot by replaying the redacted history plus `events`.
+        No copy of the erased values may survive in the store's files.
+
+        Raises:
+            ConflictError: stale `expected_version`; nothing was changed.
+            NotFoundError: no such lead.
+            ValidationError: the snapshot is not erased or has the wrong version.
+        """

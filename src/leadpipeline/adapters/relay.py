@@ -1,0 +1,98 @@
+"""The outbox relay: hands recorded notifications to a `Notifier`, at least once.
+
+A notification is marked delivered only after the notifier returned, so a crash between
+the two means a second delivery, never a lost one; receivers deduplicate by `key`.
+A failed delivery is retried later with exponential backoff.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import attrs
+
+from leadpipeline._checks import require_aware
+from leadpipeline.adapters.notification import Notifier
+from leadpipeline.adapters.protocols import Outbox
+from leadpipeline.errors import ValidationError
+
+__all__ = ["Backoff", "RelayReport", "relay_outbox"]
+
+
+def _positive_delta(_: object, attribute: attrs.Attribute[timedelta], value: timedelta) -> None:
+    if value <= timedelta(0):
+        raise ValidationError.at(attribute.name, f"must be positive, got {value}")
+
+
+@attrs.frozen(kw_only=True)
+class Backoff:
+    """How long to wait before retrying a failed delivery: doubling, up to a cap.
+
+    Example:
+        >>> from datetime import timedelta
+        >>> policy = Backoff(base=timedelta(seconds=30), cap=timedelta(minutes=5))
+        >>> [policy.delay(n).total_seconds() for n in range(5)]
+        [30.0, 60.0, 120.0, 240.0, 300.0]
+    """
+
+    base: timedelta = attrs.field(default=timedelta(seconds=30), validator=_positive_delta)
+    cap: timedelta = attrs.field(default=timedelta(hours=1), validator=_positive_delta)
+
+    def delay(self, attempts: int) -> timedelta:
+        """The wait after a failure, given the attempts made before it."""
+        if attempts >= 32:  # 2**32 base periods exceed any sensible cap
+            return self.cap
+        return min(self.cap, self.base * 2**attempts)
+
+
+@attrs.frozen(kw_only=True)
+class RelayReport:
+    """What one relay pass did: deliveries that succeeded and failed."""
+
+    delivered: int = 0
+    failed: int = 0
+
+    @property
+    def attempted(self) -> int:
+        """Every entry the pass tried to deliver."""
+        return self.delivered + self.failed
+
+
+def relay_outbox(
+    store: Outbox,
+    notifier: Notifier,
+    *,
+    now: datetime,
+    limit: int = 100,
+    backoff: Backoff = Backoff(),  # noqa: B008  # a frozen value, safe to share
+) -> RelayReport:
+    """Deliver the outbox entries due at `now`, once each, and record how it went.
+
+    Each due entry goes to `notifier.deliver`; on success it is marked delivered, on any
+    exception it is marked failed and retried at ``now + backoff.delay(attempts)``.
+    Nothing is ever dropped: an entry stays in the outbox until delivered.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> from leadpipeline.adapters.memory import MemoryStore
+        >>> from leadpipeline.adapters.notification import RecordingNotifier
+        >>> now = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
+        >>> relay_outbox(MemoryStore(), RecordingNotifier(), now=now)
+        RelayReport(delivered=0, failed=0)
+    """
+    require_aware("now", now)
+    delivered = failed = 0
+    for entry in store.pending(now=now, limit=limit):
+        try:
+            notifier.deliver(entry.notification)
+        except Exception as exc:  # noqa: BLE001  # any notifier failure means "retry later"
+            store.mark_failed(
+                entry.id,
+                error=f"{type(exc).__name__}: {exc}",
+                retry_at=now + backoff.delay(entry.attempts),
+            )
+            failed += 1
+        else:
+            store.mark_delivered(entry.id, now)
+            delivered += 1
+    return RelayReport(delivered=delivered, failed=failed)

@@ -1,0 +1,651 @@
+"""`SqliteStore`: the embedded default `LeadStore`, on the standard library's sqlite3.
+
+One file holds every lead's history (tagged JSON events), its snapshot with indexed
+columns for the queries, and the outbox. Every write is one ``BEGIN IMMEDIATE``
+transaction that checks the expected version inside it, so threads and processes sharing
+the file never lose an update. A file that is not ours (not SQLite, another application's
+database, or a newer schema) is refused and never written to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from leadpipeline._checks import require_aware
+from leadpipeline.adapters.notification import Notification, OutboxEntry
+from leadpipeline.adapters.protocols import (
+    CLOSED_STAGES,
+    AppendRequest,
+    LeadKeys,
+    check_erasure,
+    normalise_company_name,
+    normalise_domain,
+    normalise_email,
+)
+from leadpipeline.errors import (
+    ConflictError,
+    LeadPipelineError,
+    NotFoundError,
+    StoreError,
+    ValidationError,
+)
+from leadpipeline.events import ERASED, Event, redact
+from leadpipeline.lead import Lead, Party
+from leadpipeline.serialization import from_json, to_json
+
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SqliteStore", "Synchronous"]
+
+APPLICATION_ID = 0x4C504950
+"""``PRAGMA application_id`` of a leadpipeline database ("LPIP")."""
+
+SCHEMA_VERSION = 1
+"""The schema version this release writes and reads."""
+
+Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
+"""SQLite's ``synchronous`` levels: FULL (the default) survives power loss after commit."""
+
+_APPLICATION = "leadpipeline"
+_HEADER = b"SQLite format 3\x00"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE leads (
+    lead_id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL CHECK (version > 0),
+    snapshot TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    email_key TEXT,
+    domain_norm TEXT,
+    name_norm TEXT,
+    due_at INTEGER
+);
+CREATE INDEX leads_stage ON leads (stage);
+CREATE INDEX leads_owner ON leads (owner);
+CREATE INDEX leads_email ON leads (email_key) WHERE email_key IS NOT NULL;
+CREATE INDEX leads_company ON leads (domain_norm, name_norm) WHERE domain_norm IS NOT NULL;
+CREATE INDEX leads_due ON leads (due_at) WHERE due_at IS NOT NULL;
+CREATE TABLE events (
+    lead_id TEXT NOT NULL,
+    version INTEGER NOT NULL CHECK (version > 0),
+    body TEXT NOT NULL,
+    UNIQUE (lead_id, version)
+);
+CREATE TABLE lead_partners (
+    lead_id TEXT NOT NULL,
+    partner_id TEXT NOT NULL,
+    PRIMARY KEY (lead_id, partner_id)
+);
+CREATE INDEX lead_partners_partner ON lead_partners (partner_id);
+CREATE TABLE lead_sources (
+    source_id TEXT NOT NULL,
+    lead_id TEXT NOT NULL,
+    PRIMARY KEY (source_id, lead_id)
+);
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    lead_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    delivered_at INTEGER,
+    last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX outbox_pending ON outbox (next_attempt_at, id) WHERE delivered_at IS NULL;
+CREATE INDEX outbox_lead ON outbox (lead_id, id);
+"""
+
+
+def _micros(at: datetime) -> int:
+    return (at - _EPOCH) // _MICRO
+
+
+def _instant(micros: int) -> datetime:
+    return _EPOCH + micros * _MICRO
+
+
+def _email_key(email: str | None) -> str | None:
+    # Index a digest, not the address: b-tree interior pages keep divider keys after a
+    # delete, and an erased address must not survive anywhere in the file.
+    if email is None:
+        return None
+    return hashlib.sha256(email.encode()).hexdigest()
+
+
+class SqliteStore:
+    """A `LeadStore` in one SQLite file, safe for many threads and several processes.
+
+    Args:
+        path: the database file; created with the schema when missing or empty.
+        synchronous: SQLite's durability level; ``"FULL"`` survives power loss.
+        busy_timeout: seconds a writer waits for another writer before giving up.
+        closed_stages: stages never matched by `find_duplicate`.
+
+    Raises:
+        StoreError: the file is not SQLite, belongs to another application, or has a
+            newer schema; the file is left as it was.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> folder = tempfile.mkdtemp()
+        >>> with SqliteStore(pathlib.Path(folder) / "leads.db") as store:
+        ...     store.query()
+        ()
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        synchronous: Synchronous = "FULL",
+        busy_timeout: float = 30.0,
+        closed_stages: Iterable[str] = CLOSED_STAGES,
+    ) -> None:
+        if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise ValidationError.at("synchronous", f"unknown level {synchronous!r}")
+        if busy_timeout <= 0:
+            raise ValidationError.at("busy_timeout", "must be positive")
+        self.path = Path(path)
+        self._synchronous = synchronous
+        self._busy_timeout = busy_timeout
+        self._closed_stages = tuple(sorted(frozenset(closed_stages)))
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._closed = False
+        self._refuse_foreign_bytes()
+        try:
+            self._open_schema()
+        except BaseException:
+            self.close()
+            raise
+
+    # -- opening ------------------------------------------------------------------
+
+    def _refuse_foreign_bytes(self) -> None:
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a directory, not a leadpipeline database")
+        try:
+            with self.path.open("rb") as file:
+                header = file.read(len(_HEADER))
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise StoreError(f"cannot read {self.path}: {exc.strerror}") from None
+        if header and header != _HEADER:
+            raise StoreError(
+                f"{self.path} is not a SQLite database (a foreign or corrupted file); "
+                "refusing to open it"
+            )
+
+    def _open_schema(self) -> None:
+        conn = self._conn()
+        try:
+            if self._is_blank(conn):
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    if self._is_blank(conn):
+                        for statement in _SCHEMA.split(";"):
+                            if statement.strip():
+                                conn.execute(statement)
+                        conn.executemany(
+                            "INSERT INTO meta (key, value) VALUES (?, ?)",
+                            [
+                                ("application", _APPLICATION),
+                                ("schema_version", str(SCHEMA_VERSION)),
+                            ],
+                        )
+                        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            self._check_ours(conn)
+            self._use_wal(conn)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path} cannot be used as a leadpipeline database ({exc}); "
+                "it may be corrupted"
+            ) from None
+
+    @staticmethod
+    def _is_blank(conn: sqlite3.Connection) -> bool:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        return bool(app_id == 0 and tables == 0)
+
+    def _check_ours(self, conn: sqlite3.Connection) -> None:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        if app_id != APPLICATION_ID:
+            raise StoreError(
+                f"{self.path} is another application's SQLite database "
+                f"(application_id {app_id:#x}); refusing to use it"
+            )
+        try:
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.DatabaseError:
+            meta = {}
+        if meta.get("application") != _APPLICATION or "schema_version" not in meta:
+            raise StoreError(f"{self.path} has no leadpipeline metadata; refusing to use it")
+        found = int(meta["schema_version"])
+        if found > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {found}, written by a newer leadpipeline; "
+                f"this version reads schema {SCHEMA_VERSION}: upgrade leadpipeline"
+            )
+        if found < SCHEMA_VERSION:
+            raise StoreError(f"{self.path} has unknown old schema version {found}")
+
+    def _use_wal(self, conn: sqlite3.Connection) -> None:
+        deadline = time.monotonic() + self._busy_timeout
+        while True:
+            try:
+                mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+                if str(mode).lower() == "wal":
+                    return
+                conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            except sqlite3.OperationalError:
+                # another process is switching the file to WAL at the same moment
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None and self._local.pid == os.getpid():
+            return conn
+        with self._lock:
+            if self._closed:
+                raise StoreError(f"the store on {self.path} is closed")
+            try:
+                conn = sqlite3.connect(
+                    self.path,
+                    timeout=self._busy_timeout,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot open {self.path}: {exc}") from None
+            self._connections.append(conn)
+        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+        conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+        conn.execute("PRAGMA secure_delete = ON")
+        self._local.conn = conn
+        self._local.pid = os.getpid()
+        return conn
+
+    def close(self) -> None:
+        """Close every connection this store opened; later calls raise `StoreError`."""
+        with self._lock:
+            self._closed = True
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            conn.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot start a write on {self.path}: {exc}") from None
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise StoreError(f"cannot commit to {self.path}: {exc}") from None
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        try:
+            return self._conn().execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read {self.path}: {exc}") from None
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and truncate the log to zero.
+
+        Raises:
+            StoreError: readers kept the log busy until the busy timeout.
+        """
+        conn = self._conn()
+        deadline = time.monotonic() + self._busy_timeout
+        while True:
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if not busy:
+                return
+            if time.monotonic() > deadline:
+                raise StoreError(
+                    f"{self.path}: the write-ahead log stayed busy; run checkpoint() again"
+                )
+            time.sleep(0.01)
+
+    # -- reading ------------------------------------------------------------------
+
+    def load(self, lead_id: str) -> Lead:
+        """The current snapshot (see `LeadStore.load`)."""
+        rows = self._read("SELECT snapshot FROM leads WHERE lead_id = ?", (lead_id,))
+        if not rows:
+            raise NotFoundError(lead_id)
+        lead: Lead = from_json(rows[0][0], Lead)
+        return lead
+
+    def history(self, lead_id: str) -> tuple[Event, ...]:
+        """Every event of the lead, oldest first (see `LeadStore.history`)."""
+        rows = self._read("SELECT body FROM events WHERE lead_id = ? ORDER BY version", (lead_id,))
+        if not rows:
+            raise NotFoundError(lead_id)
+        return tuple(from_json(body, Event) for (body,) in rows)
+
+    def find_by_source_id(self, source_id: str) -> str | None:
+        """The lead captured from or merged with this source record, if any."""
+        rows = self._read("SELECT min(lead_id) FROM lead_sources WHERE source_id = ?", (source_id,))
+        found: str | None = rows[0][0]
+        return found
+
+    def find_duplicate(
+        self, *, email: str | None, domain: str | None, company_name: str | None
+    ) -> str | None:
+        """An open lead with the same email, or the same domain and company name."""
+        closed = ",".join("?" * len(self._closed_stages))
+        open_only = f"stage NOT IN ({closed})" if closed else "1"
+        key = _email_key(normalise_email(email))
+        if key is not None:
+            rows = self._read(
+                f"SELECT min(lead_id) FROM leads WHERE email_key = ? AND {open_only}",
+                (key, *self._closed_stages),
+            )
+            if rows[0][0] is not None:
+                return str(rows[0][0])
+        domain_n, name_n = normalise_domain(domain), normalise_company_name(company_name)
+        if domain_n is not None and name_n is not None:
+            rows = self._read(
+                "SELECT min(lead_id) FROM leads "
+                f"WHERE domain_norm = ? AND name_norm = ? AND {open_only}",
+                (domain_n, name_n, *self._closed_stages),
+            )
+            if rows[0][0] is not None:
+                return str(rows[0][0])
+        return None
+
+    def query(
+        self,
+        *,
+        stage: str | None = None,
+        owner: Party | None = None,
+        partner_id: str | None = None,
+        due_before: datetime | None = None,
+        limit: int | None = None,
+    ) -> tuple[Lead, ...]:
+        """Snapshots matching every given filter, most urgent first (see `LeadStore.query`)."""
+        where, params = ["1"], list[Any]()
+        if stage is not None:
+            where.append("stage = ?")
+            params.append(stage)
+        if owner is not None:
+            where.append("owner = ?")
+            params.append(to_json(owner))
+        if partner_id is not None:
+            where.append(
+                "EXISTS (SELECT 1 FROM lead_partners p "
+                "WHERE p.lead_id = leads.lead_id AND p.partner_id = ?)"
+            )
+            params.append(partner_id)
+        if due_before is not None:
+            require_aware("due_before", due_before)
+            where.append("due_at IS NOT NULL AND due_at < ?")
+            params.append(_micros(due_before))
+        sql = (
+            f"SELECT snapshot FROM leads WHERE {' AND '.join(where)} "
+            "ORDER BY due_at IS NULL, due_at, lead_id"
+        )
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return tuple(from_json(text, Lead) for (text,) in self._read(sql, params))
+
+    # -- writing ------------------------------------------------------------------
+
+    def append(
+        self,
+        lead_id: str,
+        *,
+        expected_version: int,
+        events: Sequence[Event],
+        snapshot: Lead,
+        notifications: Sequence[Notification] = (),
+        due_at: datetime | None = None,
+    ) -> None:
+        """Atomically write events, snapshot and outbox entries (see `LeadStore.append`)."""
+        request = AppendRequest(
+            lead_id=lead_id,
+            expected_version=expected_version,
+            events=tuple(events),
+            snapshot=snapshot,
+            notifications=tuple(notifications),
+            due_at=due_at,
+        )
+        self.append_many((request,))
+
+    def append_many(self, batch: Sequence[AppendRequest]) -> None:
+        """Write several appends in one transaction, all or nothing."""
+        payloads = [
+            (
+                request,
+                [to_json(e, Event) for e in request.events],
+                to_json(request.snapshot),
+                [to_json(n) for n in request.notifications],
+            )
+            for request in batch
+        ]
+        with self._guard(), self._write() as conn:
+            for request, events, snapshot, notes in payloads:
+                row = conn.execute(
+                    "SELECT version FROM leads WHERE lead_id = ?", (request.lead_id,)
+                ).fetchone()
+                actual: int | None = row[0] if row else None
+                if (actual or 0) != request.expected_version:
+                    raise ConflictError(
+                        lead_id=request.lead_id, expected=request.expected_version, actual=actual
+                    )
+                conn.executemany(
+                    "INSERT INTO events (lead_id, version, body) VALUES (?, ?, ?)",
+                    [
+                        (request.lead_id, request.expected_version + i, body)
+                        for i, body in enumerate(events, start=1)
+                    ],
+                )
+                due = _micros(request.due_at) if request.due_at is not None else None
+                self._save_snapshot(conn, request.snapshot, snapshot, due)
+                conn.executemany(
+                    "INSERT INTO outbox (lead_id, body, next_attempt_at) VALUES (?, ?, ?)",
+                    [
+                        (request.lead_id, body, _micros(note.created_at))
+                        for note, body in zip(request.notifications, notes, strict=True)
+                    ],
+                )
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except LeadPipelineError:
+            raise
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"{self.path}: write refused by the schema: {exc}") from None
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: write failed: {exc}") from None
+
+    @staticmethod
+    def _save_snapshot(conn: sqlite3.Connection, lead: Lead, text: str, due: int | None) -> None:
+        keys = LeadKeys.of(lead)
+        conn.execute(
+            "INSERT INTO leads (lead_id, version, snapshot, stage, owner, email_key, "
+            "domain_norm, name_norm, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (lead_id) DO UPDATE SET version = excluded.version, "
+            "snapshot = excluded.snapshot, stage = excluded.stage, owner = excluded.owner, "
+            "email_key = excluded.email_key, domain_norm = excluded.domain_norm, "
+            "name_norm = excluded.name_norm, due_at = excluded.due_at",
+            (
+                lead.id,
+                lead.version,
+                text,
+                keys.stage,
+                to_json(keys.owner),
+                _email_key(keys.email),
+                keys.domain,
+                keys.company_name,
+                due,
+            ),
+        )
+        conn.execute("DELETE FROM lead_partners WHERE lead_id = ?", (lead.id,))
+        conn.executemany(
+            "INSERT INTO lead_partners (lead_id, partner_id) VALUES (?, ?)",
+            [(lead.id, p) for p in keys.partner_ids],
+        )
+        conn.execute("DELETE FROM lead_sources WHERE lead_id = ?", (lead.id,))
+        conn.executemany(
+            "INSERT INTO lead_sources (source_id, lead_id) VALUES (?, ?)",
+            [(s, lead.id) for s in keys.source_ids],
+        )
+
+    def erase(
+        self,
+        lead_id: str,
+        *,
+        events: Sequence[Event],
+        snapshot: Lead,
+        expected_version: int,
+    ) -> None:
+        """Redact the history, append the erasure, rewrite the outbox (see `LeadStore.erase`).
+
+        Afterwards the write-ahead log is checkpointed and truncated, and with
+        ``secure_delete`` on, no byte of the erased values remains in the files.
+        """
+        check_erasure(lead_id, events=events, snapshot=snapshot, expected_version=expected_version)
+        new_events = [to_json(e, Event) for e in events]
+        with self._guard(), self._write() as conn:
+            row = conn.execute(
+                "SELECT version, due_at FROM leads WHERE lead_id = ?", (lead_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(lead_id)
+            if row[0] != expected_version:
+                raise ConflictError(lead_id=lead_id, expected=expected_version, actual=row[0])
+            stored = conn.execute(
+                "SELECT version, body FROM events WHERE lead_id = ?", (lead_id,)
+            ).fetchall()
+            for version, body in stored:
+                event: Event = from_json(body, Event)
+                redacted = redact(event)
+                if redacted != event:
+                    conn.execute(
+                        "UPDATE events SET body = ? WHERE lead_id = ? AND version = ?",
+                        (to_json(redacted, Event), lead_id, version),
+                    )
+            conn.executemany(
+                "INSERT INTO events (lead_id, version, body) VALUES (?, ?, ?)",
+                [
+                    (lead_id, expected_version + i, body)
+                    for i, body in enumerate(new_events, start=1)
+                ],
+            )
+            self._save_snapshot(conn, snapshot, to_json(snapshot), row[1])
+            entries = conn.execute(
+                "SELECT id, body, last_error FROM outbox WHERE lead_id = ?", (lead_id,)
+            ).fetchall()
+            for entry_id, body, last_error in entries:
+                note: Notification = from_json(body, Notification)
+                conn.execute(
+                    "UPDATE outbox SET body = ?, last_error = ? WHERE id = ?",
+                    (to_json(note.redacted()), ERASED if last_error else "", entry_id),
+                )
+        self.checkpoint()
+
+    # -- the outbox ---------------------------------------------------------------
+
+    @staticmethod
+    def _entry(row: Sequence[Any]) -> OutboxEntry:
+        entry_id, body, attempts, next_at, delivered, error = row
+        return OutboxEntry(
+            id=entry_id,
+            notification=from_json(body, Notification),
+            attempts=attempts,
+            next_attempt_at=_instant(next_at),
+            delivered_at=_instant(delivered) if delivered is not None else None,
+            last_error=error,
+        )
+
+    _COLUMNS = "id, body, attempts, next_attempt_at, delivered_at, last_error"
+
+    def outbox(self, lead_id: str) -> tuple[OutboxEntry, ...]:
+        """Every outbox entry of the lead, in the order written."""
+        if not self._read("SELECT 1 FROM leads WHERE lead_id = ?", (lead_id,)):
+            raise NotFoundError(lead_id)
+        rows = self._read(
+            f"SELECT {self._COLUMNS} FROM outbox WHERE lead_id = ? ORDER BY id",
+            (lead_id,),
+        )
+        return tuple(self._entry(r) for r in rows)
+
+    def pending(self, *, now: datetime, limit: int = 100) -> tuple[OutboxEntry, ...]:
+        """Undelivered entries due at or before `now`, oldest first."""
+        require_aware("now", now)
+        rows = self._read(
+            f"SELECT {self._COLUMNS} FROM outbox "
+            "WHERE delivered_at IS NULL AND next_attempt_at <= ? "
+            "ORDER BY next_attempt_at, id LIMIT ?",
+            (_micros(now), limit),
+        )
+        return tuple(self._entry(r) for r in rows)
+
+    def mark_delivered(self, entry_id: int, at: datetime) -> None:
+        """Record a successful delivery; a second call changes nothing."""
+        require_aware("at", at)
+        with self._guard(), self._write() as conn:
+            found = conn.execute("SELECT 1 FROM outbox WHERE id = ?", (entry_id,)).fetchone()
+            if found is None:
+                raise NotFoundError(f"outbox entry {entry_id}")
+            conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, delivered_at = ? "
+                "WHERE id = ? AND delivered_at IS NULL",
+                (_micros(at), entry_id),
+            )
+
+    def mark_failed(self, entry_id: int, *, error: str, retry_at: datetime) -> None:
+        """Record a failed attempt and when to try again."""
+        require_aware("retry_at", retry_at)
+        with self._guard(), self._write() as conn:
+            found = conn.execute("SELECT 1 FROM outbox WHERE id = ?", (entry_id,)).fetchone()
+            if found is None:
+                raise NotFoundError(f"outbox entry {entry_id}")
+            conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
+                "WHERE id = ? AND delivered_at IS NULL",
+                (error, _micros(retry_at), entry_id),
+            )

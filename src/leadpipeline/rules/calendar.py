@@ -1,0 +1,466 @@
+"""Business calendars: working hours per weekday, holidays and a time zone.
+
+An SLA promised "within one working day" runs only while the office is open. A
+`BusinessCalendar` answers two questions exactly: which instant is a business duration
+after a given instant (`add`), and how much business time lies between two instants
+(`between`). Both jump over whole intervals, days and clean weeks instead of stepping
+minute by minute, and both measure real elapsed time, so a working interval that contains
+a daylight-saving change is one hour shorter or longer than its wall-clock length.
+
+Working hours are local wall-clock times in the calendar's zone. A local time that does
+not exist (inside a spring-forward gap) moves forward by the gap; an ambiguous local time
+(inside a fall-back overlap) means its first occurrence.
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+import itertools
+import re
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import attrs
+from dateutil.rrule import YEARLY, rrule
+
+from leadpipeline.errors import ConfigurationError, ValidationError
+
+__all__ = [
+    "STANDARD_CALENDAR",
+    "BusinessCalendar",
+    "Span",
+    "WeekHours",
+    "Weekday",
+    "annual_holidays",
+]
+
+Span = tuple[str, str]
+"""One working interval as local ``("HH:MM", "HH:MM")``; ``"24:00"`` ends at midnight."""
+
+_UTC = UTC
+_DAY = timedelta(days=1)
+_WEEK = timedelta(days=7)
+_ZERO = timedelta(0)
+_HHMM = re.compile(r"^(\d{2}):(\d{2})$")
+_BoundsUtc = tuple[tuple[datetime, datetime], ...]
+
+
+class Weekday(enum.StrEnum):
+    """The days of the week, named as in `WeekHours` (Monday is weekday 0)."""
+
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+
+    @property
+    def number(self) -> int:
+        """The `date.weekday()` number of this day (Monday is 0)."""
+        return _WEEKDAYS.index(self)
+
+
+_WEEKDAYS = tuple(Weekday)
+WORKDAYS = _WEEKDAYS[:5]
+
+
+@attrs.frozen(kw_only=True)
+class WeekHours:
+    """Working intervals per weekday, as local ``("HH:MM", "HH:MM")`` pairs.
+
+    Plain data; a `BusinessCalendar` checks it (ordering, overlaps, format) and names the
+    bad interval by its path, such as ``hours.monday[1]``.
+
+    Example:
+        >>> week = WeekHours.uniform((("08:00", "12:00"), ("13:00", "18:00")))
+        >>> week.on(Weekday.FRIDAY)
+        (('08:00', '12:00'), ('13:00', '18:00'))
+        >>> week.on(Weekday.SUNDAY)
+        ()
+    """
+
+    monday: tuple[Span, ...] = ()
+    tuesday: tuple[Span, ...] = ()
+    wednesday: tuple[Span, ...] = ()
+    thursday: tuple[Span, ...] = ()
+    friday: tuple[Span, ...] = ()
+    saturday: tuple[Span, ...] = ()
+    sunday: tuple[Span, ...] = ()
+
+    def on(self, day: Weekday) -> tuple[Span, ...]:
+        """The intervals of one weekday."""
+        spans: tuple[Span, ...] = getattr(self, day.value)
+        return spans
+
+    @classmethod
+    def uniform(cls, spans: Iterable[Span], days: Iterable[Weekday | str] = WORKDAYS) -> WeekHours:
+        """The same intervals on each of `days` (Monday to Friday unless told)."""
+        chosen = tuple(spans)
+        return cls(**{Weekday(d).value: chosen for d in days})
+
+
+def _minute(text: object, path: str, *, is_end: bool) -> int:
+    match = _HHMM.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise ConfigurationError.at(path, f"expected a local time 'HH:MM', got {text!r}")
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if minutes > 59 or hours > 24 or (hours == 24 and (minutes or not is_end)):
+        allowed = "00:00 to 24:00" if is_end else "00:00 to 23:59"
+        raise ConfigurationError.at(path, f"time {text!r} out of range ({allowed})")
+    return hours * 60 + minutes
+
+
+def _is_pair(value: object) -> bool:
+    return isinstance(value, tuple | list) and len(value) == 2  # start, end
+
+
+def _is_date(value: object) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+def _parse_week(hours: WeekHours) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """Minute pairs per weekday, refusing inverted, overlapping or malformed intervals."""
+    week: list[tuple[tuple[int, int], ...]] = []
+    for day in _WEEKDAYS:
+        parsed: list[tuple[int, int, int]] = []
+        for i, span in enumerate(hours.on(day)):
+            path = f"hours.{day.value}[{i}]"
+            if not _is_pair(span):
+                raise ConfigurationError.at(path, f"expected a (start, end) pair, got {span!r}")
+            start = _minute(span[0], path, is_end=False)
+            end = _minute(span[1], path, is_end=True)
+            if end <= start:
+                raise ConfigurationError.at(
+                    path,
+                    f"interval {span[0]}-{span[1]} ends before it starts; split hours that "
+                    "cross midnight into two days",
+                )
+            parsed.append((start, end, i))
+        parsed.sort()
+        for (_, prev_end, prev_i), (start, _, i) in itertools.pairwise(parsed):
+            if start < prev_end:
+                raise ConfigurationError.at(
+                    f"hours.{day.value}[{i}]",
+                    f"overlaps hours.{day.value}[{prev_i}]",
+                )
+        week.append(tuple((s, e) for s, e, _ in parsed))
+    if not any(week):
+        raise ConfigurationError.at("hours", "a calendar needs working hours on at least one day")
+    return tuple(week)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ConfigurationError.at(
+            "time_zone", f"unknown time zone {name!r}; use an IANA name like 'Europe/Berlin'"
+        ) from None
+
+
+def _aware(path: str, value: datetime) -> None:
+    if not isinstance(value, datetime):
+        raise ValidationError.at(path, f"expected a datetime, got {value!r}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError.at(
+            path, f"naive datetime {value.isoformat()} refused: give a timezone-aware datetime"
+        )
+
+
+def _naive_utc(value: datetime) -> datetime:
+    offset = value.utcoffset()
+    assert offset is not None  # checked by _aware before
+    return value.replace(tzinfo=None) - offset
+
+
+@attrs.frozen(kw_only=True)
+class BusinessCalendar:
+    """When the office works: hours per weekday, holidays, and the zone they are read in.
+
+    Plain data: it round-trips through the converter. Refused with `ConfigurationError`
+    when an interval is malformed, inverted (``end <= start``) or overlaps another, when
+    no day has working hours, or when the zone is unknown.
+
+    Example:
+        >>> from datetime import datetime, timedelta
+        >>> from zoneinfo import ZoneInfo
+        >>> berlin = ZoneInfo("Europe/Berlin")
+        >>> friday = datetime(2026, 3, 6, 16, 30, tzinfo=berlin)
+        >>> STANDARD_CALENDAR.add(friday, timedelta(hours=1))
+        datetime.datetime(2026, 3, 9, 9, 30, tzinfo=zoneinfo.ZoneInfo(key='Europe/Berlin'))
+        >>> STANDARD_CALENDAR.between(friday, datetime(2026, 3, 9, 9, 30, tzinfo=berlin))
+        datetime.timedelta(seconds=3600)
+    """
+
+    hours: WeekHours
+    time_zone: str = "Europe/Berlin"
+    holidays: frozenset[date] = frozenset()
+    name: str = ""
+
+    _spans: tuple[tuple[tuple[timedelta, timedelta], ...], ...] = attrs.field(
+        init=False, eq=False, repr=False, hash=False
+    )
+    _tz: ZoneInfo = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _holiday_list: tuple[date, ...] = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _week_total: timedelta = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        week = _parse_week(self.hours)
+        tz = _zone(self.time_zone)
+        for d in self.holidays:
+            if not _is_date(d):
+                raise ConfigurationError.at("holidays", f"expected dates, got {d!r}")
+        spans = tuple(
+            tuple((timedelta(minutes=s), timedelta(minutes=e)) for s, e in day) for day in week
+        )
+        total = sum((e - s for day in spans for s, e in day), _ZERO)
+        object.__setattr__(self, "_spans", spans)
+        object.__setattr__(self, "_tz", tz)
+        object.__setattr__(self, "_holiday_list", tuple(sorted(self.holidays)))
+        object.__setattr__(self, "_week_total", total)
+
+    @classmethod
+    def weekly(
+        cls,
+        *,
+        hours: Iterable[Span] = (("09:00", "17:00"),),
+        days: Iterable[Weekday | str] = WORKDAYS,
+        time_zone: str = "Europe/Berlin",
+        holidays: Iterable[date] = (),
+        name: str = "",
+    ) -> BusinessCalendar:
+        """The common case: the same hours on each working day, plus holidays.
+
+        Example:
+            >>> cal = BusinessCalendar.weekly(hours=(("08:00", "12:00"), ("13:00", "18:00")),
+            ...                               time_zone="America/New_York")
+            >>> cal.hours.monday
+            (('08:00', '12:00'), ('13:00', '18:00'))
+        """
+        return cls(
+            hours=WeekHours.uniform(hours, days),
+            time_zone=time_zone,
+            holidays=frozenset(holidays),
+            name=name,
+        )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The calendar's time zone."""
+        return self._tz
+
+    @property
+    def week_total(self) -> timedelta:
+        """Business time in a week without holidays or clock changes."""
+        return self._week_total
+
+    def is_working_time(self, instant: datetime) -> bool:
+        """Whether the office is open at `instant` (interval start included, end excluded).
+
+        Example:
+            >>> from datetime import datetime, timezone
+            >>> STANDARD_CALENDAR.is_working_time(datetime(2026, 3, 9, 8, tzinfo=timezone.utc))
+            True
+        """
+        _aware("instant", instant)
+        at = _naive_utc(instant)
+        day = instant.astimezone(self._tz).date()
+        return any(s <= at < e for s, e in self._bounds(day))
+
+    def add(self, instant: datetime, duration: timedelta) -> datetime:
+        """The instant `duration` of business time after `instant`, in the calendar's zone.
+
+        Time outside working hours does not count; landing exactly on the end of an
+        interval returns that end, not the next morning. Adding zero returns `instant`.
+
+        Raises:
+            ValidationError: `instant` is naive or `duration` is negative.
+
+        Example:
+            >>> from datetime import datetime, timedelta
+            >>> from zoneinfo import ZoneInfo
+            >>> cal = BusinessCalendar.weekly(hours=(("09:00", "18:00"),))
+            >>> friday = datetime(2026, 3, 6, 17, 59, tzinfo=ZoneInfo("Europe/Berlin"))
+            >>> cal.add(friday, timedelta(minutes=5)).isoformat()
+            '2026-03-09T09:04:00+01:00'
+        """
+        _aware("instant", instant)
+        if duration < _ZERO:
+            raise ValidationError.at("duration", f"must not be negative, got {duration}")
+        tz = self._tz
+        if not duration:
+            return instant.astimezone(tz)
+        remaining = duration
+        at = _naive_utc(instant)
+        day = instant.astimezone(tz).date()
+        # The first, partial day.
+        for s, e in self._bounds(day):
+            if e <= at:
+                continue
+            begin = s if s > at else at
+            available = e - begin
+            if remaining <= available:
+                return (begin + remaining).replace(tzinfo=_UTC).astimezone(tz)
+            remaining -= available
+        day += _DAY
+        week_total = self._week_total
+        while True:
+            if remaining > week_total and self._clean_week(day):
+                remaining -= week_total
+                day += _WEEK
+                continue
+            for s, e in self._bounds(day):
+                available = e - s
+                if remaining <= available:
+                    return (s + remaining).replace(tzinfo=_UTC).astimezone(tz)
+                remaining -= available
+            day += _DAY
+
+    def between(self, start: datetime, end: datetime) -> timedelta:
+        """Business time from `start` to `end`; negative when `end` comes first.
+
+        Measuring is additive: ``between(a, b) + between(b, c) == between(a, c)``.
+
+        Raises:
+            ValidationError: either instant is naive.
+
+        Example:
+            >>> from datetime import datetime
+            >>> from zoneinfo import ZoneInfo
+            >>> berlin = ZoneInfo("Europe/Berlin")
+            >>> STANDARD_CALENDAR.between(datetime(2026, 3, 6, 16, tzinfo=berlin),
+            ...                           datetime(2026, 3, 9, 10, tzinfo=berlin))
+            datetime.timedelta(seconds=7200)
+        """
+        _aware("start", start)
+        _aware("end", end)
+        if end < start:
+            return -self.between(end, start)
+        tz = self._tz
+        a, b = _naive_utc(start), _naive_utc(end)
+        first = start.astimezone(tz).date()
+        last = end.astimezone(tz).date()
+        total = _ZERO
+        if first == last:
+            return self._overlap(first, a, b)
+        total += self._overlap(first, a, None)
+        day = first + _DAY
+        week_total = self._week_total
+        while day < last:
+            if day + _WEEK <= last and self._clean_week(day):
+                total += week_total
+                day += _WEEK
+                continue
+            for s, e in self._bounds(day):
+                total += e - s
+            day += _DAY
+        return total + self._overlap(last, None, b)
+
+    def _overlap(self, day: date, lo: datetime | None, hi: datetime | None) -> timedelta:
+        total = _ZERO
+        for s, e in self._bounds(day):
+            begin = s if lo is None or s > lo else lo
+            finish = e if hi is None or e < hi else hi
+            if finish > begin:
+                total += finish - begin
+        return total
+
+    def _clean_week(self, day: date) -> bool:
+        """No holiday and no clock change in the seven days from `day`."""
+        holidays = self._holiday_list
+        if holidays:
+            i = bisect.bisect_left(holidays, day)
+            if i < len(holidays) and holidays[i] < day + _WEEK:
+                return False
+        tz = self._tz
+        start = datetime(day.year, day.month, day.day, tzinfo=tz)
+        after = day + _WEEK
+        return (
+            start.utcoffset() == datetime(after.year, after.month, after.day, tzinfo=tz).utcoffset()
+        )
+
+    def _bounds(self, day: date) -> _BoundsUtc:
+        """The working intervals of one local day as naive UTC instants."""
+        spans = self._spans[day.weekday()]
+        if not spans or day in self.holidays:
+            return ()
+        tz = self._tz
+        midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
+        offset = midnight.utcoffset()
+        nxt = day + _DAY
+        if datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz).utcoffset() == offset:
+            assert offset is not None  # a ZoneInfo always gives an offset
+            base = midnight.replace(tzinfo=None) - offset
+            return tuple((base + s, base + e) for s, e in spans)
+        # A clock change today: resolve every bound on its own.
+        local = midnight.replace(tzinfo=None)
+        result: list[tuple[datetime, datetime]] = []
+        for s, e in spans:
+            lo = _resolve(local + s, tz, is_end=False)
+            hi = _resolve(local + e, tz, is_end=True)
+            if hi > lo:
+                result.append((lo, hi))
+        return tuple(result)
+
+
+def _resolve(local: datetime, tz: ZoneInfo, *, is_end: bool) -> datetime:
+    """A local wall time on a clock-change day as a naive UTC instant.
+
+    A time inside a spring-forward gap never shows on the clock: it resolves to the
+    instant of the jump. A time inside a fall-back overlap shows twice: a start means the
+    first showing, an end the second, so the repeated hour is worked.
+    """
+    before = local.replace(tzinfo=tz).utcoffset()
+    after = local.replace(tzinfo=tz, fold=1).utcoffset()
+    assert before is not None  # a ZoneInfo always gives an offset
+    assert after is not None
+    if before == after:
+        return local - before
+    if after < before:
+        return local - (after if is_end else before)
+    # In the gap: the jump lies between these two instants; find it to the minute.
+    lo, hi = local - after, local - before
+    step = timedelta(minutes=1)
+    while hi - lo > step:
+        mid = lo + (hi - lo) // 2
+        mid -= timedelta(seconds=mid.second, microseconds=mid.microsecond)
+        if mid <= lo:
+            mid = lo + step
+        if mid.replace(tzinfo=UTC).astimezone(tz).utcoffset() == before:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+def annual_holidays(
+    month_days: Iterable[tuple[int, int]], *, first_year: int, last_year: int
+) -> frozenset[date]:
+    """Fixed-date holidays (such as 1 January, 25 and 26 December) for a range of years.
+
+    Movable feasts (Easter) differ per region; add those dates yourself.
+
+    Example:
+        >>> days = annual_holidays([(12, 25), (1, 1)], first_year=2026, last_year=2027)
+        >>> [d.isoformat() for d in sorted(days)]
+        ['2026-01-01', '2026-12-25', '2027-01-01', '2027-12-25']
+    """
+    result: set[date] = set()
+    for month, day in month_days:
+        rule = rrule(
+            YEARLY,
+            bymonth=month,
+            bymonthday=day,
+            dtstart=datetime(first_year, 1, 1),
+            until=datetime(last_year, 12, 31),
+        )
+        result.update(d.date() for d in rule)
+    return frozenset(result)
+
+
+STANDARD_CALENDAR = BusinessCalendar.weekly(name="standard")
+"""Monday to Friday, 09:00-17:00, Europe/Berlin, no holidays."""

@@ -1,0 +1,253 @@
+"""Level one of the four transfers: marketing qualifies and hands over; sales accepts or rejects.
+
+Also sales' own qualification of an accepted lead (SAL to SQL). Every decision records its
+evidence (criteria met and missed, the score card) in the events, so the reason for a
+handover travels with the lead.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import attrs
+
+from leadpipeline.errors import QualificationError, TransitionError, ValidationError
+from leadpipeline.events import (
+    Accepted,
+    Event,
+    HandedOver,
+    Qualified,
+    Rejected,
+)
+from leadpipeline.lead import Lead, Party, PartyKind
+from leadpipeline.rules.qualification import Assessment, Definition, assess
+from leadpipeline.rules.returns import find_rejection_reason
+from leadpipeline.rules.scoring import ScoreCard
+from leadpipeline.rules.timing import TimingStatus, TimingVerdict, timing
+from leadpipeline.stages.lifecycle import Stage
+from leadpipeline.stages.moves import to_role
+
+if TYPE_CHECKING:
+    from leadpipeline.playbook import Playbook
+
+__all__ = [
+    "HandoverPackage",
+    "accept",
+    "expected_quality",
+    "hand_over",
+    "handover_package",
+    "qualify",
+    "qualify_sql",
+    "reject",
+]
+
+
+@attrs.frozen(kw_only=True)
+class HandoverPackage:
+    """What sales receives with a lead: the lead, why it qualified, and its history so far."""
+
+    lead: Lead
+    score_card: ScoreCard
+    assessment: Assessment
+    timing: TimingVerdict
+    expected_quality: str
+    history: tuple[Event, ...]
+
+
+def expected_quality(card: ScoreCard) -> str:
+    """The quality sales can expect, in words: the fit grade and the total score."""
+    return f"grade {card.grade}, score {card.total:g}"
+
+
+def _qualify_against(
+    lead: Lead,
+    definition: Definition,
+    playbook: Playbook,
+    *,
+    now: datetime,
+    command: str,
+    currently_in: bool,
+) -> Assessment:
+    result = assess(lead, definition, playbook.scoring, now, currently_in=currently_in)
+    if not result.qualified:
+        raise QualificationError(
+            lead_id=lead.id,
+            stage=lead.stage,
+            command=command,
+            assessment=result,
+        )
+    return result
+
+
+def _qualified_event(lead: Lead, result: Assessment, *, now: datetime, actor: Party) -> Qualified:
+    return Qualified(
+        lead_id=lead.id,
+        at=now,
+        actor=actor,
+        definition=result.definition,
+        score=result.score_card.total,
+        grade=result.score_card.grade,
+        criteria=result.results,
+    )
+
+
+def qualify(lead: Lead, playbook: Playbook, *, now: datetime, actor: Party) -> tuple[Event, ...]:
+    """Inquiry (or nurture) to MQL when the MQL definition is met; the evidence is recorded."""
+    lifecycle = playbook.lifecycle
+    target = lifecycle.name_of(Stage.MQL)
+    lifecycle.check_move(lead_id=lead.id, src=lead.stage, dst=target, command="qualify")
+    result = _qualify_against(
+        lead, playbook.mql, playbook, now=now, command="qualify", currently_in=False
+    )
+    moved = to_role(
+        lead,
+        playbook,
+        Stage.MQL,
+        command="qualify",
+        now=now,
+        actor=actor,
+        reason="MQL criteria met",
+        owner=Party.marketing(),
+    )
+    return (_qualified_event(lead, result, now=now, actor=actor), *moved)
+
+
+def _require(lead: Lead, playbook: Playbook, role: Stage, command: str, owner: PartyKind) -> None:
+    stage = playbook.lifecycle.name_of(role)
+    if lead.stage != stage or lead.owner.kind is not owner:
+        raise TransitionError(
+            lead_id=lead.id,
+            stage=lead.stage,
+            command=command,
+            allowed=playbook.lifecycle.allowed_from(lead.stage),
+            reason=f"needs a lead in {stage!r} held by {owner.value}; it is held by {lead.owner}",
+        )
+
+
+def hand_over(
+    lead: Lead, playbook: Playbook, *, to: Party, now: datetime, actor: Party
+) -> tuple[Event, ...]:
+    """Marketing passes an MQL to sales once the MQL definition holds and the window is open.
+
+    A lead whose purchase decision is still far off is "too early" even with a high
+    score: the handover is refused with the date the window opens.
+    """
+    _require(lead, playbook, Stage.MQL, "hand_over", PartyKind.MARKETING)
+    if to.kind is not PartyKind.SALES:
+        raise ValidationError.at("to", f"marketing hands over to sales, not to {to}")
+    result = _qualify_against(
+        lead, playbook.mql, playbook, now=now, command="hand_over", currently_in=True
+    )
+    verdict = timing(lead, now, playbook.default_sales_cycle_months)
+    if verdict.status is TimingStatus.TOO_EARLY and playbook.enforce_handover_window:
+        raise TransitionError(
+            lead_id=lead.id,
+            stage=lead.stage,
+            command="hand_over",
+            allowed=("nurture",),
+            reason=f"too early: {verdict.reason}",
+        )
+    card = result.score_card
+    return (
+        HandedOver(
+            lead_id=lead.id,
+            at=now,
+            actor=actor,
+            to_owner=to,
+            score=card.total,
+            grade=card.grade,
+            expected_quality=expected_quality(card),
+        ),
+        *to_role(
+            lead,
+            playbook,
+            Stage.MQL,
+            command="hand_over",
+            now=now,
+            actor=actor,
+            reason="handed over to sales",
+            owner=to,
+        ),
+    )
+
+
+def handover_package(
+    lead: Lead, history: tuple[Event, ...], playbook: Playbook, *, now: datetime
+) -> HandoverPackage:
+    """Everything sales needs to judge a handed-over lead, computed from values alone."""
+    result = assess(lead, playbook.mql, playbook.scoring, now, currently_in=True)
+    return HandoverPackage(
+        lead=lead,
+        score_card=result.score_card,
+        assessment=result,
+        timing=timing(lead, now, playbook.default_sales_cycle_months),
+        expected_quality=expected_quality(result.score_card),
+        history=history,
+    )
+
+
+def accept(lead: Lead, playbook: Playbook, *, now: datetime, actor: Party) -> tuple[Event, ...]:
+    """Sales accepts a handed-over MQL: it becomes SAL and stays with sales."""
+    _require(lead, playbook, Stage.MQL, "accept", PartyKind.SALES)
+    return (
+        Accepted(lead_id=lead.id, at=now, actor=actor),
+        *to_role(
+            lead,
+            playbook,
+            Stage.SAL,
+            command="accept",
+            now=now,
+            actor=actor,
+            reason="accepted by sales",
+        ),
+    )
+
+
+def reject(
+    lead: Lead,
+    playbook: Playbook,
+    *,
+    reason: str,
+    comment: str,
+    now: datetime,
+    actor: Party,
+) -> tuple[Event, ...]:
+    """Sales rejects a handed-over MQL with a reason from the playbook; it goes to nurture."""
+    _require(lead, playbook, Stage.MQL, "reject", PartyKind.SALES)
+    find_rejection_reason(reason, playbook.rejection_reasons)
+    return (
+        Rejected(lead_id=lead.id, at=now, actor=actor, reason=reason, comment=comment),
+        *to_role(
+            lead,
+            playbook,
+            Stage.NURTURE,
+            command="reject",
+            now=now,
+            actor=actor,
+            reason=f"rejected by sales: {reason}",
+            owner=Party.marketing(),
+        ),
+    )
+
+
+def qualify_sql(
+    lead: Lead, playbook: Playbook, *, now: datetime, actor: Party
+) -> tuple[Event, ...]:
+    """Inside sales or pre-sales qualifies a SAL as SQL; the evidence is recorded."""
+    _require(lead, playbook, Stage.SAL, "qualify_sql", PartyKind.SALES)
+    result = _qualify_against(
+        lead, playbook.sql, playbook, now=now, command="qualify_sql", currently_in=False
+    )
+    return (
+        _qualified_event(lead, result, now=now, actor=actor),
+        *to_role(
+            lead,
+            playbook,
+            Stage.SQL,
+            command="qualify_sql",
+            now=now,
+            actor=actor,
+            reason="SQL criteria met",
+        ),
+    )

@@ -1,0 +1,100 @@
+"""What a partner receives: the lead, its expected quality, and its processing history.
+
+Internal-only material is removed: internal notes, other partners' names, and (when the
+playbook says so) scoring internals. Pure, so a host can show exactly this in its portal.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import attrs
+
+from leadpipeline.events import (
+    Event,
+    HandedOver,
+    LeadCaptured,
+    NoteAdded,
+    Offered,
+    OfferWithdrawn,
+    PartnerAccepted,
+    Qualified,
+    Reclaimed,
+    Returned,
+)
+from leadpipeline.lead import Lead, Party, PartyKind
+
+if TYPE_CHECKING:
+    from leadpipeline.playbook import Playbook
+
+__all__ = ["OTHER_PARTNER", "PartnerPackage", "partner_package"]
+
+OTHER_PARTNER = "another partner"
+"""Stands in for the id of any partner other than the recipient."""
+
+
+@attrs.frozen(kw_only=True)
+class PartnerPackage:
+    """A lead as one partner may see it."""
+
+    partner_id: str
+    lead: Lead
+    expected_grade: str | None
+    history: tuple[Event, ...]
+
+
+def _mask_party(party: Party, partner_id: str) -> Party:
+    if party.kind is PartyKind.PARTNER and party.partner_id != partner_id:
+        return Party.partner(OTHER_PARTNER)
+    return party
+
+
+def _visible(event: Event, partner_id: str, hide_scoring: bool) -> Event | None:
+    if isinstance(event, NoteAdded):
+        return None
+    if (
+        isinstance(event, Offered | OfferWithdrawn | PartnerAccepted | Returned | Reclaimed)
+        and event.partner_id != partner_id
+    ):
+        return None
+    if isinstance(event, Qualified) and hide_scoring:
+        event = attrs.evolve(event, score=None, criteria=())
+    if isinstance(event, HandedOver) and hide_scoring:
+        event = attrs.evolve(event, score=None)
+    if isinstance(event, LeadCaptured):
+        event = attrs.evolve(event, lead=_strip(event.lead, partner_id))
+    actor = _mask_party(event.actor, partner_id)
+    return event if actor == event.actor else attrs.evolve(event, actor=actor)
+
+
+def _strip(lead: Lead, partner_id: str) -> Lead:
+    return attrs.evolve(
+        lead,
+        notes=(),
+        offers=tuple(o for o in lead.offers if o.partner_id == partner_id),
+        returned_by=(),
+        lapsed_offers=(),
+        owner=_mask_party(lead.owner, partner_id),
+    )
+
+
+def partner_package(
+    lead: Lead, history: tuple[Event, ...], playbook: Playbook, *, partner_id: str
+) -> PartnerPackage:
+    """The lead, its expected grade and its history as partner `partner_id` may see them.
+
+    Internal notes and other partners' offers and returns are dropped; other partners'
+    ids never appear (events they acted in are attributed to "another partner").
+    """
+    hide = playbook.hide_scoring_from_partners
+    events = tuple(seen for e in history if (seen := _visible(e, partner_id, hide)) is not None)
+    grade = next(
+        (e.grade for e in reversed(history) if isinstance(e, Qualified | HandedOver) and e.grade),
+        None,
+    )
+    return PartnerPackage(
+        partner_id=partner_id,
+        lead=_strip(lead, partner_id),
+        expected_grade=grade,
+        history=events,
+    )
