@@ -18,8 +18,15 @@ from pathlib import Path
 from leadpipeline.adapters.clock import SimulatedClock
 from leadpipeline.adapters.notification import RecordingNotifier
 from leadpipeline.adapters.sqlite import SqliteStore
-from leadpipeline.analytics import partner_scorecard, sla_attainment, waterfall
-from leadpipeline.errors import LeadPipelineError, TransitionError
+from leadpipeline.analytics import (
+    ScoredOutcome,
+    partner_scorecard,
+    sla_attainment,
+    suggest_threshold,
+    threshold_sweep,
+    waterfall,
+)
+from leadpipeline.errors import LeadPipelineError, TransitionError, ValidationError
 from leadpipeline.events import Event, Outcome, Returned
 from leadpipeline.lead import (
     Company,
@@ -29,12 +36,15 @@ from leadpipeline.lead import (
     Lead,
     Needs,
     Party,
+    ProductHolding,
     Revenue,
     Source,
 )
 from leadpipeline.pipeline import Pipeline
-from leadpipeline.playbook import Playbook
+from leadpipeline.playbook import DEFAULT_PLAYBOOK, Playbook
 from leadpipeline.rules.partners import Partner
+from leadpipeline.rules.scoring import score
+from leadpipeline.serialization import from_json, load_file, to_json, to_toml
 
 __all__ = ["demo_playbook", "main", "run_demo"]
 
@@ -81,7 +91,7 @@ def _lead(rng: random.Random, n: int, at: datetime) -> Lead:
             ),
             at=at - timedelta(days=rng.randint(0, 20)),
         )
-        for _ in range(rng.randint(0, 6))
+        for _ in range(rng.randint(0, 10))
     )
     if channel == "web":
         touches += (Interaction(kind=InteractionKind.FORM_SUBMIT, at=at),)
@@ -114,12 +124,10 @@ def _lead(rng: random.Random, n: int, at: datetime) -> Lead:
             expected_volume=float(rng.randint(10, 900)) if known else None,
             current_product=rng.choice(("legacy suite", "spreadsheets")) if known else None,
         ),
+        holdings=(ProductHolding(product="legacy suite", vendor="OldCo"),) if known else (),
         interactions=touches,
+        interests=("automation",) if rng.random() < 0.6 else (),
     )
-
-
-def _try(step: object) -> bool:
-    return step is not None
 
 
 def _walk(pipeline: Pipeline, clock: SimulatedClock, rng: random.Random, lead_id: str) -> None:
@@ -188,13 +196,25 @@ def run_demo(*, leads: int, seed: int, db: Path) -> str:
     """Run the seeded demo into `db` and return the printed report."""
     rng = random.Random(seed)  # a reproducible demo, not security
     clock = SimulatedClock(_START)
-    store = SqliteStore(db)
+    # the demo's file is scratch: NORMAL in WAL mode survives crashes of the process
+    store = SqliteStore(db, synchronous="NORMAL")
     pipeline = Pipeline(demo_playbook(), store, RecordingNotifier(), clock)
     try:
         for n in range(leads):
             clock.advance(timedelta(minutes=rng.randint(20, 400)))
             lead = _lead(rng, n, clock.now())
             pipeline.capture(lead)
+            if lead.source.channel == "web" and rng.random() < 0.5:
+                clock.advance(timedelta(minutes=rng.choice((2, 30))))
+                pipeline.record_interaction(
+                    lead.id, Interaction(kind=InteractionKind.FORM_SUBMIT, at=clock.now())
+                )
+                clock.advance(timedelta(minutes=rng.choice((1, 3, 45))))
+                pipeline.record_interaction(
+                    lead.id,
+                    Interaction(kind=InteractionKind.CALL, at=clock.now(), detail="first call"),
+                    actor=Party.sales(team="inside-sales"),
+                )
             _walk(pipeline, clock, rng, lead.id)
             if n % 10 == 9:
                 pipeline.escalate_breaches()
@@ -243,6 +263,121 @@ def report(store: SqliteStore, playbook: Playbook, now: datetime) -> str:
     return "\n".join(lines)
 
 
+_PLAYBOOK_COMMENTS = {
+    "name": "A name for this playbook, shown in reports.",
+    "default_sales_cycle_months": "Sales-cycle length used when a lead gives none; sets the"
+    " handover window (6 months: sales joins 6 to 8 months before the decision).",
+    "enforce_handover_window": "Refuse handovers that are too early for the purchase decision.",
+    "rejection_reasons": "The reasons sales may give when rejecting a handed-over lead.",
+    "partners": "The partner roster: regions, product lines, grade, capacity per period.",
+    "when_offers_lapse": "Where a lead goes when every offer expired: next_partner or"
+    " back_to_sales.",
+    "reclaim_routing": "Where a lead reclaimed from an inactive partner goes.",
+    "hide_scoring_from_partners": "Remove scores and criteria from what partners see.",
+    "merge_duplicates": "Fold a capture that matches an open lead into that lead.",
+    "sla_policies": "Promised response times (seconds) and their escalation ladders.",
+    "lifecycle": "Stages, who may own each, and the allowed moves.",
+    "scoring": "The scoring model: fit, engagement and negative rules, groups, caps, grades.",
+    "mql": "What makes a marketing qualified lead.",
+    "sal": "What makes a sales accepted lead.",
+    "sql": "What makes a sales qualified lead.",
+    "heat": "When a lead counts as hot (and a form submit wants a call within minutes).",
+    "channel_policy": "Direct sales or partner channel, by revenue from one trusted source.",
+    "partner_policy": "Grade weights, how many partners get an offer, and offer expiry.",
+    "return_policy": "Partner return reasons and where each sends the lead.",
+    "calendar": "Working hours, holidays and time zone for business-time SLAs.",
+}
+
+
+def _read_lines(path: Path) -> list[tuple[int, str]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LeadPipelineError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise LeadPipelineError(f"{path}: not UTF-8 text") from None
+    return [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+
+
+def _parse(path: Path, number: int, line: str, cls: object) -> object:
+    try:
+        return from_json(line, cls)
+    except ValidationError as exc:
+        raise LeadPipelineError(f"{path}: line {number}: {exc}") from None
+
+
+def _load_playbook(path: Path | None) -> Playbook:
+    if path is None:
+        return DEFAULT_PLAYBOOK
+    playbook: Playbook = load_file(path, Playbook)
+    return playbook
+
+
+def _score(args: argparse.Namespace) -> None:
+    playbook = _load_playbook(args.playbook)
+    now = args.now or datetime.now(UTC)
+    out = sys.stdout
+    for number, line in _read_lines(args.leads):
+        lead = _parse(args.leads, number, line, Lead)
+        assert isinstance(lead, Lead)
+        card = score(lead, playbook.scoring, now)
+        out.write(to_json(card) + "\n")
+
+
+def _sweep(args: argparse.Namespace) -> None:
+    rows = []
+    for number, line in _read_lines(args.scored):
+        row = _parse(args.scored, number, line, ScoredOutcome)
+        assert isinstance(row, ScoredOutcome)
+        rows.append(row)
+    if not rows:
+        raise LeadPipelineError(f"{args.scored}: no scored leads")
+    sweep = threshold_sweep(rows, months=args.months)
+    print(
+        f"{'threshold':>10} {'volume':>8} {'wins':>6} {'conversion':>11} {'recall':>7} {'lift':>6}"
+    )
+    for point in sweep:
+        recall = "-" if point.recall is None else f"{point.recall:.0%}"
+        lift = "-" if point.lift is None else f"{point.lift:.2f}"
+        print(
+            f"{point.threshold:>10g} {point.volume:>8} {point.wins:>6} "
+            f"{point.conversion:>11.1%} {recall:>7} {lift:>6}"
+        )
+    suggestion = suggest_threshold(
+        sweep, volume_per_month=args.volume_per_month, min_conversion=args.min_conversion
+    )
+    if suggestion.threshold is None:
+        print(f"suggested threshold: none ({suggestion.reason})")
+    else:
+        print(f"suggested threshold: {suggestion.threshold:g} ({suggestion.reason})")
+
+
+def _playbook_init(args: argparse.Namespace) -> None:
+    text = (
+        "# leadpipeline playbook: every policy in one file. Edit, then load it with\n"
+        "# leadpipeline.load_file(path, leadpipeline.Playbook) or --playbook PATH.\n"
+        "# Durations are in seconds; datetimes need a UTC offset.\n\n"
+        + to_toml(DEFAULT_PLAYBOOK, comments=_PLAYBOOK_COMMENTS)
+    )
+    if args.output is None:
+        sys.stdout.write(text)
+        return
+    if args.output.exists() and not args.force:
+        raise LeadPipelineError(f"{args.output}: already exists (use --force to replace it)")
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output}")
+
+
+def _instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 datetime: {text!r}") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"give a UTC offset: {text!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leadpipeline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -252,6 +387,21 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--db", type=Path, help="SQLite file to keep (default: a temporary file)")
     rep = sub.add_parser("report", help="print the demo's report for any SQLite store")
     rep.add_argument("--db", type=Path, required=True, help="the SQLite file")
+    rep.add_argument("--playbook", type=Path, help="playbook file (.toml or .json)")
+    sc = sub.add_parser("score", help="score leads from a JSON-lines file")
+    sc.add_argument("leads", type=Path, help="one lead per line, as JSON")
+    sc.add_argument("--playbook", type=Path, help="playbook file (.toml or .json)")
+    sc.add_argument("--now", type=_instant, help="score as of this instant (default: now)")
+    sw = sub.add_parser("sweep", help="back-test every score threshold")
+    sw.add_argument("scored", type=Path, help='one {"score": ..., "won": ...} per line')
+    sw.add_argument("--months", type=float, help="the span the data covers, in months")
+    sw.add_argument("--volume-per-month", type=float, help="what sales can take per month")
+    sw.add_argument("--min-conversion", type=float, help="least share of wins to accept")
+    pb = sub.add_parser("playbook", help="work with playbook files")
+    pbsub = pb.add_subparsers(dest="playbook_command", required=True)
+    init = pbsub.add_parser("init", help="write the default playbook as commented TOML")
+    init.add_argument("output", type=Path, nargs="?", help="file to write (default: stdout)")
+    init.add_argument("--force", action="store_true", help="replace an existing file")
     return parser
 
 
@@ -270,11 +420,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "report":
             if not args.db.exists():
                 raise LeadPipelineError(f"{args.db}: no such file")
+            playbook = _load_playbook(args.playbook) if args.playbook else demo_playbook()
             store = SqliteStore(args.db)
             try:
-                print(report(store, demo_playbook(), datetime.now(UTC)))
+                print(report(store, playbook, datetime.now(UTC)))
             finally:
                 store.close()
+        elif args.command == "score":
+            _score(args)
+        elif args.command == "sweep":
+            _sweep(args)
+        elif args.command == "playbook":
+            _playbook_init(args)
     except LeadPipelineError as exc:
         print(f"leadpipeline: {exc}", file=sys.stderr)
         return 2

@@ -183,7 +183,9 @@ def notifications_for(
                 )
             case Completed(outcome=outcome):
                 team = "customer_marketing" if outcome is Outcome.WON else "marketing"
-                note(version, "completed", team, f"lead {after.id} completed: {outcome.value}", None)
+                note(
+                    version, "completed", team, f"lead {after.id} completed: {outcome.value}", None
+                )
             case Escalated(policy=policy, action=action, target=target):
                 note(
                     version,
@@ -401,9 +403,11 @@ class Pipeline:
 
     # -- one method per command ------------------------------------------------------------
 
-    def record_interaction(self, lead_id: str, interaction: Interaction) -> Lead:
+    def record_interaction(
+        self, lead_id: str, interaction: Interaction, *, actor: Party | None = None
+    ) -> Lead:
         """Record a touch; a form submit from a hot lead asks for a call within minutes."""
-        return self.execute(lead_id, RecordInteraction(interaction=interaction))
+        return self.execute(lead_id, RecordInteraction(interaction=interaction, actor=actor))
 
     def qualify(self, lead_id: str) -> Lead:
         """Qualify as MQL against the playbook's MQL definition."""

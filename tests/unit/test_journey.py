@@ -160,15 +160,15 @@ class TestWholeJourney:
             (
                 "PartnerAccept",
                 [
+                    "StageChanged",
+                    "OwnerChanged",
                     "PartnerAccepted",
                     "OfferWithdrawn",
                     "OfferWithdrawn",
-                    "StageChanged",
-                    "OwnerChanged",
                 ],
             ),
             ("ReturnLead", ["Returned", "StageChanged", "OwnerChanged", "Offered"]),
-            ("PartnerAccept", ["PartnerAccepted", "StageChanged", "OwnerChanged"]),
+            ("PartnerAccept", ["StageChanged", "OwnerChanged", "PartnerAccepted"]),
             ("Complete", ["Completed", "StageChanged", "OwnerChanged"]),
         ]
         assert lead.stage == "customer"

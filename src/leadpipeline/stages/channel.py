@@ -243,9 +243,16 @@ def offer_to_partners(
 def partner_accept(
     lead: Lead, playbook: Playbook, *, partner_id: str, now: datetime
 ) -> tuple[Event, ...]:
-    """The first partner to accept an open offer wins; the other offers are withdrawn."""
+    """The first partner to accept an open offer wins; the other offers are withdrawn.
+
+    A partner that was assigned the lead directly accepts it the same way, to
+    acknowledge it; the lead is already its own.
+    """
     actor = Party.partner(partner_id)
     offer = next((o for o in lead.offers if o.partner_id == partner_id), None)
+    if offer is None and lead.owner == actor:
+        # an assigned lead: the partner acknowledges it, which stops its response clock
+        return (PartnerAccepted(lead_id=lead.id, at=now, actor=actor, partner_id=partner_id),)
     if offer is None:
         if lead.owner.kind is PartyKind.PARTNER:
             why = "another partner accepted first"
@@ -289,11 +296,8 @@ def partner_accept(
         reason=f"accepted by partner {partner_id}",
         owner=actor,
     )
-    return (
-        PartnerAccepted(lead_id=lead.id, at=now, actor=actor, partner_id=partner_id),
-        *others,
-        *moved,
-    )
+    accepted = PartnerAccepted(lead_id=lead.id, at=now, actor=actor, partner_id=partner_id)
+    return (*moved, accepted, *others)
 
 
 def _route(
