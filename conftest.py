@@ -12,7 +12,7 @@ _markdown = Sybil(
 )
 _docstrings = Sybil(
     parsers=[DocTestParser(optionflags=ELLIPSIS | NORMALIZE_WHITESPACE)],
-    patterns=["src/leadpipeline/**/*.py"],
+    patterns=["src/leadpipeline/*.py", "src/leadpipeline/**/*.py"],
 )
 
 pytest_collect_file = (_markdown + _docstrings).pytest()

@@ -1,7 +1,8 @@
-"""`python -m leadpipeline`: the command line."""
+"""`python -m leadpipeline`: the command line (the same as the `leadpipeline` script)."""
 
 import sys
 
 from leadpipeline.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

@@ -16,7 +16,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
-from itertools import accumulate
+from itertools import accumulate, compress, repeat
 from typing import TYPE_CHECKING, Protocol
 
 import attrs
@@ -39,7 +39,8 @@ from leadpipeline.events import (
 )
 from leadpipeline.lead import Lead, Party, PartyKind
 from leadpipeline.rules.calendar import BusinessCalendar
-from leadpipeline.rules.scoring import ScoringModel, score_totals
+from leadpipeline.rules.qualification import AllOf, AnyOf, Criterion, ScoreAtLeast
+from leadpipeline.rules.scoring import ScoringModel, compile_model, score_totals
 from leadpipeline.rules.sla import SlaPolicy, deadlines
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ __all__ = [
     "Waterfall",
     "WhatIf",
     "WhatIfSide",
+    "When",
     "outcome_of",
     "partner_scorecard",
     "scored_outcomes",
@@ -817,17 +819,13 @@ class ThresholdSweep:
 def _pairs(
     scored: Sequence[tuple[float, bool]] | Sequence[ScoredOutcome],
 ) -> tuple[list[float], list[bool]]:
-    scores: list[float] = []
-    wins: list[bool] = []
-    add_score, add_win = scores.append, wins.append
-    for item in scored:
-        if isinstance(item, ScoredOutcome):
-            add_score(float(item.score))
-            add_win(bool(item.won))
-        else:
-            s, w = item
-            add_score(float(s))
-            add_win(bool(w))
+    try:  # the fast path: plain (score, won) pairs
+        scores = [float(s) for s, _ in scored]  # type: ignore[misc]
+        wins = [bool(w) for _, w in scored]  # type: ignore[misc]
+    except TypeError:  # ScoredOutcome values (alone or mixed in) are not pairs
+        pairs = [(o.score, o.won) if isinstance(o, ScoredOutcome) else o for o in scored]
+        scores = [float(s) for s, _ in pairs]
+        wins = [bool(w) for _, w in pairs]
     if not all(map(math.isfinite, scores)):
         bad = next(i for i, s in enumerate(scores) if not math.isfinite(s))
         raise ValidationError.at(f"scored[{bad}]", f"score must be finite, got {scores[bad]!r}")
@@ -856,10 +854,10 @@ def threshold_sweep(
         raise ValidationError.at("months", f"must be a positive number, got {months!r}")
     scores, won = _pairs(scored)
     per_score = Counter(scores)
-    won_per_score = Counter([s for s, w in zip(scores, won, strict=True) if w])
+    won_per_score = Counter(compress(scores, won))
     top_down = sorted(per_score, reverse=True)
-    volumes = list(accumulate(map(per_score.__getitem__, top_down)))
-    wins = list(accumulate(map(won_per_score.__getitem__, top_down)))
+    volumes = list(accumulate(map(per_score.get, top_down, repeat(0))))
+    wins = list(accumulate(map(won_per_score.get, top_down, repeat(0))))
     top_down.reverse()
     volumes.reverse()
     wins.reverse()
@@ -930,13 +928,42 @@ def suggest_threshold(
     )
 
 
-def scored_outcomes(
-    histories: Iterable[History], model: ScoringModel, *, now: datetime
-) -> tuple[ScoredOutcome, ...]:
-    """Score the current lead of each history at `now` and pair it with its outcome.
+When = datetime | Callable[[History], datetime]
+"""One instant for every lead, or a function choosing each lead's instant from its history."""
 
-    The input of `threshold_sweep` from real histories; won means the last `Completed`
-    says won, so open leads count as not won.
+
+def _leads_as_of(items: Sequence[History], now: When) -> tuple[list[Lead], list[datetime]]:
+    if isinstance(now, datetime):
+        require_aware("now", now)
+        return [replay(h) for h in items], [now] * len(items)
+    leads, instants = [], []
+    for i, h in enumerate(items):
+        at = now(h)
+        require_aware(f"now(histories[{i}])", at)
+        # the capture always counts, so a lead exists even before its first event's time
+        leads.append(replay([h[0], *(e for e in h[1:] if e.at <= at)]))
+        instants.append(at)
+    return leads, instants
+
+
+def _totals(
+    model: ScoringModel, leads: Sequence[Lead], instants: Sequence[datetime]
+) -> list[float]:
+    if len(set(instants)) <= 1:
+        return list(score_totals(leads, model, instants[0])) if leads else []
+    total = compile_model(model).total
+    return [total(lead, at) for lead, at in zip(leads, instants, strict=True)]
+
+
+def scored_outcomes(
+    histories: Iterable[History], model: ScoringModel, *, now: When
+) -> tuple[ScoredOutcome, ...]:
+    """Score each lead and pair the score with how the lead ended: a back-test's input.
+
+    With a datetime, every lead is replayed to its current state and scored at `now`.
+    With a function of the history (for example "when it was handed over"), each lead is
+    replayed only up to that instant and scored there, as the decision saw it. Won means
+    the last `Completed` of the whole history says won, so open leads count as not won.
 
     Example:
         >>> from datetime import datetime, timezone
@@ -949,10 +976,11 @@ def scored_outcomes(
         >>> scored_outcomes([history], DEFAULT_SCORING_MODEL, now=at)
         (ScoredOutcome(score=5.0, won=False, lead_id='L-1'),)
     """
-    require_aware("now", now)
     items = list(histories)
-    leads = [replay(h) for h in items]
-    totals = score_totals(leads, model, now)
+    for i, h in enumerate(items):
+        _captured(h, i)
+    leads, instants = _leads_as_of(items, now)
+    totals = _totals(model, leads, instants)
     return tuple(
         ScoredOutcome(score=t, won=outcome_of(h) is Outcome.WON, lead_id=lead.id)
         for h, lead, t in zip(items, leads, totals, strict=True)
@@ -984,13 +1012,31 @@ class WhatIf:
     only_b: int
 
 
-def _model_of(policy: ScoringModel | Playbook, path: str) -> ScoringModel:
+def _score_threshold(criterion: Criterion) -> float | None:
+    match criterion:
+        case ScoreAtLeast(group=None, threshold=threshold):
+            return threshold
+        case AllOf(criteria=criteria) | AnyOf(criteria=criteria):
+            found = (_score_threshold(c) for c in criteria)
+            return next((t for t in found if t is not None), None)
+        case _:
+            return None
+
+
+def _policy(
+    policy: ScoringModel | Playbook, threshold: float | None, path: str
+) -> tuple[ScoringModel, float]:
     if isinstance(policy, ScoringModel):
-        return policy
-    model = getattr(policy, "scoring", None)
-    if not isinstance(model, ScoringModel):
-        raise ValidationError.at(path, "give a ScoringModel or a Playbook with a scoring model")
-    return model
+        if threshold is None:
+            raise ValidationError.at(f"threshold_{path}", "a bare scoring model needs a threshold")
+        return policy, threshold
+    if threshold is None:
+        threshold = _score_threshold(policy.mql.criterion)
+        if threshold is None:
+            raise ValidationError.at(
+                f"threshold_{path}", "the playbook's MQL definition has no total-score threshold"
+            )
+    return policy.scoring, threshold
 
 
 def what_if(
@@ -998,15 +1044,18 @@ def what_if(
     a: ScoringModel | Playbook,
     b: ScoringModel | Playbook,
     *,
-    now: datetime,
-    threshold_a: float,
-    threshold_b: float,
+    now: When,
+    threshold_a: float | None = None,
+    threshold_b: float | None = None,
 ) -> WhatIf:
     """Re-score the same leads with two scoring policies and compare what each hands over.
 
-    Each history is replayed to its current lead and scored at `now` with each model (a
-    `Playbook` contributes its ``scoring`` model); a lead is handed over when its score is
-    at least the side's threshold. Wins are leads whose last `Completed` says won.
+    Each lead is scored with each side's model at `now` (a datetime, or a function of the
+    history choosing each lead's instant, as in `scored_outcomes`); a lead is handed over
+    when its score is at least the side's threshold. A `Playbook` side brings its
+    ``scoring`` model and, unless a threshold is given, the total-score threshold of its
+    MQL definition; a bare `ScoringModel` needs a threshold.
+    Wins are leads whose last `Completed` says won.
 
     Example:
         >>> from datetime import datetime, timezone
@@ -1022,13 +1071,15 @@ def what_if(
         >>> result.a.volume, result.b.volume, result.only_a
         (1, 0, 1)
     """
-    require_aware("now", now)
-    model_a, model_b = _model_of(a, "a"), _model_of(b, "b")
+    model_a, threshold_a = _policy(a, threshold_a, "a")
+    model_b, threshold_b = _policy(b, threshold_b, "b")
     items = list(histories)
-    leads = [replay(h) for h in items]
+    for i, h in enumerate(items):
+        _captured(h, i)
+    leads, instants = _leads_as_of(items, now)
     won = [outcome_of(h) is Outcome.WON for h in items]
-    over_a = [s >= threshold_a for s in score_totals(leads, model_a, now)]
-    over_b = [s >= threshold_b for s in score_totals(leads, model_b, now)]
+    over_a = [s >= threshold_a for s in _totals(model_a, leads, instants)]
+    over_b = [s >= threshold_b for s in _totals(model_b, leads, instants)]
     total_wins = sum(won)
 
     def side(model: ScoringModel, threshold: float, over: list[bool]) -> WhatIfSide:

@@ -139,11 +139,12 @@ class ConflictError(LeadPipelineError):
 
 
 class NotFoundError(LeadPipelineError, LookupError):
-    """No such lead (or none visible to the caller)."""
+    """No such lead (or none visible to the caller), or no such other thing (`what`)."""
 
-    def __init__(self, lead_id: str) -> None:
+    def __init__(self, lead_id: str, *, what: str = "lead") -> None:
         self.lead_id = lead_id
-        super().__init__(f"lead {lead_id!r} not found")
+        self.what = what
+        super().__init__(f"{what} {lead_id!r} not found")
 
 
 class StoreError(LeadPipelineError):

@@ -8,7 +8,9 @@ write, and leave delivery to the outbox relay. A stale version raises `ConflictE
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 import attrs
@@ -34,6 +36,8 @@ from leadpipeline.events import (
     Rejected,
     Returned,
     evolve,
+    redact,
+    replay,
 )
 from leadpipeline.lead import Interaction, InteractionKind, Lead, Party, PartyKind
 from leadpipeline.playbook import DEFAULT_PLAYBOOK, Playbook
@@ -217,6 +221,54 @@ def notifications_for(
     return tuple(out)
 
 
+_NEEDS_LOADS = (AssignPartner, OfferToPartners, ReturnLead, ExpireOffers)
+"""Commands whose decision weighs partners' current open-lead counts."""
+
+_MakeCommand = Callable[[Lead, tuple[Event, ...]], "Command | None"]
+"""Builds the command to decide from the lead and history just loaded (None: no-op)."""
+
+
+class _LeadCache:
+    """The last snapshot each lead was written or read at, with the history it folds.
+
+    A lead's events up to a version never change (erasure appends an event, so it makes
+    a new version), so a cached history of the same version is exact. A cached snapshot
+    may be stale when another process wrote since; the append's version check catches
+    that, and the shell then decides again on a fresh load.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._items: OrderedDict[str, tuple[Lead, tuple[Event, ...]]] = OrderedDict()
+
+    def get(self, lead_id: str) -> tuple[Lead, tuple[Event, ...]] | None:
+        with self._lock:
+            found = self._items.get(lead_id)
+            if found is not None:
+                self._items.move_to_end(lead_id)
+            return found
+
+    def history(self, lead: Lead) -> tuple[Event, ...] | None:
+        found = self.get(lead.id)
+        if found is None or found[0].version != lead.version:
+            return None
+        return found[1]
+
+    def put(self, lead: Lead, history: tuple[Event, ...]) -> None:
+        if self._size <= 0 or len(history) != lead.version:
+            return
+        with self._lock:
+            self._items[lead.id] = (lead, history)
+            self._items.move_to_end(lead.id)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def drop(self, lead_id: str) -> None:
+        with self._lock:
+            self._items.pop(lead_id, None)
+
+
 class Pipeline:
     """One method per command; each call is one atomic, versioned write.
 
@@ -241,12 +293,16 @@ class Pipeline:
         clock: Clock | None = None,
         *,
         conflict_retries: int = 3,
+        cache_size: int = 4096,
     ) -> None:
         self.playbook = playbook
         self.store: LeadStore = store if store is not None else MemoryStore()
         self.notifier: Notifier = notifier if notifier is not None else RecordingNotifier()
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.conflict_retries = conflict_retries
+        self._cache = _LeadCache(cache_size)
+        # Serialises this process's check-then-write of captures (see `capture`).
+        self._capture_lock = threading.Lock()
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -284,10 +340,28 @@ class Pipeline:
         )
         return attrs.evolve(self.playbook, partners=partners)
 
-    def _write(
-        self, before: Lead | None, events: tuple[Event, ...], history: tuple[Event, ...]
-    ) -> Lead:
-        now = self.clock.now()
+    def _history_of(self, lead: Lead) -> tuple[Event, ...]:
+        """The history `lead` was folded from: cached per version, else read from the store.
+
+        A lead's events up to a version never change (erasure appends an event, so it
+        makes a new version), so a cached history of the same version is exact.
+        """
+        cached = self._cache.history(lead)
+        if cached is not None:
+            return cached
+        # another writer may have appended after `load`: keep the events `lead` was made of
+        history = self.store.history(lead.id)[: lead.version]
+        self._cache.put(lead, history)
+        return history
+
+    def _request(
+        self,
+        before: Lead | None,
+        events: tuple[Event, ...],
+        history: tuple[Event, ...],
+        now: datetime,
+    ) -> AppendRequest:
+        """The append that records `events`: new snapshot, notifications and next deadline."""
         after = before
         for event in events:
             after = evolve(after, event)
@@ -295,15 +369,82 @@ class Pipeline:
         base = before if before is not None else attrs.evolve(after, version=0)
         due = self._due_at((*history, *events), after)
         notes = notifications_for(base, events, after, self.playbook, now=now, due_at=due)
-        self.store.append(
-            after.id,
-            expected_version=before.version if before is not None else 0,
+        return AppendRequest(
+            lead_id=after.id,
+            expected_version=base.version,
             events=events,
             snapshot=after,
             notifications=notes,
             due_at=due,
         )
+
+    def _write(
+        self,
+        before: Lead | None,
+        events: tuple[Event, ...],
+        history: tuple[Event, ...],
+        now: datetime,
+    ) -> Lead:
+        request = self._request(before, events, history, now)
+        self.store.append(
+            request.lead_id,
+            expected_version=request.expected_version,
+            events=request.events,
+            snapshot=request.snapshot,
+            notifications=request.notifications,
+            due_at=request.due_at,
+        )
+        after = request.snapshot
+        self._cache.put(after, (*history, *events))
         return after
+
+    def _run(self, lead_id: str, make: _MakeCommand) -> Lead:
+        """Load, build the command from what was loaded, decide, append; retry on conflict.
+
+        `make` sees the lead and its history on every attempt, so checks (partner
+        visibility, SLA breaches, an already merged source) never go stale; it returns
+        None when there is nothing to do. The first attempt may decide on the cached
+        snapshot this pipeline last wrote; anything but a successful write on it (a
+        refusal, a no-op, a conflict) is decided again on a fresh load.
+        """
+        attempts = self.conflict_retries + 1
+        cached = self._cache.get(lead_id)
+        attempt = 0
+        while True:
+            if cached is not None:
+                lead, history = cached
+            else:
+                lead = self.store.load(lead_id)
+                history = self._history_of(lead)
+            try:
+                command = make(lead, history)
+                if command is None:
+                    events: tuple[Event, ...] = ()
+                else:
+                    playbook = (
+                        self._playbook_with_loads()
+                        if isinstance(command, _NEEDS_LOADS)
+                        else self.playbook
+                    )
+                    now = self.clock.now()
+                    events = decide(lead, command, playbook, now=now)
+                if not events:
+                    if cached is None:
+                        return lead
+                    cached = None  # maybe stale: look again before saying "nothing to do"
+                    continue
+                return self._write(lead, events, history, now)
+            except ConflictError:
+                attempt += 1
+                cached = None
+                self._cache.drop(lead_id)
+                if attempt == attempts:
+                    raise
+            except LeadPipelineError:
+                if cached is None:
+                    raise
+                cached = None  # refused on a maybe stale snapshot: decide again on a fresh one
+                self._cache.drop(lead_id)
 
     def execute(self, lead_id: str, command: Command) -> Lead:
         """Load, decide, append; retried on a concurrent write, then `ConflictError`.
@@ -311,42 +452,63 @@ class Pipeline:
         Raises:
             NotFoundError: no such lead.
             TransitionError: the command is not allowed (nothing is written).
-            ConflictError: another writer kept winning the race.
+            ConflictError: another writer kept winning the race (nothing is written).
         """
-        attempts = self.conflict_retries + 1
-        for attempt in range(attempts):
-            lead = self.store.load(lead_id)
-            playbook = (
-                self._playbook_with_loads()
-                if isinstance(command, AssignPartner | OfferToPartners | ReturnLead | ExpireOffers)
-                else self.playbook
-            )
-            events = decide(lead, command, playbook, now=self.clock.now())
-            if not events:
-                return lead
-            try:
-                return self._write(lead, events, self.store.history(lead_id))
-            except ConflictError:
-                if attempt == attempts - 1:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self._run(lead_id, lambda _lead, _history: command)
 
     def capture(self, lead: Lead, *, actor: Party | None = None) -> CaptureResult:
-        """Bring a lead in; the same source record twice yields one lead, duplicates merge."""
+        """Bring a lead in; the same source record twice yields one lead, duplicates merge.
+
+        The check for a known source id or a duplicate and the write are one step for
+        every thread of this process; a capture from another process that wins the race
+        shows up as a `ConflictError` on the new lead's first write, after which the
+        checks run again (the same source record becomes `already_captured`).
+
+        Raises:
+            ConflictError: the lead id is taken by an unrelated lead (nothing is written).
+        """
+        with self._capture_lock:
+            attempts = self.conflict_retries + 1
+            for attempt in range(attempts):
+                found = self._known_or_merged(lead, actor)
+                if found is not None:
+                    return found
+                now = self.clock.now()
+                events = decide(None, Capture(lead=lead, actor=actor), self.playbook, now=now)
+                try:
+                    return CaptureResult(
+                        lead=self._write(None, events, (), now), outcome="captured"
+                    )
+                except ConflictError:
+                    if attempt == attempts - 1:
+                        raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _known_or_merged(self, lead: Lead, actor: Party | None) -> CaptureResult | None:
+        """`already_captured` for a known source record, `merged` into a duplicate, or None."""
         source_id = lead.source.source_id
         if source_id is not None and (known := self.store.find_by_source_id(source_id)):
             return CaptureResult(lead=self.store.load(known), outcome="already_captured")
-        if self.playbook.merge_duplicates:
-            twin = self.store.find_duplicate(
-                email=lead.contact.email, domain=lead.company.domain, company_name=lead.company.name
-            )
-            if twin is not None and twin != lead.id:
-                merged = self.execute(
-                    twin, Merge(source=lead.source, interactions=lead.interactions, actor=actor)
-                )
-                return CaptureResult(lead=merged, outcome="merged")
-        events = decide(None, Capture(lead=lead, actor=actor), self.playbook, now=self.clock.now())
-        return CaptureResult(lead=self._write(None, events, ()), outcome="captured")
+        if not self.playbook.merge_duplicates:
+            return None
+        twin = self.store.find_duplicate(
+            email=lead.contact.email, domain=lead.company.domain, company_name=lead.company.name
+        )
+        if twin is None or twin == lead.id:
+            return None
+        merge = Merge(source=lead.source, interactions=lead.interactions, actor=actor)
+        outcome = "merged"
+
+        def merge_unless_known(current: Lead, _history: tuple[Event, ...]) -> Command | None:
+            nonlocal outcome
+            if source_id is not None and any(s.source_id == source_id for s in current.sources):
+                outcome = "already_captured"  # a concurrent capture merged it first
+                return None
+            outcome = "merged"
+            return merge
+
+        merged = self._run(twin, merge_unless_known)
+        return CaptureResult(lead=merged, outcome=outcome)
 
     def capture_many(self, leads: Iterable[Lead], *, atomic: bool = True) -> ImportReport:
         """Import a batch in one write: all or nothing, or refusing bad records one by one.
@@ -354,16 +516,45 @@ class Pipeline:
         With `atomic=True` any bad record raises `ValidationError` naming every refused
         record (`[index]`) and nothing is written. With `atomic=False` the good records are
         written and the report lists each refused one with its reason. Records whose source
-        id is already known are skipped as already captured.
+        id is already known are skipped as already captured. Duplicates by email or
+        company are not merged here: capture them one by one to merge them.
         """
+        batch = list(leads)
+        with self._capture_lock:
+            refused_ids: dict[int, str] = {}
+            attempts = self.conflict_retries + 1
+            for attempt in range(attempts):
+                report, requests, index_of = self._plan_import(batch, refused_ids)
+                if report.refused and atomic:
+                    raise ValidationError((f"[{r.index}]", r.reason) for r in report.refused)
+                try:
+                    if requests:
+                        self.store.append_many(requests)
+                except ConflictError as exc:
+                    # the lead id exists already (or was just taken by another process)
+                    if attempt == attempts - 1 or exc.lead_id not in index_of:
+                        raise
+                    refused_ids[index_of[exc.lead_id]] = (
+                        f"lead id {exc.lead_id!r} is already taken by another lead"
+                    )
+                    continue
+                for request in requests:
+                    self._cache.put(request.snapshot, request.events)
+                return report
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _plan_import(
+        self, batch: Sequence[Lead], taken: dict[int, str]
+    ) -> tuple[ImportReport, list[AppendRequest], dict[str, int]]:
+        """Decide every record of a batch: the appends to make and what was skipped or refused."""
         now = self.clock.now()
         requests: list[AppendRequest] = []
+        index_of: dict[str, int] = {}
         captured: list[str] = []
         known: list[str] = []
         refused: list[Refusal] = []
-        seen_ids: set[str] = set()
         seen_sources: set[str] = set()
-        for index, lead in enumerate(leads):
+        for index, lead in enumerate(batch):
             source_id = lead.source.source_id
             if source_id is not None and (
                 source_id in seen_sources or self.store.find_by_source_id(source_id)
@@ -371,35 +562,25 @@ class Pipeline:
                 known.append(lead.id)
                 continue
             try:
-                if lead.id in seen_ids:
+                if index in taken:
+                    raise ValidationError.at("id", taken[index])
+                if lead.id in index_of:
                     raise ValidationError.at(
                         "id", f"lead id {lead.id!r} appears twice in the batch"
                     )
                 events = decide(None, Capture(lead=lead), self.playbook, now=now)
-                after = evolve(None, events[0])
-                requests.append(
-                    AppendRequest(
-                        lead_id=lead.id,
-                        expected_version=0,
-                        events=events,
-                        snapshot=after,
-                        due_at=self._due_at(events, after),
-                    )
-                )
+                requests.append(self._request(None, events, (), now))
             except LeadPipelineError as exc:
                 refused.append(Refusal(index=index, lead_id=lead.id, reason=str(exc)))
                 continue
-            seen_ids.add(lead.id)
+            index_of[lead.id] = index
             if source_id is not None:
                 seen_sources.add(source_id)
             captured.append(lead.id)
-        if refused and atomic:
-            raise ValidationError((f"[{r.index}]", r.reason) for r in refused)
-        if requests:
-            self.store.append_many(requests)
-        return ImportReport(
+        report = ImportReport(
             captured=tuple(captured), already_captured=tuple(known), refused=tuple(refused)
         )
+        return report, requests, index_of
 
     # -- one method per command ------------------------------------------------------------
 
@@ -488,26 +669,45 @@ class Pipeline:
         return self.execute(lead_id, Disqualify(reason=reason))
 
     def erase(self, lead_id: str) -> Lead:
-        """Erase personal data from snapshot, history and pending notifications."""
-        from leadpipeline.events import redact, replay  # noqa: PLC0415  # erasure only
+        """Erase personal data from snapshot, history and pending notifications.
 
-        lead = self.store.load(lead_id)
-        events = decide(lead, Erase(), self.playbook, now=self.clock.now())
-        if not events:
-            return lead
-        redacted = tuple(redact(e) for e in self.store.history(lead_id))
-        snapshot = replay((*redacted, *events))
-        self.store.erase(lead_id, events=events, snapshot=snapshot, expected_version=lead.version)
-        return snapshot
+        Stages, owners and timings stay, so funnel figures survive. Retried on a
+        concurrent write like every command.
+        """
+        attempts = self.conflict_retries + 1
+        for attempt in range(attempts):
+            lead = self.store.load(lead_id)
+            events = decide(lead, Erase(), self.playbook, now=self.clock.now())
+            if not events:
+                return lead
+            history = self.store.history(lead_id)[: lead.version]
+            snapshot = replay((*(redact(e) for e in history), *events))
+            self._cache.drop(lead_id)
+            try:
+                self.store.erase(
+                    lead_id, events=events, snapshot=snapshot, expected_version=lead.version
+                )
+            except ConflictError:
+                if attempt == attempts - 1:
+                    raise
+                continue
+            finally:
+                self._cache.drop(lead_id)  # no unredacted copy stays in memory
+            return snapshot
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def escalate(self, lead_id: str) -> Lead:
         """Record breaches of this lead's SLAs and escalate each due step once."""
-        now = self.clock.now()
-        history = self.store.history(lead_id)
-        found = breaches(history, self.playbook.sla_policies, self.playbook.calendar, now)
-        if not any(not b.recorded or b.pending for b in found):
-            return self.store.load(lead_id)
-        return self.execute(lead_id, Escalate(breaches=found))
+
+        def escalation(_lead: Lead, history: tuple[Event, ...]) -> Command | None:
+            found = breaches(
+                history, self.playbook.sla_policies, self.playbook.calendar, self.clock.now()
+            )
+            if not any(not b.recorded or b.pending for b in found):
+                return None
+            return Escalate(breaches=found)
+
+        return self._run(lead_id, escalation)
 
     def escalate_breaches(self) -> tuple[str, ...]:
         """Escalate every lead whose next deadline has passed; returns the lead ids touched."""
@@ -529,7 +729,9 @@ class Pipeline:
 class PartnerView:
     """What one partner may see and do: leads it holds or is offered, nothing else.
 
-    Any other lead raises `NotFoundError`, exactly as if it did not exist.
+    Any other lead raises `NotFoundError`, exactly as if it did not exist, and nothing
+    about it changes. Visibility is checked on the lead as loaded for each write
+    attempt, so a lead taken away meanwhile is refused the same way.
     """
 
     def __init__(self, pipeline: Pipeline, partner_id: str) -> None:
@@ -539,25 +741,41 @@ class PartnerView:
     def _visible(self, lead: Lead) -> bool:
         return lead.owner == Party.partner(self.partner_id) or self.partner_id in lead.offered_to
 
-    def get(self, lead_id: str) -> PartnerPackage:
-        """The lead as this partner may see it."""
+    def _load(self, lead_id: str) -> Lead:
         lead = self._pipeline.store.load(lead_id)
         if not self._visible(lead):
             raise NotFoundError(lead_id)
+        return lead
+
+    def _act(self, lead_id: str, command: Command) -> Lead:
+        def visible_only(lead: Lead, _history: tuple[Event, ...]) -> Command:
+            if not self._visible(lead):
+                raise NotFoundError(lead_id)
+            return command
+
+        return self._pipeline._run(lead_id, visible_only)  # the view is part of the shell
+
+    def get(self, lead_id: str) -> PartnerPackage:
+        """The lead as this partner may see it."""
+        lead = self._load(lead_id)
         return partner_package(
             lead,
-            self._pipeline.store.history(lead_id),
+            self._pipeline.store.history(lead_id)[: lead.version],
             self._pipeline.playbook,
             partner_id=self.partner_id,
         )
 
     def leads(self) -> tuple[Lead, ...]:
         """Leads this partner holds or is offered."""
-        return self._pipeline.store.query(partner_id=self.partner_id)
+        return tuple(
+            lead
+            for lead in self._pipeline.store.query(partner_id=self.partner_id)
+            if self._visible(lead)
+        )
 
     def outbox(self, lead_id: str) -> tuple[Notification, ...]:
         """Notifications addressed to this partner about one of its leads."""
-        self.get(lead_id)
+        self._load(lead_id)
         me = f"partner/{self.partner_id}"
         return tuple(
             e.notification
@@ -567,19 +785,24 @@ class PartnerView:
 
     def accept(self, lead_id: str) -> Lead:
         """Accept an offer."""
-        self.get(lead_id)
-        return self._pipeline.partner_accept(lead_id, self.partner_id)
+        return self._act(lead_id, PartnerAccept(partner_id=self.partner_id))
 
     def return_lead(self, lead_id: str, *, reason: str, comment: str) -> Lead:
         """Return a lead with a reason code and a comment."""
-        self.get(lead_id)
-        return self._pipeline.return_lead(lead_id, self.partner_id, reason=reason, comment=comment)
+        return self._act(
+            lead_id, ReturnLead(partner_id=self.partner_id, reason=reason, comment=comment)
+        )
 
     def complete(
         self, lead_id: str, outcome: Outcome, *, reason: str = "", revenue: float | None = None
     ) -> Lead:
         """Report the end of the sales process."""
-        self.get(lead_id)
-        return self._pipeline.complete(
-            lead_id, outcome, reason=reason, revenue=revenue, actor=Party.partner(self.partner_id)
+        return self._act(
+            lead_id,
+            Complete(
+                outcome=outcome,
+                reason=reason,
+                revenue=revenue,
+                actor=Party.partner(self.partner_id),
+            ),
         )

@@ -14,7 +14,12 @@ from leadpipeline.errors import ConfigurationError
 from leadpipeline.rules.calendar import STANDARD_CALENDAR, BusinessCalendar
 from leadpipeline.rules.channels import DEFAULT_CHANNEL_POLICY, ChannelPolicy
 from leadpipeline.rules.heat import HeatPolicy
-from leadpipeline.rules.partners import DEFAULT_PARTNER_POLICY, Partner, PartnerPolicy
+from leadpipeline.rules.partners import (
+    DEFAULT_PARTNER_POLICY,
+    Partner,
+    PartnerPolicy,
+    check_roster,
+)
 from leadpipeline.rules.qualification import DEFAULT_MQL, DEFAULT_SAL, DEFAULT_SQL, Definition
 from leadpipeline.rules.returns import (
     DEFAULT_REJECTION_REASONS,
@@ -63,11 +68,8 @@ class Playbook:
     calendar: BusinessCalendar = STANDARD_CALENDAR
 
     def __attrs_post_init__(self) -> None:
+        check_roster(self.partners, self.partner_policy)
         problems: list[tuple[str, str]] = []
-        ids = [p.id for p in self.partners]
-        for i, pid in enumerate(ids):
-            if ids.index(pid) != i:
-                problems.append((f"partners[{i}].id", f"partner {pid!r} is listed twice"))
         codes = [r.code for r in self.rejection_reasons]
         for i, code in enumerate(codes):
             if codes.index(code) != i:

@@ -79,7 +79,10 @@ def _structure_int(value: object, cls: type) -> Any:
 def _structure_float(value: object, _: type) -> float:
     if type(value) not in (int, float):
         raise _expected("a number", value)
-    result = float(value)  # type: ignore[arg-type]  # checked just above
+    try:
+        result = float(value)  # type: ignore[arg-type]  # checked just above
+    except OverflowError:
+        raise _expected("a number that fits a float", value) from None
     if not math.isfinite(result):
         raise _expected("a finite number", value)
     return result
@@ -125,6 +128,8 @@ def _structure_timedelta(value: object, _: type) -> timedelta:
 
 
 def _structure_enum(value: object, cls: type[enum.Enum]) -> enum.Enum:
+    if isinstance(value, cls):
+        return value
     for member in cls:
         if type(value) is type(member.value) and member.value == value:
             return member
@@ -176,6 +181,9 @@ def _make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(timedelta, timedelta.total_seconds)
     conv.register_structure_hook_func(
         lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum
+    )
+    conv.register_unstructure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda member: member.value
     )
 
     def unstructure_set(value: frozenset[Any]) -> list[Any]:
@@ -385,6 +393,8 @@ def from_json(text: str | bytes, cls: type[T] | Any) -> T:
         ) from None
     except UnicodeDecodeError as exc:
         raise ValidationError.at("", f"invalid JSON: {exc.reason}") from None
+    except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit
+        raise ValidationError.at("", f"invalid JSON: {exc}") from None
     value: T = structure(data, cls)
     return value
 

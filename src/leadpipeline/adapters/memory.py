@@ -249,7 +249,7 @@ class MemoryStore:
         try:
             return self._outbox[entry_id]
         except KeyError:
-            raise NotFoundError(f"outbox entry {entry_id}") from None
+            raise NotFoundError(str(entry_id), what="outbox entry") from None
 
     def mark_delivered(self, entry_id: int, at: datetime) -> None:
         """Record a successful delivery; a second call changes nothing."""

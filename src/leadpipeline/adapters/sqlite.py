@@ -10,10 +10,12 @@ database, or a newer schema) is refused and never written to.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -123,6 +125,27 @@ def _email_key(email: str | None) -> str | None:
     return hashlib.sha256(email.encode()).hexdigest()
 
 
+class _Slot:
+    """One thread's connection; when the thread ends, the slot is collected and closes it."""
+
+    __slots__ = ("__weakref__", "conn", "pid")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.pid = os.getpid()
+
+
+_Connections = dict[int, tuple[sqlite3.Connection, int]]
+
+
+def _release(connections: _Connections, lock: threading.Lock, key: int) -> None:
+    with lock:
+        found = connections.pop(key, None)
+    # a connection inherited across fork belongs to the parent: never touch it
+    if found is not None and found[1] == os.getpid():
+        found[0].close()
+
+
 class SqliteStore:
     """A `LeadStore` in one SQLite file, safe for many threads and several processes.
 
@@ -156,13 +179,19 @@ class SqliteStore:
             raise ValidationError.at("synchronous", f"unknown level {synchronous!r}")
         if busy_timeout <= 0:
             raise ValidationError.at("busy_timeout", "must be positive")
+        if str(path) == ":memory:" or str(path).startswith("file::memory:"):
+            raise StoreError(
+                "SqliteStore needs a file (WAL mode, one connection per thread); "
+                "use MemoryStore for a store that lives in memory"
+            )
         self.path = Path(path)
         self._synchronous = synchronous
         self._busy_timeout = busy_timeout
         self._closed_stages = tuple(sorted(frozenset(closed_stages)))
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections: _Connections = {}
+        self._keys = itertools.count()
         self._closed = False
         self._refuse_foreign_bytes()
         try:
@@ -190,8 +219,8 @@ class SqliteStore:
             )
 
     def _open_schema(self) -> None:
-        conn = self._conn()
         try:
+            conn = self._conn()
             if self._is_blank(conn):
                 conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -240,7 +269,12 @@ class SqliteStore:
             meta = {}
         if meta.get("application") != _APPLICATION or "schema_version" not in meta:
             raise StoreError(f"{self.path} has no leadpipeline metadata; refusing to use it")
-        found = int(meta["schema_version"])
+        try:
+            found = int(meta["schema_version"])
+        except ValueError:
+            raise StoreError(
+                f"{self.path} has an unreadable schema version {meta['schema_version']!r}"
+            ) from None
         if found > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path} has schema version {found}, written by a newer leadpipeline; "
@@ -256,7 +290,9 @@ class SqliteStore:
                 mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
                 if str(mode).lower() == "wal":
                     return
-                conn.execute("PRAGMA journal_mode = WAL").fetchone()
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise StoreError(f"{self.path}: cannot use WAL mode (journal mode {mode!r})")
             except sqlite3.OperationalError:
                 # another process is switching the file to WAL at the same moment
                 if time.monotonic() > deadline:
@@ -264,9 +300,9 @@ class SqliteStore:
                 time.sleep(0.01)
 
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None and self._local.pid == os.getpid():
-            return conn
+        slot: _Slot | None = getattr(self._local, "slot", None)
+        if slot is not None and slot.pid == os.getpid() and not self._closed:
+            return slot.conn
         with self._lock:
             if self._closed:
                 raise StoreError(f"the store on {self.path} is closed")
@@ -279,21 +315,27 @@ class SqliteStore:
                 )
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot open {self.path}: {exc}") from None
-            self._connections.append(conn)
+            key = next(self._keys)
+            self._connections[key] = (conn, os.getpid())
+        slot = _Slot(conn)
+        # The thread's connection closes when the thread ends, so a thread pool that
+        # churns threads does not leak file handles.
+        weakref.finalize(slot, _release, self._connections, self._lock, key)
         conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
         conn.execute(f"PRAGMA synchronous = {self._synchronous}")
         conn.execute("PRAGMA secure_delete = ON")
-        self._local.conn = conn
-        self._local.pid = os.getpid()
+        self._local.slot = slot
         return conn
 
     def close(self) -> None:
         """Close every connection this store opened; later calls raise `StoreError`."""
         with self._lock:
             self._closed = True
-            connections, self._connections = self._connections, []
-        for conn in connections:
-            conn.close()
+            connections = list(self._connections.values())
+            self._connections.clear()
+        for conn, pid in connections:
+            if pid == os.getpid():
+                conn.close()
 
     def __enter__(self) -> SqliteStore:
         return self
@@ -630,7 +672,7 @@ class SqliteStore:
         with self._guard(), self._write() as conn:
             found = conn.execute("SELECT 1 FROM outbox WHERE id = ?", (entry_id,)).fetchone()
             if found is None:
-                raise NotFoundError(f"outbox entry {entry_id}")
+                raise NotFoundError(str(entry_id), what="outbox entry")
             conn.execute(
                 "UPDATE outbox SET attempts = attempts + 1, delivered_at = ? "
                 "WHERE id = ? AND delivered_at IS NULL",
@@ -643,7 +685,7 @@ class SqliteStore:
         with self._guard(), self._write() as conn:
             found = conn.execute("SELECT 1 FROM outbox WHERE id = ?", (entry_id,)).fetchone()
             if found is None:
-                raise NotFoundError(f"outbox entry {entry_id}")
+                raise NotFoundError(str(entry_id), what="outbox entry")
             conn.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
                 "WHERE id = ? AND delivered_at IS NULL",

@@ -3,9 +3,11 @@
 An SLA promised "within one working day" runs only while the office is open. A
 `BusinessCalendar` answers two questions exactly: which instant is a business duration
 after a given instant (`add`), and how much business time lies between two instants
-(`between`). Both jump over whole intervals, days and clean weeks instead of stepping
-minute by minute, and both measure real elapsed time, so a working interval that contains
-a daylight-saving change is one hour shorter or longer than its wall-clock length.
+(`between`). Both read a table per UTC week (the working intervals with their running
+business time, built once per week and kept, bounded) and answer with binary searches
+instead of stepping minute by minute. Both measure real elapsed time, so a working
+interval that contains a daylight-saving change is one hour shorter or longer than its
+wall-clock length.
 
 Working hours are local wall-clock times in the calendar's zone. A local time that does
 not exist (inside a spring-forward gap) moves forward by the gap; an ambiguous local time
@@ -45,6 +47,16 @@ _WEEK = timedelta(days=7)
 _ZERO = timedelta(0)
 _HHMM = re.compile(r"^(\d{2}):(\d{2})$")
 _BoundsUtc = tuple[tuple[datetime, datetime], ...]
+"""Working intervals as aware UTC instants: same-zone arithmetic is exact and fast."""
+_MEMO_LIMIT = 20_000
+_BLOCK_LIMIT = 4_096
+"""At most this many UTC weeks of working intervals are kept (about 78 years)."""
+_REF = datetime(2001, 1, 1, tzinfo=UTC)
+"""Where UTC week blocks are counted from (any UTC midnight would do)."""
+_REF_DAY = _REF.toordinal()
+_Block = tuple[list[datetime], list[datetime], list[timedelta], list[timedelta], timedelta]
+"""One UTC week: interval starts, ends, business time before and up to the end of each
+interval within the week, and the week's total."""
 
 
 class Weekday(enum.StrEnum):
@@ -171,10 +183,8 @@ def _aware(path: str, value: datetime) -> None:
         )
 
 
-def _naive_utc(value: datetime) -> datetime:
-    offset = value.utcoffset()
-    assert offset is not None  # checked by _aware before
-    return value.replace(tzinfo=None) - offset
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(_UTC)
 
 
 @attrs.frozen(kw_only=True)
@@ -207,6 +217,16 @@ class BusinessCalendar:
     _tz: ZoneInfo = attrs.field(init=False, eq=False, repr=False, hash=False)
     _holiday_list: tuple[date, ...] = attrs.field(init=False, eq=False, repr=False, hash=False)
     _week_total: timedelta = attrs.field(init=False, eq=False, repr=False, hash=False)
+    # Memos of pure per-day answers (never observable, bounded): SLA checks over many
+    # leads ask about the same few hundred days again and again.
+    _days: dict[date, _BoundsUtc] = attrs.field(
+        init=False, eq=False, repr=False, hash=False, factory=dict
+    )
+    # The working intervals of whole UTC weeks with their running business time, so
+    # `add` and `between` are two binary searches instead of a walk over the days.
+    _blocks: dict[int, _Block] = attrs.field(
+        init=False, eq=False, repr=False, hash=False, factory=dict
+    )
 
     def __attrs_post_init__(self) -> None:
         week = _parse_week(self.hours)
@@ -267,7 +287,7 @@ class BusinessCalendar:
             True
         """
         _aware("instant", instant)
-        at = _naive_utc(instant)
+        at = _utc(instant)
         day = instant.astimezone(self._tz).date()
         return any(s <= at < e for s, e in self._bounds(day))
 
@@ -288,37 +308,37 @@ class BusinessCalendar:
             >>> cal.add(friday, timedelta(minutes=5)).isoformat()
             '2026-03-09T09:04:00+01:00'
         """
-        _aware("instant", instant)
-        if duration < _ZERO:
-            raise ValidationError.at("duration", f"must not be negative, got {duration}")
-        tz = self._tz
-        if not duration:
-            return instant.astimezone(tz)
-        remaining = duration
-        at = _naive_utc(instant)
-        day = instant.astimezone(tz).date()
-        # The first, partial day.
-        for s, e in self._bounds(day):
-            if e <= at:
-                continue
-            begin = s if s > at else at
-            available = e - begin
-            if remaining <= available:
-                return (begin + remaining).replace(tzinfo=_UTC).astimezone(tz)
-            remaining -= available
-        day += _DAY
-        week_total = self._week_total
-        while True:
-            if remaining > week_total and self._clean_week(day):
-                remaining -= week_total
-                day += _WEEK
-                continue
-            for s, e in self._bounds(day):
-                available = e - s
-                if remaining <= available:
-                    return (s + remaining).replace(tzinfo=_UTC).astimezone(tz)
-                remaining -= available
-            day += _DAY
+        if instant.tzinfo is None or instant.utcoffset() is None:
+            _aware("instant", instant)
+        if duration <= _ZERO:
+            if duration < _ZERO:
+                raise ValidationError.at("duration", f"must not be negative, got {duration}")
+            return instant.astimezone(self._tz)
+        at = instant if instant.tzinfo is _UTC else instant.astimezone(_UTC)
+        return self._add_utc(at, duration).astimezone(self._tz)
+
+    def _add_utc(self, at: datetime, duration: timedelta) -> datetime:
+        """`add` for an aware UTC `at` and a positive `duration`, as an aware UTC instant.
+
+        Unchecked, for callers that hold checked values (SLA evaluation, `add`).
+        """
+        blocks = self._blocks
+        k = (at.toordinal() - _REF_DAY) // 7  # `at` is UTC: its date is the UTC date
+        block = blocks.get(k) or self._block(k)
+        starts, ends, before, upto, total = block
+        i = bisect.bisect_right(ends, at)  # the first interval that ends after `at`
+        if i < len(starts):
+            s = starts[i]
+            target = before[i] + (at - s if at > s else _ZERO) + duration
+        else:
+            target = total + duration
+        while target > total:  # landing exactly on the week's last closing time stays
+            target -= total
+            k += 1
+            block = blocks.get(k) or self._block(k)
+            starts, ends, before, upto, total = block
+        j = bisect.bisect_left(upto, target)  # the interval that contains the target
+        return starts[j] + (target - before[j])
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Business time from `start` to `end`; negative when `end` comes first.
@@ -340,51 +360,79 @@ class BusinessCalendar:
         _aware("end", end)
         if end < start:
             return -self.between(end, start)
-        tz = self._tz
-        a, b = _naive_utc(start), _naive_utc(end)
-        first = start.astimezone(tz).date()
-        last = end.astimezone(tz).date()
-        total = _ZERO
-        if first == last:
-            return self._overlap(first, a, b)
-        total += self._overlap(first, a, None)
-        day = first + _DAY
-        week_total = self._week_total
-        while day < last:
-            if day + _WEEK <= last and self._clean_week(day):
-                total += week_total
-                day += _WEEK
-                continue
-            for s, e in self._bounds(day):
-                total += e - s
-            day += _DAY
-        return total + self._overlap(last, None, b)
+        a = start if start.tzinfo is _UTC else start.astimezone(_UTC)
+        b = end if end.tzinfo is _UTC else end.astimezone(_UTC)
+        return self._between_utc(a, b)
 
-    def _overlap(self, day: date, lo: datetime | None, hi: datetime | None) -> timedelta:
-        total = _ZERO
-        for s, e in self._bounds(day):
-            begin = s if lo is None or s > lo else lo
-            finish = e if hi is None or e < hi else hi
-            if finish > begin:
-                total += finish - begin
+    def _between_utc(self, a: datetime, b: datetime) -> timedelta:
+        """`between` for aware UTC instants with ``a <= b``; unchecked."""
+        ka, at_a = self._position(a)
+        kb, at_b = self._position(b)
+        if ka == kb:
+            return at_b - at_a
+        blocks = self._blocks
+        total = (blocks.get(ka) or self._block(ka))[4] - at_a + at_b
+        for k in range(ka + 1, kb):
+            total += (blocks.get(k) or self._block(k))[4]
         return total
 
-    def _clean_week(self, day: date) -> bool:
-        """No holiday and no clock change in the seven days from `day`."""
-        holidays = self._holiday_list
-        if holidays:
-            i = bisect.bisect_left(holidays, day)
-            if i < len(holidays) and holidays[i] < day + _WEEK:
-                return False
+    def _position(self, at: datetime) -> tuple[int, timedelta]:
+        """The UTC week of `at` and the business time from that week's start to `at`."""
+        k = (at.toordinal() - _REF_DAY) // 7  # `at` is UTC: its date is the UTC date
+        starts, ends, before, _, total = self._blocks.get(k) or self._block(k)
+        i = bisect.bisect_right(ends, at)
+        if i == len(starts):
+            return k, total
+        s = starts[i]
+        return k, before[i] + (at - s if at > s else _ZERO)
+
+    def _block(self, k: int) -> _Block:
+        """Build (and remember) UTC week `k`: its working intervals, clipped to the week."""
+        lo = _REF + k * _WEEK
+        hi = lo + _WEEK
         tz = self._tz
-        start = datetime(day.year, day.month, day.day, tzinfo=tz)
-        after = day + _WEEK
-        return (
-            start.utcoffset() == datetime(after.year, after.month, after.day, tzinfo=tz).utcoffset()
-        )
+        day = lo.astimezone(tz).date() - _DAY  # every local day that may reach into the week
+        last = hi.astimezone(tz).date() + _DAY
+        intervals: list[tuple[datetime, datetime]] = []
+        while day <= last:
+            for begin, finish in self._compute_bounds(day):
+                s, e = max(begin, lo), min(finish, hi)  # clipped to the week
+                if e > s:
+                    intervals.append((s, e))
+            day += _DAY
+        intervals.sort()
+        starts: list[datetime] = []
+        ends: list[datetime] = []
+        before: list[timedelta] = []
+        upto: list[timedelta] = []
+        total = _ZERO
+        for begin, e in intervals:
+            # Overlaps only arise in zones that change clocks at midnight: work an hour once.
+            s = max(begin, ends[-1]) if ends else begin
+            if e <= s:
+                continue
+            starts.append(s)
+            ends.append(e)
+            before.append(total)
+            total += e - s
+            upto.append(total)
+        block: _Block = (starts, ends, before, upto, total)
+        if len(self._blocks) >= _BLOCK_LIMIT:
+            self._blocks.clear()
+        self._blocks[k] = block
+        return block
 
     def _bounds(self, day: date) -> _BoundsUtc:
-        """The working intervals of one local day as naive UTC instants."""
+        """The working intervals of one local day as UTC instants."""
+        known = self._days.get(day)
+        if known is None:
+            known = self._compute_bounds(day)
+            if len(self._days) >= _MEMO_LIMIT:
+                self._days.clear()
+            self._days[day] = known
+        return known
+
+    def _compute_bounds(self, day: date) -> _BoundsUtc:
         spans = self._spans[day.weekday()]
         if not spans or day in self.holidays:
             return ()
@@ -393,15 +441,14 @@ class BusinessCalendar:
         offset = midnight.utcoffset()
         nxt = day + _DAY
         if datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz).utcoffset() == offset:
-            assert offset is not None  # a ZoneInfo always gives an offset
-            base = midnight.replace(tzinfo=None) - offset
+            base = midnight.astimezone(_UTC)
             return tuple((base + s, base + e) for s, e in spans)
         # A clock change today: resolve every bound on its own.
         local = midnight.replace(tzinfo=None)
         result: list[tuple[datetime, datetime]] = []
         for s, e in spans:
-            lo = _resolve(local + s, tz, is_end=False)
-            hi = _resolve(local + e, tz, is_end=True)
+            lo = _resolve(local + s, tz, is_end=False).replace(tzinfo=_UTC)
+            hi = _resolve(local + e, tz, is_end=True).replace(tzinfo=_UTC)
             if hi > lo:
                 result.append((lo, hi))
         return tuple(result)

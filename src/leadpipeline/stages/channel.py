@@ -33,7 +33,7 @@ from leadpipeline.rules.channels import Channel, allocate_channel
 from leadpipeline.rules.partners import PartnerRanking, rank_partners
 from leadpipeline.rules.returns import Routing, route_return
 from leadpipeline.stages.lifecycle import Stage
-from leadpipeline.stages.moves import to_role
+from leadpipeline.stages.moves import to_role, withdraw_offers
 
 if TYPE_CHECKING:
     from leadpipeline.playbook import Playbook
@@ -102,6 +102,7 @@ def allocate(lead: Lead, playbook: Playbook, *, now: datetime, actor: Party) -> 
         data_source=decision.data_source,
     )
     if decision.channel is Channel.DIRECT:
+        withdrawn = withdraw_offers(lead, now=now, actor=actor, reason="allocated to direct sales")
         moved = to_role(
             lead,
             playbook,
@@ -112,7 +113,7 @@ def allocate(lead: Lead, playbook: Playbook, *, now: datetime, actor: Party) -> 
             reason=f"direct channel: {decision.rule}",
             owner=DIRECT_SALES,
         )
-        return (allocated, *moved)
+        return (*withdrawn, allocated, *moved)
     return (allocated,)
 
 
@@ -420,9 +421,9 @@ def return_lead(
     """
     _require_holder(lead, partner_id, "return_lead")
     _require_stage(lead, playbook, Stage.OPPORTUNITY, "return_lead")
-    if not comment.strip():
-        raise ValidationError.at("comment", "a return needs a comment for the next partner")
     routing = route_return(reason, playbook.return_policy)
+    if playbook.return_policy.reason(reason).requires_comment and not comment.strip():
+        raise ValidationError.at("comment", f"a return for {reason!r} needs a comment")
     actor = Party.partner(partner_id)
     returned = Returned(
         lead_id=lead.id,

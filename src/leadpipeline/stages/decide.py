@@ -6,6 +6,7 @@ An accepted command returns the events that record it; `evolve` folds them in.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import TYPE_CHECKING, assert_never
 
@@ -24,7 +25,7 @@ from leadpipeline.events import (
     PersonalDataErased,
     ProfileUpdated,
 )
-from leadpipeline.lead import Lead
+from leadpipeline.lead import Lead, Party
 from leadpipeline.stages import channel, escalation, handover
 from leadpipeline.stages.commands import (
     Accept,
@@ -61,6 +62,11 @@ if TYPE_CHECKING:
 __all__ = ["command_name", "decide"]
 
 
+@functools.cache
+def _snake_name(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
 def command_name(command: Command) -> str:
     """The snake-case name of a command, as errors and notifications name it.
 
@@ -68,8 +74,7 @@ def command_name(command: Command) -> str:
         >>> command_name(Nurture(reason="no budget this year"))
         'nurture'
     """
-    name = type(command).__name__
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+    return _snake_name(type(command).__name__)
 
 
 def _capture(command: Capture, playbook: Playbook, now: datetime) -> tuple[Event, ...]:

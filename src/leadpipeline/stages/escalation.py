@@ -10,7 +10,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from leadpipeline.events import Escalated, Event, OfferWithdrawn, SlaBreached, evolve
+from leadpipeline.events import (
+    Escalated,
+    Event,
+    Nurtured,
+    OfferWithdrawn,
+    SlaBreached,
+    evolve,
+)
 from leadpipeline.lead import Lead, Party, PartyKind
 from leadpipeline.rules.sla import Breach, Escalation, EscalationAction
 from leadpipeline.stages import channel
@@ -51,7 +58,8 @@ def _action(lead: Lead, playbook: Playbook, step: Escalation, now: datetime) -> 
             target = lifecycle.name_of(Stage.NURTURE)
             if not lifecycle.can_move(lead.stage, target):
                 return ()
-            return to_role(
+            nurtured = Nurtured(lead_id=lead.id, at=now, actor=_SYSTEM, reason=why)
+            return nurtured, *to_role(
                 lead,
                 playbook,
                 Stage.NURTURE,
@@ -100,6 +108,7 @@ def escalate(
                     policy=breach.policy,
                     started_at=breach.started_at,
                     due_at=breach.due_at,
+                    partner_id=breach.partner_id,
                 )
             )
         for step in breach.pending:
@@ -113,6 +122,7 @@ def escalate(
                     step=step.step,
                     action=step.action.value,
                     target=step.target,
+                    partner_id=step.partner_id,
                 )
             )
             for event in new:

@@ -11,16 +11,20 @@ from typing import TYPE_CHECKING
 import attrs
 
 from leadpipeline.events import (
+    Disqualified,
     Event,
     HandedOver,
     LeadCaptured,
     NoteAdded,
+    Nurtured,
     Offered,
     OfferWithdrawn,
+    OwnerChanged,
     PartnerAccepted,
     Qualified,
     Reclaimed,
     Returned,
+    StageChanged,
 )
 from leadpipeline.lead import Lead, Party, PartyKind
 
@@ -49,7 +53,16 @@ def _mask_party(party: Party, partner_id: str) -> Party:
     return party
 
 
-def _visible(event: Event, partner_id: str, hide_scoring: bool) -> Event | None:
+def _scrub(text: str, others: frozenset[str]) -> str:
+    """Replace other partners' ids inside free text (reasons name who returned a lead)."""
+    for pid in sorted(others, key=len, reverse=True):
+        text = text.replace(pid, OTHER_PARTNER)
+    return text
+
+
+def _visible(
+    event: Event, partner_id: str, hide_scoring: bool, others: frozenset[str]
+) -> Event | None:
     if isinstance(event, NoteAdded):
         return None
     if (
@@ -60,7 +73,16 @@ def _visible(event: Event, partner_id: str, hide_scoring: bool) -> Event | None:
     if isinstance(event, Qualified) and hide_scoring:
         event = attrs.evolve(event, score=None, criteria=())
     if isinstance(event, HandedOver) and hide_scoring:
-        event = attrs.evolve(event, score=None)
+        grade = f"grade {event.grade}" if event.grade else ""
+        event = attrs.evolve(event, score=None, expected_quality=grade)
+    if isinstance(event, OwnerChanged):
+        event = attrs.evolve(
+            event,
+            from_owner=_mask_party(event.from_owner, partner_id),
+            to_owner=_mask_party(event.to_owner, partner_id),
+        )
+    if isinstance(event, StageChanged | OwnerChanged | OfferWithdrawn | Nurtured | Disqualified):
+        event = attrs.evolve(event, reason=_scrub(event.reason, others))
     if isinstance(event, LeadCaptured):
         event = attrs.evolve(event, lead=_strip(event.lead, partner_id))
     actor = _mask_party(event.actor, partner_id)
@@ -87,7 +109,19 @@ def partner_package(
     ids never appear (events they acted in are attributed to "another partner").
     """
     hide = playbook.hide_scoring_from_partners
-    events = tuple(seen for e in history if (seen := _visible(e, partner_id, hide)) is not None)
+    seen_ids = {p.id for p in playbook.partners}
+    for event in history:
+        seen_ids.update(
+            pid for pid in (getattr(event, "partner_id", None), event.actor.partner_id) if pid
+        )
+        if isinstance(event, OwnerChanged):
+            seen_ids.update(
+                p.partner_id for p in (event.from_owner, event.to_owner) if p.partner_id
+            )
+    others = frozenset(seen_ids - {partner_id})
+    events = tuple(
+        seen for e in history if (seen := _visible(e, partner_id, hide, others)) is not None
+    )
     grade = next(
         (e.grade for e in reversed(history) if isinstance(e, Qualified | HandedOver) and e.grade),
         None,

@@ -1,0 +1,251 @@
+"""Commands per second through `Pipeline` on PostgreSQL, beside raw psycopg inserts.
+
+Each lead gets six commands: capture, three recorded interactions, MQL qualification and
+nurture; every command is a load, a decision and one versioned append (one transaction).
+Worker processes each drive their own leads through their own `PostgresStore`; the run
+is timed from the first worker's start to the last one's end. Beside it, in the same run,
+the rows those commands wrote (events, snapshots, outbox entries) are inserted again with
+plain psycopg ``executemany`` into bare tables: the cost of the rows alone, without
+decisions, version checks or round trips per command.
+
+The server's ``synchronous_commit`` is kept (``on``: each commit waits for its WAL
+flush); the same run with ``synchronous_commit=off`` is shown too.
+
+Run: LEADPIPELINE_POSTGRES_DSN=postgresql://... python benchmarks/store_postgres.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+TARGET = 1500.0
+DSN_ENV = "LEADPIPELINE_POSTGRES_DSN"
+COMMANDS_PER_LEAD = 6
+
+
+def fair_lead(lead_id: str, n: int, at: datetime) -> Any:
+    """A trade-fair visitor with a project this year: qualifies as MQL."""
+    from leadpipeline.lead import (  # noqa: PLC0415  # imported in the worker process
+        Company,
+        Contact,
+        Interaction,
+        InteractionKind,
+        Lead,
+        Needs,
+        Revenue,
+        Source,
+    )
+
+    return Lead(
+        id=lead_id,
+        source=Source(channel="exhibition", captured_at=at, source_id=f"badge-{lead_id}"),
+        contact=Contact(
+            first_name="Ada",
+            last_name=f"Lind{n}",
+            email=f"ada.lind.{lead_id.lower()}@acme{n}.example",
+            job_title="Head of Operations",
+        ),
+        company=Company(
+            name=f"Acme Tools {lead_id}",
+            domain=f"acme-{lead_id.lower()}.example",
+            industry="manufacturing",
+            employees=800,
+            country="DE",
+            region="north",
+            annual_revenue=Revenue(amount=30e6, source="address-broker"),
+        ),
+        needs=Needs(
+            budget=120_000,
+            purchase_decision=date(2026, 8, 1),
+            expected_volume=400,
+            current_product="legacy suite",
+        ),
+        interactions=(
+            Interaction(kind=InteractionKind.EXHIBITION, at=at),
+            Interaction(kind=InteractionKind.WEBINAR, at=at),
+        ),
+    )
+
+
+class TimedStore:
+    """Delegates to a store and adds up the seconds spent inside its methods."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self.seconds = 0.0
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._store, name)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - began
+
+        return timed
+
+
+def worker(
+    dsn: str | None, schema: str, prefix: str, leads: int, *, sync: Any, start: Any
+) -> tuple[float, float, int, float]:
+    """Drive `leads` leads through six commands each.
+
+    Returns (start, end, commands, seconds inside the store); no DSN means a MemoryStore.
+    """
+    from leadpipeline.adapters.memory import MemoryStore  # noqa: PLC0415
+    from leadpipeline.adapters.postgres import PostgresStore  # noqa: PLC0415
+    from leadpipeline.lead import Interaction, InteractionKind  # noqa: PLC0415
+    from leadpipeline.pipeline import Pipeline  # noqa: PLC0415
+
+    inner: Any = (
+        MemoryStore()
+        if dsn is None
+        else PostgresStore(
+            dsn,
+            schema=schema,
+            min_size=1,
+            max_size=1,
+            synchronous_commit=sync,
+        )
+    )
+    store = TimedStore(inner)
+    pipeline = Pipeline(store=store)
+    now = datetime.now(UTC)
+    work = [fair_lead(f"{prefix}-{i:06d}", i, now) for i in range(leads)]
+    touch = Interaction(kind=InteractionKind.SITE_VISIT, at=now, detail="pricing page")
+    start.wait()
+    began = time.time()
+    commands = 0
+    for lead in work:
+        pipeline.capture(lead)
+        for _ in range(3):
+            pipeline.record_interaction(lead.id, touch)
+        pipeline.qualify(lead.id)
+        pipeline.nurture(lead.id, reason="no budget before next year")
+        commands += COMMANDS_PER_LEAD
+    ended = time.time()
+    if dsn is not None:
+        inner.close()
+    return began, ended, commands, store.seconds
+
+
+def run_pipeline(
+    dsn: str | None, schema: str, workers: int, leads: int, sync: str | None
+) -> tuple[float, float]:
+    """Commands per second of `workers` processes, and their share of time in the store."""
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Manager().Event()
+    per = leads // workers
+    with ctx.Pool(workers) as pool:
+        pending = [
+            pool.apply_async(
+                worker, (dsn, schema, f"W{workers}{w}", per), {"sync": sync, "start": start}
+            )
+            for w in range(workers)
+        ]
+        time.sleep(1.0)  # let every worker open its store and build its leads
+        start.set()
+        results = [p.get() for p in pending]
+    span = max(r[1] for r in results) - min(r[0] for r in results)
+    busy = sum(r[1] - r[0] for r in results)
+    return sum(r[2] for r in results) / span, sum(r[3] for r in results) / busy
+
+
+def run_raw(dsn: str, schema: str) -> tuple[int, float]:
+    """Insert the stored rows again with executemany into bare tables: (rows, rows/s)."""
+    import psycopg  # noqa: PLC0415
+
+    q = f'"{schema}"'
+    with psycopg.connect(dsn) as conn:
+        events = conn.execute(f"SELECT lead_id, version, body::text FROM {q}.events").fetchall()
+        leads = conn.execute(f"SELECT lead_id, version, snapshot::text FROM {q}.leads").fetchall()
+        notes = conn.execute(
+            f"SELECT lead_id, key, body::text, next_attempt_at FROM {q}.outbox"
+        ).fetchall()
+        conn.execute(
+            f"CREATE TABLE {q}.raw_events (lead_id text, version int, body jsonb, "
+            "UNIQUE (lead_id, version))"
+        )
+        conn.execute(
+            f"CREATE TABLE {q}.raw_leads (lead_id text PRIMARY KEY, version int, snapshot jsonb)"
+        )
+        conn.execute(
+            f"CREATE TABLE {q}.raw_outbox (id bigserial PRIMARY KEY, lead_id text, key text, "
+            "body jsonb, next_attempt_at timestamptz)"
+        )
+        conn.commit()
+        began = time.perf_counter()
+        with conn.cursor() as cur:
+            cur.executemany(f"INSERT INTO {q}.raw_events VALUES (%s, %s, %s::jsonb)", events)
+            cur.executemany(f"INSERT INTO {q}.raw_leads VALUES (%s, %s, %s::jsonb)", leads)
+            cur.executemany(
+                f"INSERT INTO {q}.raw_outbox (lead_id, key, body, next_attempt_at) "
+                "VALUES (%s, %s, %s::jsonb, %s)",
+                notes,
+            )
+        conn.commit()
+        took = time.perf_counter() - began
+    rows = len(events) + len(leads) + len(notes)
+    return rows, rows / took
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="400 leads instead of 2,000")
+    parser.add_argument("--dsn", default=os.environ.get(DSN_ENV), help=f"default: ${DSN_ENV}")
+    args = parser.parse_args()
+    if not args.dsn:
+        print(f"set {DSN_ENV} or pass --dsn to run this benchmark")
+        print(
+            f"TARGET postgres_commands: measured 0 commands/s, target {TARGET:g} commands/s, SHORT"
+        )
+        sys.exit(0)
+    from leadpipeline.adapters.postgres import PostgresStore  # noqa: PLC0415
+
+    leads = 400 if args.quick else 2000
+    figures: dict[tuple[str | None, int], float] = {}
+    memory, _ = run_pipeline(None, "", 1, leads // 4, None)
+    print(
+        f"pipeline, 1 process, MemoryStore (the core alone, the ceiling): {memory:,.0f} commands/s"
+    )
+    for sync in (None, "off"):
+        for workers in (1, 4):
+            schema = f"lp_bench_{uuid.uuid4().hex[:10]}"
+            store = PostgresStore(args.dsn, schema=schema, min_size=0)
+            try:
+                rate, share = run_pipeline(args.dsn, schema, workers, leads, sync)
+                figures[(sync, workers)] = rate
+                label = "server default" if sync is None else f"synchronous_commit={sync}"
+                print(
+                    f"pipeline, {workers} process(es), {label}: {leads:,} leads x "
+                    f"{COMMANDS_PER_LEAD} commands at {rate:,.0f} commands/s "
+                    f"({share:.0%} of the workers' time inside PostgresStore)"
+                )
+                if sync is None and workers == 4:
+                    rows, raw = run_raw(args.dsn, schema)
+                    print(
+                        f"raw psycopg executemany of the same {rows:,} rows (events, snapshots, "
+                        f"outbox), one transaction: {raw:,.0f} rows/s, "
+                        f"{raw / (rows / (leads * COMMANDS_PER_LEAD)):,.0f} commands' worth/s"
+                    )
+            finally:
+                store.drop_schema()
+    measured = figures[(None, 4)]
+    verdict = "ok" if measured >= TARGET else "SHORT"
+    print(
+        f"TARGET postgres_commands: measured {measured:.0f} commands/s, "
+        f"target {TARGET:g} commands/s, {verdict}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""Run the command line in a child process, as a user would."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+GOLDEN = Path(__file__).with_name("golden_demo.txt")
+GOLDEN_ARGS = ("demo", "--leads", "40", "--seed", "3")
+"""The demo whose printed report is checked in as `golden_demo.txt`."""
+
+
+def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m leadpipeline ARGS`` with its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "leadpipeline", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+        check=False,
+    )
+
+
+def refusal(result: subprocess.CompletedProcess[str]) -> str:
+    """The one-line message of a refused run; fails unless it is exactly that."""
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert result.stdout == ""
+    return lines[0]
+
+
+def lines_of(texts: Sequence[str]) -> str:
+    """JSON-lines file content."""
+    return "".join(t + "\n" for t in texts)

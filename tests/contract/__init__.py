@@ -1,0 +1,1 @@
+"""The adapter contract suite, run against every shipped adapter."""

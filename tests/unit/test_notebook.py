@@ -1,0 +1,156 @@
+"""The notebook extra: frames for every result, figures rendered to PNG, a clear install hint."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from leadpipeline.analytics import (
+    ScoredOutcome,
+    partner_scorecard,
+    sla_attainment,
+    source_attribution,
+    threshold_sweep,
+    velocity,
+    waterfall,
+    what_if,
+)
+from leadpipeline.events import replay
+from leadpipeline.notebook import (
+    INSTALL_HINT,
+    plot_funnel,
+    plot_score_distribution,
+    plot_sweep,
+    to_frame,
+)
+from leadpipeline.predictive import fit_predictive, predict
+from leadpipeline.rules.calendar import STANDARD_CALENDAR
+from tests.unit.test_analytics import (
+    MODEL_A,
+    MODEL_B,
+    SCORED,
+    SLA_POLICY,
+    T0,
+    funnel_histories,
+    handed_over,
+    partner_histories,
+    what_if_histories,
+)
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def pandas() -> Any:
+    return pytest.importorskip("pandas", reason="the notebook extra (pandas) is not installed")
+
+
+def agg() -> None:
+    matplotlib = pytest.importorskip(
+        "matplotlib", reason="the notebook extra (matplotlib) is not installed"
+    )
+    matplotlib.use("Agg")
+
+
+class TestToFrame:
+    def test_waterfall_rows_per_group_and_stage(self) -> None:
+        """A grouped waterfall gives one row per group and stage, with step conversion."""
+        pandas()
+        frame = to_frame(waterfall(funnel_histories(), by="channel"))
+        assert len(frame) == 12
+        web = frame[frame["group"] == "web"]
+        assert list(web["leads"]) == [2, 2, 2, 1, 1, 1]
+        assert list(web["conversion_from_previous"])[1:] == [1.0, 1.0, 0.5, 1.0, 1.0]
+
+    def test_sweep_rows_per_threshold(self) -> None:
+        """A sweep gives one row per threshold with its rates."""
+        pandas()
+        frame = to_frame(threshold_sweep(SCORED, months=2))
+        assert list(frame["threshold"]) == [10.0, 40.0, 60.0, 75.0, 90.0]
+        assert list(frame["volume_per_month"]) == [4.0, 3.0, 2.0, 1.5, 0.5]
+        assert frame["conversion"].iloc[3] == pytest.approx(2 / 3)
+
+    def test_velocity_keeps_durations(self) -> None:
+        """Velocity rows keep the median as a duration."""
+        pandas()
+        frame = to_frame(velocity(funnel_histories()))
+        assert frame.loc[frame["stage"] == "inquiry", "median"].iloc[0] == timedelta(days=3)
+
+    def test_partner_returns_become_columns(self) -> None:
+        """Each return reason becomes its own column."""
+        pandas()
+        frame = to_frame(partner_scorecard(partner_histories()))
+        assert list(frame["partner_id"]) == ["p-1", "p-2"]
+        assert frame["returns: no lead"].iloc[0] == 1
+
+    def test_other_results_have_their_rows(self) -> None:
+        """SLA, sources, what-if, prediction and model each give a frame of their rows."""
+        pandas()
+        sla = sla_attainment(
+            [handed_over("L-1", T0, timedelta(hours=2))],
+            [SLA_POLICY],
+            STANDARD_CALENDAR,
+            T0 + timedelta(days=1),
+        )
+        assert list(to_frame(sla)["on_time"]) == [1]
+        assert list(to_frame(source_attribution(funnel_histories()))["channel"]) == [
+            "exhibition",
+            "web",
+        ]
+        compared = what_if(
+            what_if_histories(),
+            MODEL_A,
+            MODEL_B,
+            now=T0,
+            threshold_a=10,
+            threshold_b=10,
+        )
+        assert list(to_frame(compared)["volume"]) == [2, 2]
+        model = fit_predictive(funnel_histories(), ["source.channel"])
+        assert set(to_frame(model)["value"]) == {"exhibition", "web"}
+        prediction = predict(model, replay(funnel_histories()[1]))
+        assert list(to_frame(prediction)["field"]) == ["source.channel"] * len(prediction.steps)
+
+
+class TestPlots:
+    def test_funnel_renders_to_png(self, tmp_path: Path) -> None:
+        """The funnel figure saves as a PNG file."""
+        agg()
+        path = tmp_path / "funnel.png"
+        plot_funnel(waterfall(funnel_histories(), by="channel"), group="web").savefig(path)
+        assert path.read_bytes().startswith(PNG_MAGIC)
+
+    def test_sweep_renders_to_png(self, tmp_path: Path) -> None:
+        """The sweep figure, with a chosen threshold marked, saves as a PNG file."""
+        agg()
+        path = tmp_path / "sweep.png"
+        plot_sweep(threshold_sweep(SCORED, months=2), threshold=60).savefig(path)
+        assert path.read_bytes().startswith(PNG_MAGIC)
+
+    def test_score_distribution_renders_to_png(self, tmp_path: Path) -> None:
+        """The won-versus-lost histogram saves as a PNG file."""
+        agg()
+        path = tmp_path / "scores.png"
+        outcomes = [ScoredOutcome(score=s, won=w) for s, w in SCORED]
+        fig = plot_score_distribution(outcomes, bins=5)
+        fig.savefig(path)
+        assert path.read_bytes().startswith(PNG_MAGIC)
+        assert fig.axes[0].get_title() == "Scores of won versus other leads"
+
+
+class TestMissingExtra:
+    def test_frame_without_pandas_names_the_extra(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without pandas, to_frame says how to install the extra."""
+        monkeypatch.setitem(sys.modules, "pandas", None)
+        with pytest.raises(ImportError, match=r"pip install leadpipeline\[notebook\]"):
+            to_frame(threshold_sweep(SCORED))
+
+    def test_plot_without_matplotlib_names_the_extra(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without matplotlib, a plot says how to install the extra."""
+        monkeypatch.setitem(sys.modules, "matplotlib", None)
+        with pytest.raises(ImportError) as exc:
+            plot_sweep(threshold_sweep(SCORED))
+        assert str(exc.value) == INSTALL_HINT

@@ -1,0 +1,52 @@
+"""docs/reference.md lists every public name, and only names that exist."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+
+import leadpipeline
+
+REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "reference.md"
+_ENTRY = re.compile(r"^- `([\w.]+)`: (.+)$")
+
+
+def entries() -> dict[str, str]:
+    """Every ``- `name`: summary`` line of the reference page, by name."""
+    found: dict[str, str] = {}
+    for line in REFERENCE.read_text(encoding="utf-8").splitlines():
+        match = _ENTRY.match(line)
+        if match:
+            assert match.group(1) not in found, f"{match.group(1)} is listed twice"
+            found[match.group(1)] = match.group(2)
+    return found
+
+
+def resolve(name: str) -> object:
+    """The object a listed name stands for: a root name, or a dotted module path."""
+    if "." not in name:
+        return getattr(leadpipeline, name)
+    module, _, attr = name.rpartition(".")
+    return getattr(importlib.import_module(module), attr)
+
+
+class TestReference:
+    def test_every_public_name_is_listed(self) -> None:
+        """Each name of `leadpipeline.__all__` has a line on the reference page."""
+        missing = sorted(set(leadpipeline.__all__) - set(entries()))
+        assert missing == []
+
+    def test_every_listed_name_exists(self) -> None:
+        """Each name on the page is exported (root names) or importable (dotted names)."""
+        listed = entries()
+        stale = [n for n in listed if "." not in n and n not in leadpipeline.__all__]
+        assert stale == []
+        for name in listed:
+            resolve(name)  # raises AttributeError or ImportError for a stale entry
+
+    def test_every_entry_has_a_one_line_summary(self) -> None:
+        """Each entry's summary is a sentence of its own, not left blank."""
+        for name, summary in entries().items():
+            assert len(summary.split()) >= 3, name
+            assert summary.endswith((".", ")", "`", ":", "...")), name
