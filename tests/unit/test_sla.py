@@ -179,7 +179,7 @@ class TestHotFormSubmit:
             touch(self.submit + timedelta(minutes=1), InteractionKind.CALL, MARKETING),
         )
         (deadline,) = deadlines(history, only("hot_form_submit_call"), STANDARD_CALENDAR)
-        assert deadline.is_open
+        assert deadline.awaiting_response
 
     def test_hotness_counts_only_the_chosen_kinds(self) -> None:
         """A hot-lead condition limited to site visits ignores email clicks."""
@@ -206,7 +206,7 @@ class TestMqlHandover:
         (deadline,) = deadlines(history, only("mql_handover_response"), STANDARD_CALENDAR)
         assert deadline.due_at == self.due
         assert deadline.met_at == berlin(2026, 3, 9, 15)
-        assert not deadline.is_open
+        assert not deadline.awaiting_response
         assert deadline.late is None
 
     def test_late_rejection_is_late(self) -> None:
@@ -327,7 +327,7 @@ class TestPartnerOffer:
         )
         (deadline,) = deadlines(history, only("partner_offer_response"), STANDARD_CALENDAR)
         assert deadline.partner_id == "p-1"
-        assert deadline.is_open
+        assert deadline.awaiting_response
 
 
 class TestPartnerAssignment:
@@ -359,7 +359,7 @@ class TestPartnerAssignment:
             self.assign(self.monday, "p-7"),
         )
         (deadline,) = deadlines(history, only("partner_assignment_response"), STANDARD_CALENDAR)
-        assert not deadline.is_open
+        assert not deadline.awaiting_response
         assert deadline.late is None
 
     def test_handing_to_sales_starts_no_partner_clock(self) -> None:
@@ -381,7 +381,7 @@ class TestPartnerStatus:
         found = deadlines(history, only("partner_status_report"), STANDARD_CALENDAR)
         assert len(found) == 4
         assert all(d.late is None for d in found)
-        assert found[-1].is_open
+        assert found[-1].awaiting_response
         assert found[-1].due_at == berlin(2026, 4, 3, 17)  # ten working days from 23 March
 
     def test_eleven_silent_working_days_breach(self) -> None:
@@ -402,7 +402,7 @@ class TestPartnerStatus:
             status_note(self.start + timedelta(days=1), "p-2"),
         )
         (deadline,) = deadlines(history, only("partner_status_report"), STANDARD_CALENDAR)
-        assert deadline.is_open
+        assert deadline.awaiting_response
 
     def test_completion_ends_the_reports(self) -> None:
         """Once the partner reports completion no further status is due."""
@@ -417,7 +417,7 @@ class TestPartnerStatus:
             ),
         )
         found = deadlines(history, only("partner_status_report"), STANDARD_CALENDAR)
-        assert [d.is_open for d in found] == [False]
+        assert [d.awaiting_response for d in found] == [False]
 
 
 class TestPartnerCompletion:

@@ -255,7 +255,7 @@ class Deadline:
     remaining: timedelta | None = None
 
     @property
-    def is_open(self) -> bool:
+    def awaiting_response(self) -> bool:
         """No stop event has arrived yet."""
         return self.met_at is None
 
@@ -916,7 +916,7 @@ def deadlines(
         ...     HandedOver(lead_id="L-1", at=at, actor=Party.marketing(), to_owner=Party.sales()),
         ... )
         >>> (d,) = deadlines(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR)
-        >>> d.policy, d.due_at.isoformat(), d.is_open
+        >>> d.policy, d.due_at.isoformat(), d.awaiting_response
         ('mql_handover_response', '2026-03-09T16:00:00+01:00', True)
     """
     book = _book(policies)
