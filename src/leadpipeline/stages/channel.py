@@ -126,6 +126,7 @@ def ranking(lead: Lead, playbook: Playbook, *, now: datetime, seed: int = 0) -> 
 
 
 def _require_partner_channel(lead: Lead, playbook: Playbook, command: str) -> None:
+    """An SQL in the partner channel, held by sales, and not on offer right now."""
     _require_stage(lead, playbook, Stage.SQL, command)
     if lead.channel != Channel.PARTNER.value:
         raise TransitionError(
@@ -141,6 +142,14 @@ def _require_partner_channel(lead: Lead, playbook: Playbook, command: str) -> No
             stage=lead.stage,
             command=command,
             reason=f"held by {lead.owner}, not by sales",
+        )
+    if lead.offers:
+        raise TransitionError(
+            lead_id=lead.id,
+            stage=lead.stage,
+            command=command,
+            allowed=("partner_accept", "expire_offers"),
+            reason="the lead is on offer; wait for an answer or let the offers expire",
         )
 
 
@@ -171,14 +180,6 @@ def assign_partner(
 ) -> tuple[Event, ...]:
     """Give the lead straight to one suitable partner (the best-ranked one by default)."""
     _require_partner_channel(lead, playbook, "assign_partner")
-    if lead.offers:
-        raise TransitionError(
-            lead_id=lead.id,
-            stage=lead.stage,
-            command="assign_partner",
-            allowed=("partner_accept", "expire_offers"),
-            reason="the lead is on offer; wait for an answer or let the offers expire",
-        )
     rank = ranking(lead, playbook, now=now, seed=seed)
     if partner_id is None:
         if not rank.candidate_ids:
@@ -214,14 +215,6 @@ def offer_to_partners(
 ) -> tuple[Event, ...]:
     """Offer the lead to several suitable partners at once, until an expiry."""
     _require_partner_channel(lead, playbook, "offer_to_partners")
-    if lead.offers:
-        raise TransitionError(
-            lead_id=lead.id,
-            stage=lead.stage,
-            command="offer_to_partners",
-            allowed=("partner_accept", "expire_offers"),
-            reason="the lead is already on offer",
-        )
     rank = ranking(lead, playbook, now=now, seed=seed)
     chosen = tuple(partner_ids) or rank.candidate_ids[: playbook.partner_policy.offer_count]
     if not chosen:
