@@ -11,6 +11,11 @@ import attrs
 from leadpipeline.errors import ValidationError
 
 
+def as_float(value: Any) -> Any:
+    """Store whole numbers given for float fields as floats, so every store reads back alike."""
+    return float(value) if type(value) is int else value
+
+
 def aware(_: Any, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
     """Refuse naive datetimes: an instant without a zone is ambiguous across offices."""
     if value is None:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 import attrs
 
-from leadpipeline._checks import aware, non_negative, not_blank, positive
+from leadpipeline._checks import as_float, aware, non_negative, not_blank, positive
 from leadpipeline.errors import ValidationError
 
 __all__ = [
@@ -129,7 +129,7 @@ class Revenue:
     with the figure.
     """
 
-    amount: float = attrs.field(validator=non_negative)
+    amount: float = attrs.field(converter=as_float, validator=non_negative)
     currency: str = attrs.field(default="EUR", validator=not_blank)
     source: str = attrs.field(validator=not_blank)
     as_of: date | None = None
@@ -157,10 +157,12 @@ class Company:
 class Needs:
     """What the prospect wants and when: the MQL criteria of the source texts."""
 
-    budget: float | None = attrs.field(default=None, validator=non_negative)
+    budget: float | None = attrs.field(default=None, converter=as_float, validator=non_negative)
     needs: tuple[str, ...] = ()
     purchase_decision: date | None = None
-    expected_volume: float | None = attrs.field(default=None, validator=non_negative)
+    expected_volume: float | None = attrs.field(
+        default=None, converter=as_float, validator=non_negative
+    )
     current_product: str | None = None
     sales_cycle_months: int | None = attrs.field(default=None, validator=positive)
 
