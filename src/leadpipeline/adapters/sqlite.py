@@ -95,6 +95,7 @@ CREATE TABLE lead_sources (
     lead_id TEXT NOT NULL,
     PRIMARY KEY (source_id, lead_id)
 );
+CREATE INDEX lead_sources_lead ON lead_sources (lead_id);
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     lead_id TEXT NOT NULL,
