@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import NoReturn, Protocol, TextIO
 
 from leadpipeline.adapters.clock import SimulatedClock
 from leadpipeline.adapters.notification import RecordingNotifier
@@ -300,8 +300,46 @@ def _simulate(
     next(desk)
 
 
-def run_demo(*, leads: int, seed: int, db: Path | str, progress: Progress | None = None) -> str:
-    """Run the seeded demo into the SQLite file `db` and return its report.
+class _ClosableStore(LeadStore, Protocol):
+    """A store the command line opens and therefore closes."""
+
+    def close(self) -> None:
+        """Release the store's connections."""
+
+
+def _is_dsn(db: Path | str) -> bool:
+    return isinstance(db, str) and db.startswith(("postgresql://", "postgres://"))
+
+
+def _open_store(db: Path | str, *, schema: str, fresh: bool) -> _ClosableStore:
+    """A SQLite file, or a PostgreSQL database when `db` is a postgresql:// DSN."""
+    if not _is_dsn(db):
+        # The demo's file is scratch: NORMAL in WAL mode survives a crash of the process.
+        return SqliteStore(db, synchronous="NORMAL") if fresh else SqliteStore(db)
+    try:
+        from leadpipeline.adapters.postgres import PostgresStore  # noqa: PLC0415  # optional extra
+    except ImportError:
+        raise LeadPipelineError(
+            "a postgresql:// database needs the extra: pip install 'leadpipeline[postgres]'"
+        ) from None
+    store = PostgresStore(str(db), schema=schema)
+    if fresh and store.query(limit=1):
+        store.close()
+        raise LeadPipelineError(
+            f"schema {schema!r} already holds leads; give the demo an empty --schema"
+        )
+    return store
+
+
+def run_demo(
+    *,
+    leads: int,
+    seed: int,
+    db: Path | str,
+    progress: Progress | None = None,
+    schema: str = "leadpipeline",
+) -> str:
+    """Run the seeded demo into `db` (a SQLite file or a postgresql:// DSN); return its report.
 
     Why: one command shows every part of the library working together on realistic data
     (rejections, partner returns and re-routing, SLA escalations, completions), and the
@@ -315,8 +353,7 @@ def run_demo(*, leads: int, seed: int, db: Path | str, progress: Progress | None
     """
     rng = random.Random(seed)  # a reproducible demo, not security
     clock = SimulatedClock(_START)
-    # The demo's file is scratch: NORMAL in WAL mode survives a crash of the process.
-    store = SqliteStore(db, synchronous="NORMAL")
+    store = _open_store(db, schema=schema, fresh=True)
     pipeline = Pipeline(demo_playbook(), store, RecordingNotifier(), clock)
     try:
         _simulate(pipeline, clock, rng, leads, progress or (lambda done, total: None))
@@ -517,7 +554,12 @@ def _terminal_progress(stream: TextIO) -> Progress:
 
 def _demo(args: argparse.Namespace) -> None:
     progress = _terminal_progress(sys.stderr) if sys.stderr.isatty() else None
-    if args.db is not None:
+    if args.db is not None and _is_dsn(args.db):
+        text = run_demo(
+            leads=args.leads, seed=args.seed, db=args.db, progress=progress, schema=args.schema
+        )
+    elif args.db is not None:
+        args.db = Path(args.db)
         if args.db.exists():
             raise LeadPipelineError(f"{args.db}: already exists; give a new file for the demo")
         if not args.db.parent.is_dir():
@@ -532,9 +574,17 @@ def _demo(args: argparse.Namespace) -> None:
 
 
 def _report(args: argparse.Namespace) -> None:
+    playbook = _load_playbook(args.playbook, demo_playbook())
+    if _is_dsn(args.db):
+        store = _open_store(args.db, schema=args.schema, fresh=False)
+        try:
+            print(report(store, playbook, args.now))
+        finally:
+            store.close()
+        return
+    args.db = Path(args.db)
     if not args.db.is_file():
         raise LeadPipelineError(f"{args.db}: no such file")
-    playbook = _load_playbook(args.playbook, demo_playbook())
     with SqliteStore(args.db) as store:
         print(report(store, playbook, args.now))
 
@@ -665,7 +715,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     demo.add_argument(
-        "--db", type=Path, help="keep the SQLite file here (a new file; default: temporary)"
+        "--schema", default="leadpipeline", help="PostgreSQL schema for a postgresql:// --db"
+    )
+    demo.add_argument(
+        "--db",
+        help="keep the SQLite file here (a new file; default: temporary),"
+        " or a postgresql:// DSN (needs the postgres extra)",
     )
     rep = sub.add_parser(
         "report",
@@ -673,7 +728,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Print the waterfall, journey, SLA attainment, partner scorecard and "
         "reasons of a SQLite store, such as the file `demo --db` keeps.",
     )
-    rep.add_argument("--db", type=Path, required=True, help="the SQLite file")
+    rep.add_argument("--db", required=True, help="the SQLite file, or a postgresql:// DSN")
+    rep.add_argument("--schema", default="leadpipeline", help="PostgreSQL schema to read")
     rep.add_argument(
         "--playbook", type=Path, help="playbook file for the SLA policies (.toml or .json)"
     )
