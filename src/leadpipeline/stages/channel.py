@@ -294,97 +294,57 @@ def partner_accept(
     return (*moved, accepted, *others)
 
 
+_DESTINATIONS: dict[Routing, tuple[Stage, Party]] = {
+    Routing.BACK_TO_SALES: (Stage.SQL, Party.sales()),
+    Routing.NURTURE: (Stage.NURTURE, Party.marketing()),
+    Routing.DISQUALIFY: (Stage.DISQUALIFIED, Party.marketing()),
+    Routing.CUSTOMER_MARKETING: (Stage.CUSTOMER, Party.customer_marketing()),
+}
+"""Where each routing other than the next partner sends a lead, and who then holds it."""
+
+
 def _route(
     lead: Lead,
     after: Lead,
     playbook: Playbook,
     routing: Routing,
     *,
+    command: str,
     now: datetime,
     actor: Party,
     why: str,
     seed: int,
 ) -> tuple[Event, ...]:
     """Where a lead goes once a partner no longer holds it. `after` has the return folded in."""
+    offer: tuple[Event, ...] = ()
     if routing is Routing.NEXT_PARTNER:
         rank = ranking(after, playbook, now=now, seed=seed)
         if rank.candidate_ids:
-            back = to_role(
-                lead,
-                playbook,
-                Stage.SQL,
-                command="return_lead",
-                now=now,
-                actor=actor,
-                reason=why,
-                owner=Party.sales(),
+            offer = (
+                Offered(
+                    lead_id=lead.id,
+                    at=now,
+                    actor=actor,
+                    partner_id=rank.candidate_ids[0],
+                    expires_at=now + playbook.partner_policy.offer_expiry,
+                ),
             )
-            nxt = rank.candidate_ids[0]
-            offer = Offered(
-                lead_id=lead.id,
-                at=now,
-                actor=actor,
-                partner_id=nxt,
-                expires_at=now + playbook.partner_policy.offer_expiry,
-            )
-            return (*back, offer)
-        routing = playbook.return_policy.when_no_partner_left
-        why = f"{why}; no other partner qualifies"
-        if routing is Routing.NEXT_PARTNER:
             routing = Routing.BACK_TO_SALES
-    match routing:
-        case Routing.BACK_TO_SALES:
-            return to_role(
-                lead,
-                playbook,
-                Stage.SQL,
-                command="return_lead",
-                now=now,
-                actor=actor,
-                reason=why,
-                owner=Party.sales(),
-            )
-        case Routing.NURTURE:
-            return (
-                Nurtured(lead_id=lead.id, at=now, actor=actor, reason=why),
-                *to_role(
-                    lead,
-                    playbook,
-                    Stage.NURTURE,
-                    command="return_lead",
-                    now=now,
-                    actor=actor,
-                    reason=why,
-                    owner=Party.marketing(),
-                ),
-            )
-        case Routing.DISQUALIFY:
-            return (
-                Disqualified(lead_id=lead.id, at=now, actor=actor, reason=why),
-                *to_role(
-                    lead,
-                    playbook,
-                    Stage.DISQUALIFIED,
-                    command="return_lead",
-                    now=now,
-                    actor=actor,
-                    reason=why,
-                    owner=Party.marketing(),
-                ),
-            )
-        case Routing.CUSTOMER_MARKETING:
-            return to_role(
-                lead,
-                playbook,
-                Stage.CUSTOMER,
-                command="return_lead",
-                now=now,
-                actor=actor,
-                reason=why,
-                owner=Party.customer_marketing(),
-            )
-        case _:
-            raise AssertionError(routing)  # NEXT_PARTNER was resolved above
+        else:
+            routing = playbook.return_policy.when_no_partner_left
+            why = f"{why}; no other partner qualifies"
+            if routing is Routing.NEXT_PARTNER:
+                routing = Routing.BACK_TO_SALES
+    role, owner = _DESTINATIONS[routing]
+    marker: tuple[Event, ...] = ()
+    if routing is Routing.NURTURE:
+        marker = (Nurtured(lead_id=lead.id, at=now, actor=actor, reason=why),)
+    elif routing is Routing.DISQUALIFY:
+        marker = (Disqualified(lead_id=lead.id, at=now, actor=actor, reason=why),)
+    moved = to_role(
+        lead, playbook, role, command=command, now=now, actor=actor, reason=why, owner=owner
+    )
+    return (*marker, *moved, *offer)
 
 
 def _require_holder(lead: Lead, partner_id: str, command: str) -> None:
@@ -431,7 +391,17 @@ def return_lead(
     why = f"returned by partner {partner_id}: {reason}"
     return (
         returned,
-        *_route(lead, after, playbook, routing, now=now, actor=actor, why=why, seed=seed),
+        *_route(
+            lead,
+            after,
+            playbook,
+            routing,
+            command="return_lead",
+            now=now,
+            actor=actor,
+            why=why,
+            seed=seed,
+        ),
     )
 
 
@@ -491,7 +461,17 @@ def reclaim(
     why = f"reclaimed from partner {partner_id}: {reason}"
     return (
         reclaimed,
-        *_route(lead, after, playbook, routing, now=now, actor=actor, why=why, seed=seed),
+        *_route(
+            lead,
+            after,
+            playbook,
+            routing,
+            command="reclaim",
+            now=now,
+            actor=actor,
+            why=why,
+            seed=seed,
+        ),
     )
 
 
