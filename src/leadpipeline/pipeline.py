@@ -102,7 +102,7 @@ def _recipient(party: Party) -> str:
 
 
 def notifications_for(
-    before: Lead,
+    before: Lead | None,
     events: Sequence[Event],
     after: Lead,
     playbook: Playbook,
@@ -110,8 +110,12 @@ def notifications_for(
     now: datetime,
     due_at: datetime | None,
 ) -> tuple[Notification, ...]:
-    """Who must act after these events, and by when; keyed by the version that caused it."""
+    """Who must act after these events, and by when; keyed by the version that caused it.
+
+    `before` is the lead the events apply to (None for a capture).
+    """
     out: list[Notification] = []
+    start = before.version if before is not None else 0
 
     def note(version: int, kind: str, recipient: str, message: str, due: datetime | None) -> None:
         out.append(
@@ -127,7 +131,7 @@ def notifications_for(
         )
 
     for offset, event in enumerate(events, start=1):
-        version = before.version + offset
+        version = start + offset
         match event:
             case HandedOver(to_owner=to):
                 note(
@@ -366,12 +370,11 @@ class Pipeline:
         for event in events:
             after = evolve(after, event)
         assert after is not None  # decide returned at least one event
-        base = before if before is not None else attrs.evolve(after, version=0)
         due = self._due_at((*history, *events), after)
-        notes = notifications_for(base, events, after, self.playbook, now=now, due_at=due)
+        notes = notifications_for(before, events, after, self.playbook, now=now, due_at=due)
         return AppendRequest(
             lead_id=after.id,
-            expected_version=base.version,
+            expected_version=before.version if before is not None else 0,
             events=events,
             snapshot=after,
             notifications=notes,

@@ -33,11 +33,13 @@ from cattrs.errors import (
     IterableValidationNote,
     StructureHandlerNotFoundError,
 )
+from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn
 
 from leadpipeline.errors import LeadPipelineError, ValidationError
 
 __all__ = [
+    "dumps",
     "from_json",
     "from_toml",
     "load_file",
@@ -198,6 +200,17 @@ def _make_converter() -> cattrs.Converter:
         unstructure_set,
     )
     _register_containers(conv)
+
+    def passes_through(tp: Any) -> bool:
+        origin = typing.get_origin(tp)
+        if origin is not typing.Union and origin is not types.UnionType:
+            return False
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return len(args) == 1 and args[0] in (str, int, float, bool)
+
+    # `str | None` and friends need no work either way; an identity hook lets the
+    # generated functions copy such fields inline instead of calling a hook per field.
+    conv.register_unstructure_hook_factory(passes_through, lambda _: identity)
     return conv
 
 
@@ -371,7 +384,24 @@ def to_json(value: object, as_type: Any = None) -> str:
         >>> to_json(Party.partner("p-1"))
         '{"kind": "partner", "team": null, "rep": null, "partner_id": "p-1"}'
     """
-    return json.dumps(unstructure(value, as_type), ensure_ascii=False)
+    return _encode(unstructure(value, as_type))
+
+
+def dumps(data: object) -> str:
+    """Plain data (from `unstructure`) as JSON text, written exactly as `to_json` writes.
+
+    For adapters that adjust plain data before writing it.
+
+    Example:
+        >>> dumps({"stage": "mql", "score": 61.5})
+        '{"stage": "mql", "score": 61.5}'
+    """
+    return _encode(data)
+
+
+# Unstructured values are trees, never cyclic: skipping the cycle check is safe and
+# saves a dictionary of visited ids per call.
+_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
 def from_json(text: str | bytes, cls: type[T] | Any) -> T:

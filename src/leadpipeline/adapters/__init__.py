@@ -5,6 +5,11 @@ from leadpipeline.adapters.clock import (
     SimulatedClock,
     SystemClock,
 )
+from leadpipeline.adapters.encoding import (
+    EncodedAppend,
+    email_digest,
+    party_key,
+)
 from leadpipeline.adapters.memory import (
     MemoryStore,
 )
@@ -48,6 +53,7 @@ __all__ = [
     "CallbackNotifier",
     "Clock",
     "DeliveryError",
+    "EncodedAppend",
     "LeadKeys",
     "LeadStore",
     "MemoryStore",
@@ -62,8 +68,10 @@ __all__ = [
     "Synchronous",
     "SystemClock",
     "check_erasure",
+    "email_digest",
     "normalise_company_name",
     "normalise_domain",
     "normalise_email",
+    "party_key",
     "relay_outbox",
 ]

@@ -32,11 +32,11 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from leadpipeline._checks import require_aware
+from leadpipeline.adapters.encoding import EncodedAppend, email_digest, party_key
 from leadpipeline.adapters.notification import Notification, OutboxEntry
 from leadpipeline.adapters.protocols import (
     CLOSED_STAGES,
     AppendRequest,
-    LeadKeys,
     check_erasure,
     normalise_company_name,
     normalise_domain,
@@ -122,13 +122,6 @@ def migrations() -> tuple[Migration, ...]:
     if [m.version for m in found] != list(range(1, len(found) + 1)):
         raise StoreError(f"the shipped migrations are not numbered 1..n: {found}")
     return tuple(found)
-
-
-def _email_key(email: str | None) -> str | None:
-    # Index a digest, not the address, so the index never holds the address itself.
-    if email is None:
-        return None
-    return hashlib.sha256(email.encode()).hexdigest()
 
 
 def _check_schema_name(schema: str) -> str:
@@ -378,7 +371,7 @@ class PostgresStore:
         self, *, email: str | None, domain: str | None, company_name: str | None
     ) -> str | None:
         """An open lead with the same email, or the same domain and company name."""
-        key = _email_key(normalise_email(email))
+        key = email_digest(normalise_email(email))
         if key is not None:
             rows = self._read(self._sql.by_email, (key, self._closed_stages))
             if rows[0][0] is not None:
@@ -406,7 +399,7 @@ class PostgresStore:
             params.append(stage)
         if owner is not None:
             where.append("owner = %s")
-            params.append(to_json(owner))
+            params.append(party_key(owner))
         if partner_id is not None:
             where.append("partner_ids @> ARRAY[%s]::text[]")
             params.append(partner_id)
@@ -496,28 +489,28 @@ class PostgresStore:
             raise StoreError(f"PostgreSQL write failed: {exc}".strip()) from None
 
     def _append_params(self, request: AppendRequest) -> dict[str, Any]:
-        lead = request.snapshot
-        keys = LeadKeys.of(lead)
+        encoded = EncodedAppend.of(request)
+        keys = encoded.keys
         notes = request.notifications
         return {
             "lead_id": request.lead_id,
             "expected": request.expected_version,
-            "version": lead.version,
-            "snapshot": to_json(lead),
+            "version": request.snapshot.version,
+            "snapshot": encoded.snapshot,
             "stage": keys.stage,
-            "owner": to_json(keys.owner),
+            "owner": encoded.owner,
             "partner_ids": list(keys.partner_ids),
             "source_ids": list(keys.source_ids),
-            "email_key": _email_key(keys.email),
+            "email_key": encoded.email_digest,
             "domain_norm": keys.domain,
             "name_norm": keys.company_name,
             "due_at": request.due_at,
             "versions": list(
-                range(request.expected_version + 1, lead.version + 1),
+                range(request.expected_version + 1, request.snapshot.version + 1),
             ),
-            "bodies": [to_json(e, Event) for e in request.events],
+            "bodies": list(encoded.events),
             "keys": [n.key for n in notes],
-            "notes": [to_json(n) for n in notes],
+            "notes": list(encoded.notifications),
             "times": [n.created_at for n in notes],
             "channel": self.channel,
         }
@@ -549,7 +542,15 @@ class PostgresStore:
         """
         check_erasure(lead_id, events=events, snapshot=snapshot, expected_version=expected_version)
         sql = self._sql
-        keys = LeadKeys.of(snapshot)
+        encoded = EncodedAppend.of(
+            AppendRequest(
+                lead_id=lead_id,
+                expected_version=expected_version,
+                events=tuple(events),
+                snapshot=snapshot,
+            )
+        )
+        keys = encoded.keys
         with self._guard("erase"), self._conn() as conn, conn.transaction():
             row = conn.execute(sql.lock_lead, (lead_id,)).fetchone()
             if row is None:
@@ -569,8 +570,8 @@ class PostgresStore:
                 cur.executemany(
                     sql.insert_event,
                     [
-                        (lead_id, expected_version + i, to_json(e, Event))
-                        for i, e in enumerate(events, start=1)
+                        (lead_id, expected_version + i, body)
+                        for i, body in enumerate(encoded.events, start=1)
                     ],
                 )
             conn.execute(
@@ -578,9 +579,9 @@ class PostgresStore:
                 {
                     "lead_id": lead_id,
                     "version": snapshot.version,
-                    "snapshot": to_json(snapshot),
+                    "snapshot": encoded.snapshot,
                     "stage": keys.stage,
-                    "owner": to_json(keys.owner),
+                    "owner": encoded.owner,
                     "partner_ids": list(keys.partner_ids),
                     "source_ids": list(keys.source_ids),
                 },

@@ -9,7 +9,6 @@ database, or a newer schema) is refused and never written to.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import os
 import sqlite3
@@ -20,14 +19,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from leadpipeline._checks import require_aware
+from leadpipeline.adapters.encoding import EncodedAppend, email_digest, party_key
 from leadpipeline.adapters.notification import Notification, OutboxEntry
 from leadpipeline.adapters.protocols import (
     CLOSED_STAGES,
     AppendRequest,
-    LeadKeys,
     check_erasure,
     normalise_company_name,
     normalise_domain,
@@ -118,12 +117,176 @@ def _instant(micros: int) -> datetime:
     return _EPOCH + micros * _MICRO
 
 
-def _email_key(email: str | None) -> str | None:
-    # Index a digest, not the address: b-tree interior pages keep divider keys after a
-    # delete, and an erased address must not survive anywhere in the file.
-    if email is None:
-        return None
-    return hashlib.sha256(email.encode()).hexdigest()
+class _Row(NamedTuple):
+    """A lead's row in `leads` and its rows in `lead_partners` and `lead_sources`.
+
+    Plain tuples of strings and numbers: a batch holds one per lead, and the garbage
+    collector stops tracking such tuples, so a large import does not slow its sweeps.
+    """
+
+    lead_id: str
+    version: int
+    columns: tuple[Any, ...]  # the values of _INDEXED, in order
+    partners: tuple[str, ...]
+    sources: tuple[str, ...]
+    snapshot: str = ""
+
+    @property
+    def due_at(self) -> int | None:
+        due: int | None = self.columns[-1]
+        return due
+
+    @classmethod
+    def of(cls, encoded: EncodedAppend, due_at: int | None) -> _Row:
+        keys = encoded.keys
+        return cls(
+            encoded.request.lead_id,
+            encoded.request.snapshot.version,
+            (
+                keys.stage,
+                encoded.owner,
+                encoded.email_digest,
+                keys.domain,
+                keys.company_name,
+                due_at,
+            ),
+            keys.partner_ids,
+            keys.source_ids,
+            encoded.snapshot,
+        )
+
+
+class _Append(NamedTuple):
+    """One append request reduced to the rows it writes (see `_Row`)."""
+
+    lead_id: str
+    expected_version: int
+    events: tuple[tuple[str, int, str], ...]
+    row: _Row
+    outbox: tuple[tuple[str, str, int], ...]
+
+    @classmethod
+    def of(cls, request: AppendRequest) -> _Append:
+        encoded = EncodedAppend.of(request)
+        lead_id, expected = request.lead_id, request.expected_version
+        return cls(
+            lead_id,
+            expected,
+            tuple((lead_id, expected + i, body) for i, body in enumerate(encoded.events, start=1)),
+            _Row.of(encoded, _micros(request.due_at) if request.due_at is not None else None),
+            tuple(
+                (lead_id, body, _micros(note.created_at))
+                for note, body in zip(request.notifications, encoded.notifications, strict=True)
+            ),
+        )
+
+
+_INDEXED = ("stage", "owner", "email_key", "domain_norm", "name_norm", "due_at")
+_CHUNK = 500  # bound parameters per IN (...) list, well under SQLite's limit
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _read_stored(conn: sqlite3.Connection, lead_ids: Iterable[str]) -> dict[str, _Row]:
+    """What the file holds now for these leads (absent ones are missing from the result)."""
+    wanted = list(dict.fromkeys(lead_ids))
+    found: dict[str, tuple[int, tuple[Any, ...]]] = {}
+    partners: dict[str, list[str]] = {}
+    sources: dict[str, list[str]] = {}
+    for part in _chunks(wanted):
+        marks = ",".join("?" * len(part))
+        for lead_id, version, *columns in conn.execute(
+            f"SELECT lead_id, version, {', '.join(_INDEXED)} FROM leads WHERE lead_id IN ({marks})",
+            part,
+        ):
+            found[lead_id] = (version, tuple(columns))
+    known = list(found)
+    for part in _chunks(known):
+        marks = ",".join("?" * len(part))
+        for lead_id, partner_id in conn.execute(
+            f"SELECT lead_id, partner_id FROM lead_partners WHERE lead_id IN ({marks})", part
+        ):
+            partners.setdefault(lead_id, []).append(partner_id)
+        for lead_id, source_id in conn.execute(
+            f"SELECT lead_id, source_id FROM lead_sources WHERE lead_id IN ({marks})", part
+        ):
+            sources.setdefault(lead_id, []).append(source_id)
+    return {
+        lead_id: _Row(
+            lead_id,
+            version,
+            columns,
+            tuple(partners.get(lead_id, ())),
+            tuple(sources.get(lead_id, ())),
+        )
+        for lead_id, (version, columns) in found.items()
+    }
+
+
+def _save_snapshots(conn: sqlite3.Connection, rows: Sequence[tuple[_Row | None, _Row]]) -> None:
+    """Write each lead's new row, touching only what changed.
+
+    Rewriting an unchanged index entry still dirties its page, and with synchronous FULL
+    every dirty page is written and synced at commit; leaving them alone keeps a command
+    to a handful of pages.
+    """
+    inserts: list[tuple[Any, ...]] = []
+    updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    gone_partners: list[tuple[str, str]] = []
+    new_partners: list[tuple[str, str]] = []
+    gone_sources: list[tuple[str, str]] = []
+    new_sources: list[tuple[str, str]] = []
+    for before, after in rows:
+        lead_id = after.lead_id
+        if before is None:
+            inserts.append((lead_id, after.version, after.snapshot, *after.columns))
+            new_partners += [(lead_id, p) for p in after.partners]
+            new_sources += [(source, lead_id) for source in after.sources]
+            continue
+        changed = tuple(
+            (name, value)
+            for name, value, old in zip(_INDEXED, after.columns, before.columns, strict=True)
+            if value != old
+        )
+        updates.setdefault(tuple(name for name, _ in changed), []).append(
+            (after.version, after.snapshot, *(value for _, value in changed), lead_id)
+        )
+        if after.partners != before.partners:
+            old_p, new_p = set(before.partners), set(after.partners)
+            gone_partners += [(lead_id, p) for p in sorted(old_p - new_p)]
+            new_partners += [(lead_id, p) for p in sorted(new_p - old_p)]
+        if after.sources != before.sources:
+            old_s, new_s = set(before.sources), set(after.sources)
+            gone_sources += [(source, lead_id) for source in sorted(old_s - new_s)]
+            new_sources += [(source, lead_id) for source in sorted(new_s - old_s)]
+    if inserts:
+        conn.executemany(
+            f"INSERT INTO leads (lead_id, version, snapshot, {', '.join(_INDEXED)}) "
+            f"VALUES ({', '.join('?' * (3 + len(_INDEXED)))})",
+            inserts,
+        )
+    for names, params in updates.items():
+        assignments = "".join(f", {name} = ?" for name in names)
+        conn.executemany(
+            f"UPDATE leads SET version = ?, snapshot = ?{assignments} WHERE lead_id = ?", params
+        )
+    if gone_partners:
+        conn.executemany(
+            "DELETE FROM lead_partners WHERE lead_id = ? AND partner_id = ?", gone_partners
+        )
+    if new_partners:
+        conn.executemany(
+            "INSERT INTO lead_partners (lead_id, partner_id) VALUES (?, ?)", new_partners
+        )
+    if gone_sources:
+        conn.executemany(
+            "DELETE FROM lead_sources WHERE source_id = ? AND lead_id = ?", gone_sources
+        )
+    if new_sources:
+        conn.executemany("INSERT INTO lead_sources (source_id, lead_id) VALUES (?, ?)", new_sources)
 
 
 class _Slot:
@@ -417,7 +580,7 @@ class SqliteStore:
         """An open lead with the same email, or the same domain and company name."""
         closed = ",".join("?" * len(self._closed_stages))
         open_only = f"stage NOT IN ({closed})" if closed else "1"
-        key = _email_key(normalise_email(email))
+        key = email_digest(normalise_email(email))
         if key is not None:
             rows = self._read(
                 f"SELECT min(lead_id) FROM leads WHERE email_key = ? AND {open_only}",
@@ -452,7 +615,7 @@ class SqliteStore:
             params.append(stage)
         if owner is not None:
             where.append("owner = ?")
-            params.append(to_json(owner))
+            params.append(party_key(owner))
         if partner_id is not None:
             where.append(
                 "EXISTS (SELECT 1 FROM lead_partners p "
@@ -497,41 +660,28 @@ class SqliteStore:
 
     def append_many(self, batch: Sequence[AppendRequest]) -> None:
         """Write several appends in one transaction, all or nothing."""
-        payloads = [
-            (
-                request,
-                [to_json(e, Event) for e in request.events],
-                to_json(request.snapshot),
-                [to_json(n) for n in request.notifications],
-            )
-            for request in batch
-        ]
+        writes = [_Append.of(request) for request in batch]
         with self._guard(), self._write() as conn:
-            for request, events, snapshot, notes in payloads:
-                row = conn.execute(
-                    "SELECT version FROM leads WHERE lead_id = ?", (request.lead_id,)
-                ).fetchone()
-                actual: int | None = row[0] if row else None
-                if (actual or 0) != request.expected_version:
+            stored = _read_stored(conn, [w.lead_id for w in writes])
+            running = {lead_id: row.version for lead_id, row in stored.items()}
+            latest: dict[str, _Row] = {}
+            for write in writes:
+                actual = running.get(write.lead_id)
+                if (actual or 0) != write.expected_version:
                     raise ConflictError(
-                        lead_id=request.lead_id, expected=request.expected_version, actual=actual
+                        lead_id=write.lead_id, expected=write.expected_version, actual=actual
                     )
-                conn.executemany(
-                    "INSERT INTO events (lead_id, version, body) VALUES (?, ?, ?)",
-                    [
-                        (request.lead_id, request.expected_version + i, body)
-                        for i, body in enumerate(events, start=1)
-                    ],
-                )
-                due = _micros(request.due_at) if request.due_at is not None else None
-                self._save_snapshot(conn, request.snapshot, snapshot, due)
-                conn.executemany(
-                    "INSERT INTO outbox (lead_id, body, next_attempt_at) VALUES (?, ?, ?)",
-                    [
-                        (request.lead_id, body, _micros(note.created_at))
-                        for note, body in zip(request.notifications, notes, strict=True)
-                    ],
-                )
+                running[write.lead_id] = write.row.version
+                latest[write.lead_id] = write.row
+            conn.executemany(
+                "INSERT INTO events (lead_id, version, body) VALUES (?, ?, ?)",
+                [row for w in writes for row in w.events],
+            )
+            _save_snapshots(conn, [(stored.get(lead_id), row) for lead_id, row in latest.items()])
+            conn.executemany(
+                "INSERT INTO outbox (lead_id, body, next_attempt_at) VALUES (?, ?, ?)",
+                [row for w in writes for row in w.outbox],
+            )
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
@@ -543,39 +693,6 @@ class SqliteStore:
             raise StoreError(f"{self.path}: write refused by the schema: {exc}") from None
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: write failed: {exc}") from None
-
-    @staticmethod
-    def _save_snapshot(conn: sqlite3.Connection, lead: Lead, text: str, due: int | None) -> None:
-        keys = LeadKeys.of(lead)
-        conn.execute(
-            "INSERT INTO leads (lead_id, version, snapshot, stage, owner, email_key, "
-            "domain_norm, name_norm, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (lead_id) DO UPDATE SET version = excluded.version, "
-            "snapshot = excluded.snapshot, stage = excluded.stage, owner = excluded.owner, "
-            "email_key = excluded.email_key, domain_norm = excluded.domain_norm, "
-            "name_norm = excluded.name_norm, due_at = excluded.due_at",
-            (
-                lead.id,
-                lead.version,
-                text,
-                keys.stage,
-                to_json(keys.owner),
-                _email_key(keys.email),
-                keys.domain,
-                keys.company_name,
-                due,
-            ),
-        )
-        conn.execute("DELETE FROM lead_partners WHERE lead_id = ?", (lead.id,))
-        conn.executemany(
-            "INSERT INTO lead_partners (lead_id, partner_id) VALUES (?, ?)",
-            [(lead.id, p) for p in keys.partner_ids],
-        )
-        conn.execute("DELETE FROM lead_sources WHERE lead_id = ?", (lead.id,))
-        conn.executemany(
-            "INSERT INTO lead_sources (source_id, lead_id) VALUES (?, ?)",
-            [(s, lead.id) for s in keys.source_ids],
-        )
 
     def erase(
         self,
@@ -591,15 +708,22 @@ class SqliteStore:
         ``secure_delete`` on, no byte of the erased values remains in the files.
         """
         check_erasure(lead_id, events=events, snapshot=snapshot, expected_version=expected_version)
-        new_events = [to_json(e, Event) for e in events]
+        encoded = EncodedAppend.of(
+            AppendRequest(
+                lead_id=lead_id,
+                expected_version=expected_version,
+                events=tuple(events),
+                snapshot=snapshot,
+            )
+        )
         with self._guard(), self._write() as conn:
-            row = conn.execute(
-                "SELECT version, due_at FROM leads WHERE lead_id = ?", (lead_id,)
-            ).fetchone()
-            if row is None:
+            before = _read_stored(conn, [lead_id]).get(lead_id)
+            if before is None:
                 raise NotFoundError(lead_id)
-            if row[0] != expected_version:
-                raise ConflictError(lead_id=lead_id, expected=expected_version, actual=row[0])
+            if before.version != expected_version:
+                raise ConflictError(
+                    lead_id=lead_id, expected=expected_version, actual=before.version
+                )
             stored = conn.execute(
                 "SELECT version, body FROM events WHERE lead_id = ?", (lead_id,)
             ).fetchall()
@@ -615,10 +739,10 @@ class SqliteStore:
                 "INSERT INTO events (lead_id, version, body) VALUES (?, ?, ?)",
                 [
                     (lead_id, expected_version + i, body)
-                    for i, body in enumerate(new_events, start=1)
+                    for i, body in enumerate(encoded.events, start=1)
                 ],
             )
-            self._save_snapshot(conn, snapshot, to_json(snapshot), row[1])
+            _save_snapshots(conn, [(before, _Row.of(encoded, before.due_at))])
             entries = conn.execute(
                 "SELECT id, body, last_error FROM outbox WHERE lead_id = ?", (lead_id,)
             ).fetchall()

@@ -90,7 +90,9 @@ def _capture(command: Capture, playbook: Playbook, now: datetime) -> tuple[Event
         )
     if lead.owner.kind not in lifecycle.spec(lead.stage).owners:
         raise ValidationError.at("lead.owner", f"{lead.owner} cannot own stage {lead.stage!r}")
-    first = attrs.evolve(lead, version=0, offers=(), returned_by=(), erased=False)
+    first = lead
+    if lead.version or lead.offers or lead.returned_by or lead.erased:
+        first = attrs.evolve(lead, version=0, offers=(), returned_by=(), erased=False)
     actor: Party = getattr(command, "actor", None) or lead.owner
     return (LeadCaptured(lead_id=lead.id, at=now, actor=actor, lead=first),)
 

@@ -1,0 +1,107 @@
+"""A store's encoded append holds exactly the texts `to_json` writes for each value."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from leadpipeline import (
+    Capture,
+    Event,
+    Lead,
+    Party,
+    Source,
+    decide,
+    evolve,
+    from_json,
+    to_json,
+)
+from leadpipeline.adapters import (
+    AppendRequest,
+    EncodedAppend,
+    LeadKeys,
+    email_digest,
+    normalise_email,
+    party_key,
+)
+from leadpipeline.playbook import DEFAULT_PLAYBOOK
+from tests.strategies import aware_datetimes, captured_leads, decided_batches, parties
+
+AT = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+WEB = Source(channel="web", captured_at=AT)
+
+
+def requests_of(batches: tuple[tuple[Event, ...], ...]) -> list[AppendRequest]:
+    """One append per decided batch, as the shell makes them."""
+    out: list[AppendRequest] = []
+    lead: Lead | None = None
+    for batch in batches:
+        before = lead.version if lead is not None else 0
+        for event in batch:
+            lead = evolve(lead, event)
+        assert lead is not None
+        out.append(
+            AppendRequest(lead_id=lead.id, expected_version=before, events=batch, snapshot=lead)
+        )
+    return out
+
+
+def assert_plain(encoded: EncodedAppend) -> None:
+    request = encoded.request
+    assert encoded.events == tuple(to_json(e, Event) for e in request.events)
+    assert encoded.snapshot == to_json(request.snapshot)
+    assert encoded.notifications == tuple(to_json(n) for n in request.notifications)
+    keys = LeadKeys.of(request.snapshot)
+    assert encoded.keys == keys
+    assert encoded.owner == to_json(keys.owner)
+    assert encoded.email_digest == email_digest(keys.email)
+
+
+class TestEncodedAppend:
+    @given(decided_batches(max_commands=6))
+    def test_texts_are_exactly_to_json(self, batches: tuple[tuple[Event, ...], ...]) -> None:
+        """Every append of a decided history encodes to the texts `to_json` writes."""
+        for request in requests_of(batches):
+            assert_plain(EncodedAppend.of(request))
+
+    @given(captured_leads(), aware_datetimes(), st.none() | parties())
+    def test_a_capture_shares_its_lead_text(
+        self, lead: Lead, now: datetime, actor: Party | None
+    ) -> None:
+        """A capture's event and snapshot texts read back as the event and the lead."""
+        events = decide(None, Capture(lead=lead, actor=actor), DEFAULT_PLAYBOOK, now=now)
+        snapshot = evolve(None, events[0])
+        encoded = EncodedAppend.of(
+            AppendRequest(lead_id=lead.id, expected_version=0, events=events, snapshot=snapshot)
+        )
+        assert_plain(encoded)
+        assert from_json(encoded.events[0], Event) == events[0]
+        assert from_json(encoded.snapshot, Lead) == snapshot
+
+    def test_a_capture_with_another_snapshot_is_encoded_plainly(self) -> None:
+        """A first event whose lead differs from the snapshot is not taken as its text."""
+        events = decide(None, Capture(lead=Lead(id="L-1", source=WEB)), DEFAULT_PLAYBOOK, now=AT)
+        changed = Lead(id="L-1", source=WEB, version=1, notes=("x",))
+        encoded = EncodedAppend.of(
+            AppendRequest(lead_id="L-1", expected_version=0, events=events, snapshot=changed)
+        )
+        assert from_json(encoded.snapshot, Lead) == changed
+        assert from_json(encoded.events[0], Event) == events[0]
+
+
+class TestKeys:
+    def test_party_key_is_the_json_of_the_party(self) -> None:
+        """The owner key is the party's JSON, the same text on every call."""
+        party = Party.partner("p-7")
+        assert party_key(party) == to_json(party)
+        assert party_key(Party.partner("p-7")) is party_key(party)
+
+    @given(st.emails())
+    def test_email_digest_hides_the_address(self, email: str) -> None:
+        """The digest is a fixed-length hex string that does not contain the address."""
+        digest = email_digest(normalise_email(email))
+        assert digest is not None
+        assert len(digest) == 64
+        assert email.lower() not in digest
