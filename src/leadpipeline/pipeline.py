@@ -8,6 +8,7 @@ write, and leave delivery to the outbox relay. A stale version raises `ConflictE
 
 from __future__ import annotations
 
+import collections
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -268,6 +269,11 @@ class _LeadCache:
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
 
+    def put_many(self, items: Iterable[tuple[Lead, tuple[Event, ...]]]) -> None:
+        """Cache the last `size` of many writes (the earlier ones would be evicted at once)."""
+        for lead, history in collections.deque(items, maxlen=max(self._size, 0)):
+            self.put(lead, history)
+
     def drop(self, lead_id: str) -> None:
         with self._lock:
             self._items.pop(lead_id, None)
@@ -339,7 +345,7 @@ class Pipeline:
         if not self.playbook.partners:
             return self.playbook
         partners = tuple(
-            attrs.evolve(p, open_leads=len(self.store.query(partner_id=p.id)))
+            attrs.evolve(p, open_leads=self.store.count(partner_id=p.id))
             for p in self.playbook.partners
         )
         return attrs.evolve(self.playbook, partners=partners)
@@ -541,8 +547,7 @@ class Pipeline:
                         f"lead id {exc.lead_id!r} is already taken by another lead"
                     )
                     continue
-                for request in requests:
-                    self._cache.put(request.snapshot, request.events)
+                self._cache.put_many((r.snapshot, r.events) for r in requests)
                 return report
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -556,12 +561,14 @@ class Pipeline:
         captured: list[str] = []
         known: list[str] = []
         refused: list[Refusal] = []
-        seen_sources: set[str] = set()
+        known_sources = set(
+            self.store.find_by_source_ids(
+                lead.source.source_id for lead in batch if lead.source.source_id is not None
+            )
+        )
         for index, lead in enumerate(batch):
             source_id = lead.source.source_id
-            if source_id is not None and (
-                source_id in seen_sources or self.store.find_by_source_id(source_id)
-            ):
+            if source_id is not None and source_id in known_sources:
                 known.append(lead.id)
                 continue
             try:
@@ -578,7 +585,7 @@ class Pipeline:
                 continue
             index_of[lead.id] = index
             if source_id is not None:
-                seen_sources.add(source_id)
+                known_sources.add(source_id)
             captured.append(lead.id)
         report = ImportReport(
             captured=tuple(captured), already_captured=tuple(known), refused=tuple(refused)

@@ -200,17 +200,7 @@ def _make_converter() -> cattrs.Converter:
         unstructure_set,
     )
     _register_containers(conv)
-
-    def passes_through(tp: Any) -> bool:
-        origin = typing.get_origin(tp)
-        if origin is not typing.Union and origin is not types.UnionType:
-            return False
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return len(args) == 1 and args[0] in (str, int, float, bool)
-
-    # `str | None` and friends need no work either way; an identity hook lets the
-    # generated functions copy such fields inline instead of calling a hook per field.
-    conv.register_unstructure_hook_factory(passes_through, lambda _: identity)
+    _register_unstructure(conv)
     return conv
 
 
@@ -238,14 +228,6 @@ def _register_containers(conv: cattrs.Converter) -> None:
         members = _union_members(tp)
         assert members is not None  # the predicate guarantees it
         return structure_union(members, type(None) in typing.get_args(tp))
-
-    def unstructure_union_factory(tp: Any) -> Callable[[Any], Any]:
-        def hook(value: Any) -> Any:
-            if value is None:
-                return None
-            return {TAG: tag_of(type(value)), **conv.unstructure(value, unstructure_as=type(value))}
-
-        return hook
 
     def attrs_factory(cls: type) -> Callable[[Any, Any], Any]:
         inner: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, conv)
@@ -287,9 +269,57 @@ def _register_containers(conv: cattrs.Converter) -> None:
         lambda t: _origin(t) in (tuple, frozenset) and bool(typing.get_args(t)),
         sequence_factory,
     )
-    is_union = lambda t: _union_members(t) is not None  # noqa: E731  # a predicate, named for reuse
-    conv.register_structure_hook_factory(is_union, structure_union_factory)
-    conv.register_unstructure_hook_factory(is_union, unstructure_union_factory)
+    conv.register_structure_hook_factory(_is_union, structure_union_factory)
+
+
+def _is_union(tp: Any) -> bool:
+    return _union_members(tp) is not None
+
+
+def _register_unstructure(conv: cattrs.Converter) -> None:
+    """Tagged unions on the way out, and the cheap paths most values take."""
+
+    def unstructure_union_factory(tp: Any) -> Callable[[Any], Any]:
+        # each member's tag and hook, found on first use (a member's hook may not exist
+        # yet while this one is being made)
+        members: dict[type, tuple[str, Callable[[Any], Any]]] = {}
+
+        def hook(value: Any) -> Any:
+            if value is None:
+                return None
+            cls = type(value)
+            found = members.get(cls)
+            if found is None:
+                found = members[cls] = (tag_of(cls), conv.get_unstructure_hook(cls))
+            tag, inner = found
+            return {TAG: tag, **inner(value)}
+
+        return hook
+
+    conv.register_unstructure_hook_factory(_is_union, unstructure_union_factory)
+
+    def passes_through(tp: Any) -> bool:
+        origin = typing.get_origin(tp)
+        if origin is not typing.Union and origin is not types.UnionType:
+            return False
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return len(args) == 1 and args[0] in (str, int, float, bool)
+
+    # `str | None` and friends need no work either way; an identity hook lets the
+    # generated functions copy such fields inline instead of calling a hook per field.
+    conv.register_unstructure_hook_factory(passes_through, lambda _: identity)
+
+    def tuple_of_values(tp: Any) -> bool:
+        args = typing.get_args(tp)
+        return _origin(tp) is tuple and len(args) == 2 and args[1] is ... and attrs.has(args[0])
+
+    def unstructure_tuple_factory(tp: Any) -> Callable[[Any], Any]:
+        hook = conv.get_unstructure_hook(typing.get_args(tp)[0])
+        return lambda values: [hook(v) for v in values] if values else []
+
+    # A lead holds several tuples of values, mostly short or empty: a comprehension that
+    # skips empty ones is cheaper than the generic iterable hook's generator.
+    conv.register_unstructure_hook_factory(tuple_of_values, unstructure_tuple_factory)
 
 
 _converter = _make_converter()

@@ -335,6 +335,27 @@ class LeadStoreContract:
         assert self.store.query(due_before=cutoff, limit=1) == (sooner,)
         assert [x.id for x in self.store.query()] == ["L-2", "L-1", "L-3", "L-4"]
 
+    def test_count_agrees_with_query(self) -> None:
+        """`count` with any filters is the number of leads `query` returns with them."""
+        held = self.to_opportunity(self.new("L-1"), Party.partner("p-7"), T0)
+        self.offer(self.to_opportunity(self.new("L-2"), Party.sales(), T0), "p-7", T0)
+        self.do(self.new("L-3"), AddNote(text="a"), T0, due_at=T0 + timedelta(hours=2))
+        self.new("L-4")
+        filters: list[dict[str, Any]] = [
+            {},
+            {"stage": "opportunity"},
+            {"stage": "inquiry"},
+            {"owner": held.owner},
+            {"owner": Party.marketing()},
+            {"partner_id": "p-7"},
+            {"partner_id": "p-8"},
+            {"due_before": T0 + timedelta(days=1)},
+            {"stage": "inquiry", "due_before": T0 + timedelta(days=1)},
+        ]
+        for given in filters:
+            assert self.store.count(**given) == len(self.store.query(**given)), given
+        assert self.store.count(partner_id="p-7") == 2
+
     def test_due_at_is_replaced_by_each_append(self) -> None:
         """An append without a deadline clears the lead's previous one."""
         lead = self.do(self.new("L-1"), AddNote(text="a"), T0, due_at=T0 + timedelta(hours=1))
@@ -349,6 +370,18 @@ class LeadStoreContract:
         assert self.store.find_by_source_id("badge-1") == "L-1"
         assert self.store.find_by_source_id("form-77") == "L-1"
         assert self.store.find_by_source_id("form-78") is None
+
+    def test_find_by_source_ids_answers_a_batch_at_once(self) -> None:
+        """Many source ids are looked up at once; only the known ones come back."""
+        lead = self.new("L-1", source_id="badge-1")
+        self.new("L-2", source_id="badge-2")
+        merged = Source(channel="web", captured_at=T0, source_id="form-77")
+        self.do(lead, Merge(source=merged), T0)
+        found = self.store.find_by_source_ids(["badge-2", "form-77", "nope", "badge-1", "nope"])
+        assert found == {"badge-1": "L-1", "badge-2": "L-2", "form-77": "L-1"}
+        assert self.store.find_by_source_ids([]) == {}
+        many = [f"unknown-{n}" for n in range(1200)] + ["badge-2"]
+        assert self.store.find_by_source_ids(iter(many)) == {"badge-2": "L-2"}
 
     def test_find_duplicate_by_email_or_company(self) -> None:
         """A duplicate matches the normalised email, or both domain and company name."""

@@ -65,6 +65,7 @@ class MemoryStore:
         self._lock = threading.Lock()
         self._closed = frozenset(closed_stages)
         self._leads: dict[str, _Record] = {}
+        self._by_source: dict[str, set[str]] = {}
         self._outbox: dict[int, OutboxEntry] = {}
         self._next_id = 1
 
@@ -88,9 +89,16 @@ class MemoryStore:
 
     def find_by_source_id(self, source_id: str) -> str | None:
         """The lead captured from or merged with this source record, if any."""
+        return self.find_by_source_ids((source_id,)).get(source_id)
+
+    def find_by_source_ids(self, source_ids: Iterable[str]) -> dict[str, str]:
+        """The lead of each known source record (see `LeadStore.find_by_source_ids`)."""
         with self._lock:
-            found = [lid for lid, r in self._leads.items() if source_id in r.keys.source_ids]
-        return min(found) if found else None
+            return {
+                source_id: min(found)
+                for source_id in source_ids
+                if (found := self._by_source.get(source_id))
+            }
 
     def find_duplicate(
         self, *, email: str | None, domain: str | None, company_name: str | None
@@ -142,6 +150,19 @@ class MemoryStore:
             hits = hits[:limit]
         return tuple(r.snapshot for r in hits)
 
+    def count(
+        self,
+        *,
+        stage: str | None = None,
+        owner: Party | None = None,
+        partner_id: str | None = None,
+        due_before: datetime | None = None,
+    ) -> int:
+        """How many leads `query` with the same filters returns."""
+        return len(
+            self.query(stage=stage, owner=owner, partner_id=partner_id, due_before=due_before)
+        )
+
     # -- writing ------------------------------------------------------------------
 
     def append(
@@ -183,10 +204,22 @@ class MemoryStore:
                     keys=LeadKeys.of(request.snapshot),
                     due_at=request.due_at,
                 )
-            self._leads.update(staged)
+            for lead_id, record in staged.items():
+                self._put(lead_id, record)
             for request in batch:
                 for note in request.notifications:
                     self._add_entry(note)
+
+    def _put(self, lead_id: str, record: _Record) -> None:
+        """Store a record and keep the source-id index in step (under the lock)."""
+        old = self._leads.get(lead_id)
+        for source_id in old.keys.source_ids if old is not None else ():
+            self._by_source[source_id].discard(lead_id)
+            if not self._by_source[source_id]:
+                del self._by_source[source_id]
+        for source_id in record.keys.source_ids:
+            self._by_source.setdefault(source_id, set()).add(lead_id)
+        self._leads[lead_id] = record
 
     def _add_entry(self, note: Notification) -> None:
         entry_id = self._next_id
@@ -211,11 +244,14 @@ class MemoryStore:
                 raise ConflictError(
                     lead_id=lead_id, expected=expected_version, actual=current.snapshot.version
                 )
-            self._leads[lead_id] = _Record(
-                events=(*(redact(e) for e in current.events), *events),
-                snapshot=snapshot,
-                keys=LeadKeys.of(snapshot),
-                due_at=current.due_at,
+            self._put(
+                lead_id,
+                _Record(
+                    events=(*(redact(e) for e in current.events), *events),
+                    snapshot=snapshot,
+                    keys=LeadKeys.of(snapshot),
+                    due_at=current.due_at,
+                ),
             )
             for entry_id, entry in self._outbox.items():
                 if entry.notification.lead_id == lead_id:

@@ -124,6 +124,27 @@ def migrations() -> tuple[Migration, ...]:
     return tuple(found)
 
 
+def _filters(
+    stage: str | None, owner: Party | None, partner_id: str | None, due_before: datetime | None
+) -> tuple[str, list[Any]]:
+    """The WHERE clause and parameters shared by `query` and `count`."""
+    where, params = ["TRUE"], list[Any]()
+    if stage is not None:
+        where.append("stage = %s")
+        params.append(stage)
+    if owner is not None:
+        where.append("owner = %s")
+        params.append(party_key(owner))
+    if partner_id is not None:
+        where.append("partner_ids @> ARRAY[%s]::text[]")
+        params.append(partner_id)
+    if due_before is not None:
+        require_aware("due_before", due_before)
+        where.append("due_at < %s")
+        params.append(due_before)
+    return " AND ".join(where), params
+
+
 def _check_schema_name(schema: str) -> str:
     if not _SCHEMA_NAME.fullmatch(schema):
         raise ValidationError.at(
@@ -367,6 +388,13 @@ class PostgresStore:
         found: str | None = rows[0][0]
         return found
 
+    def find_by_source_ids(self, source_ids: Iterable[str]) -> dict[str, str]:
+        """The lead of each known source record (see `LeadStore.find_by_source_ids`)."""
+        wanted = sorted(set(source_ids))
+        if not wanted:
+            return {}
+        return dict(self._read(self._sql.by_sources, (wanted, wanted)))
+
     def find_duplicate(
         self, *, email: str | None, domain: str | None, company_name: str | None
     ) -> str | None:
@@ -393,28 +421,29 @@ class PostgresStore:
         limit: int | None = None,
     ) -> tuple[Lead, ...]:
         """Snapshots matching every given filter, most urgent first (see `LeadStore.query`)."""
-        where, params = ["TRUE"], list[Any]()
-        if stage is not None:
-            where.append("stage = %s")
-            params.append(stage)
-        if owner is not None:
-            where.append("owner = %s")
-            params.append(party_key(owner))
-        if partner_id is not None:
-            where.append("partner_ids @> ARRAY[%s]::text[]")
-            params.append(partner_id)
-        if due_before is not None:
-            require_aware("due_before", due_before)
-            where.append("due_at < %s")
-            params.append(due_before)
+        where, params = _filters(stage, owner, partner_id, due_before)
         sql = (
-            f"SELECT snapshot FROM {self._sql.leads} WHERE {' AND '.join(where)} "
+            f"SELECT snapshot FROM {self._sql.leads} WHERE {where} "
             "ORDER BY due_at NULLS LAST, lead_id"
         )
         if limit is not None:
             sql += " LIMIT %s"
             params.append(limit)
         return tuple(structure(data, Lead) for (data,) in self._read(sql, params))
+
+    def count(
+        self,
+        *,
+        stage: str | None = None,
+        owner: Party | None = None,
+        partner_id: str | None = None,
+        due_before: datetime | None = None,
+    ) -> int:
+        """How many leads `query` with the same filters returns (see `LeadStore.count`)."""
+        where, params = _filters(stage, owner, partner_id, due_before)
+        rows = self._read(f"SELECT count(*) FROM {self._sql.leads} WHERE {where}", params)
+        found: int = rows[0][0]
+        return found
 
     # -- writing --------------------------------------------------------------------------
 
@@ -756,6 +785,10 @@ class _Statements:
         self.version = f"SELECT version FROM {leads} WHERE lead_id = %s"
         self.history = f"SELECT body FROM {events} WHERE lead_id = %s ORDER BY version"
         self.by_source = f"SELECT min(lead_id) FROM {leads} WHERE source_ids @> ARRAY[%s]::text[]"
+        self.by_sources = (
+            f"SELECT s, min(lead_id) FROM {leads}, unnest(source_ids) AS s "
+            "WHERE source_ids && %s::text[] AND s = ANY(%s::text[]) GROUP BY s"
+        )
         self.by_email = (
             f"SELECT min(lead_id) FROM {leads} WHERE email_key = %s AND stage <> ALL(%s::text[])"
         )

@@ -7,7 +7,7 @@ and proves it with `leadpipeline.testing.LeadStoreContract`. The shipped `Memory
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -291,6 +291,13 @@ class LeadStore(Outbox, Protocol):
         Matches the captured source's `source_id` and every merged source's `source_id`.
         """
 
+    def find_by_source_ids(self, source_ids: Iterable[str]) -> dict[str, str]:
+        """`find_by_source_id` for many source records at once, for a batch import.
+
+        Returns the lead id of every given source id that is known; unknown ones are
+        absent. One lookup for the batch rather than one per record.
+        """
+
     def find_duplicate(
         self, *, email: str | None, domain: str | None, company_name: str | None
     ) -> str | None:
@@ -316,6 +323,19 @@ class LeadStore(Outbox, Protocol):
         `owner` matches the owning party exactly; `partner_id` matches leads that partner
         holds or has an open offer for; `due_before` matches leads with a `due_at` before
         it. Ordered by `due_at` (leads with none last), then lead id.
+        """
+
+    def count(
+        self,
+        *,
+        stage: str | None = None,
+        owner: Party | None = None,
+        partner_id: str | None = None,
+        due_before: datetime | None = None,
+    ) -> int:
+        """How many leads `query` with the same filters returns, without loading them.
+
+        The shell counts each partner's open leads this way before allocating one.
         """
 
     def outbox(self, lead_id: str) -> tuple[OutboxEntry, ...]:

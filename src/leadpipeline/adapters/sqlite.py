@@ -190,6 +190,30 @@ def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
         yield items[start : start + _CHUNK]
 
 
+def _filters(
+    stage: str | None, owner: Party | None, partner_id: str | None, due_before: datetime | None
+) -> tuple[str, list[Any]]:
+    """The WHERE clause and parameters shared by `query` and `count`."""
+    where, params = ["1"], list[Any]()
+    if stage is not None:
+        where.append("stage = ?")
+        params.append(stage)
+    if owner is not None:
+        where.append("owner = ?")
+        params.append(party_key(owner))
+    if partner_id is not None:
+        where.append(
+            "EXISTS (SELECT 1 FROM lead_partners p "
+            "WHERE p.lead_id = leads.lead_id AND p.partner_id = ?)"
+        )
+        params.append(partner_id)
+    if due_before is not None:
+        require_aware("due_before", due_before)
+        where.append("due_at IS NOT NULL AND due_at < ?")
+        params.append(_micros(due_before))
+    return " AND ".join(where), params
+
+
 def _read_stored(conn: sqlite3.Connection, lead_ids: Iterable[str]) -> dict[str, _Row]:
     """What the file holds now for these leads (absent ones are missing from the result)."""
     wanted = list(dict.fromkeys(lead_ids))
@@ -574,6 +598,20 @@ class SqliteStore:
         found: str | None = rows[0][0]
         return found
 
+    def find_by_source_ids(self, source_ids: Iterable[str]) -> dict[str, str]:
+        """The lead of each known source record (see `LeadStore.find_by_source_ids`)."""
+        found: dict[str, str] = {}
+        for part in _chunks(list(dict.fromkeys(source_ids))):
+            marks = ",".join("?" * len(part))
+            found.update(
+                self._read(
+                    "SELECT source_id, min(lead_id) FROM lead_sources "
+                    f"WHERE source_id IN ({marks}) GROUP BY source_id",
+                    part,
+                )
+            )
+        return found
+
     def find_duplicate(
         self, *, email: str | None, domain: str | None, company_name: str | None
     ) -> str | None:
@@ -609,31 +647,25 @@ class SqliteStore:
         limit: int | None = None,
     ) -> tuple[Lead, ...]:
         """Snapshots matching every given filter, most urgent first (see `LeadStore.query`)."""
-        where, params = ["1"], list[Any]()
-        if stage is not None:
-            where.append("stage = ?")
-            params.append(stage)
-        if owner is not None:
-            where.append("owner = ?")
-            params.append(party_key(owner))
-        if partner_id is not None:
-            where.append(
-                "EXISTS (SELECT 1 FROM lead_partners p "
-                "WHERE p.lead_id = leads.lead_id AND p.partner_id = ?)"
-            )
-            params.append(partner_id)
-        if due_before is not None:
-            require_aware("due_before", due_before)
-            where.append("due_at IS NOT NULL AND due_at < ?")
-            params.append(_micros(due_before))
-        sql = (
-            f"SELECT snapshot FROM leads WHERE {' AND '.join(where)} "
-            "ORDER BY due_at IS NULL, due_at, lead_id"
-        )
+        where, params = _filters(stage, owner, partner_id, due_before)
+        sql = f"SELECT snapshot FROM leads WHERE {where} ORDER BY due_at IS NULL, due_at, lead_id"
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
         return tuple(from_json(text, Lead) for (text,) in self._read(sql, params))
+
+    def count(
+        self,
+        *,
+        stage: str | None = None,
+        owner: Party | None = None,
+        partner_id: str | None = None,
+        due_before: datetime | None = None,
+    ) -> int:
+        """How many leads `query` with the same filters returns (see `LeadStore.count`)."""
+        where, params = _filters(stage, owner, partner_id, due_before)
+        found: int = self._read(f"SELECT count(*) FROM leads WHERE {where}", params)[0][0]
+        return found
 
     # -- writing ------------------------------------------------------------------
 
