@@ -38,10 +38,19 @@ class TestStageSpec:
         stage = StageSpec(name="mql", owners=["marketing", "sales"])
         assert stage.owners == frozenset({M, S})
 
-    def test_unknown_owner_kind_is_refused(self) -> None:
-        """An owner kind that is not a PartyKind is refused."""
-        with pytest.raises(ValueError, match="intern"):
-            StageSpec(name="mql", owners=["intern"])
+    def test_unknown_owner_kind_is_refused_at_its_index(self) -> None:
+        """An owner kind that is not a PartyKind is refused, naming where it stands."""
+        with pytest.raises(ConfigurationError) as info:
+            StageSpec(name="mql", owners=["sales", "intern"])
+        assert info.value.paths == ("owners[1]",)
+        assert "'intern'" in str(info.value)
+        assert "customer_marketing" in str(info.value)
+
+    def test_a_single_name_is_not_taken_for_a_list(self) -> None:
+        """``owners="sales"`` is refused rather than read as the letters s, a, l, e, s."""
+        with pytest.raises(ConfigurationError) as info:
+            StageSpec(name="mql", owners="sales")
+        assert info.value.paths == ("owners",)
 
 
 class TestLifecycleValidation:

@@ -32,7 +32,19 @@ class Stage(enum.StrEnum):
 
 
 def _kinds(value: Iterable[PartyKind | str]) -> frozenset[PartyKind]:
-    return frozenset(PartyKind(v) for v in value)
+    if isinstance(value, str):  # one name is a mistake, not a set of single letters
+        raise ConfigurationError.at("owners", f"expected a list of party kinds, got {value!r}")
+    kinds: list[PartyKind] = []
+    problems: list[tuple[str, str]] = []
+    for i, item in enumerate(value):
+        try:
+            kinds.append(PartyKind(item))
+        except ValueError:
+            known = ", ".join(k.value for k in PartyKind)
+            problems.append((f"owners[{i}]", f"unknown party kind {item!r} (one of {known})"))
+    if problems:
+        raise ConfigurationError(problems)
+    return frozenset(kinds)
 
 
 @attrs.frozen(kw_only=True)
