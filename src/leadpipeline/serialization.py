@@ -215,10 +215,12 @@ def _register_containers(conv: cattrs.Converter) -> None:
                 return None
             if not isinstance(value, dict):
                 raise _expected(f"a table with a {TAG!r} key", value)
-            tag = value.get(TAG)
+            if TAG not in value:
+                raise ValidationError.at(TAG, "required field missing")
+            tag = value[TAG]
             if tag not in by_tag:
                 allowed = ", ".join(sorted(by_tag))
-                raise _RefusedError(f"{TAG!r} must be one of {allowed}, got {tag!r}")
+                raise ValidationError.at(TAG, f"expected one of {allowed}, got {tag!r}")
             rest = {k: v for k, v in value.items() if k != TAG}
             return conv.structure(rest, by_tag[tag])
 

@@ -167,12 +167,18 @@ BAD_INPUT: list[Any] = [
     pytest.param("{not json", Lead, ("",), id="garbage-json"),
     pytest.param("", Lead, ("",), id="empty-text"),
     pytest.param(
-        json.dumps(note(type="lead_teleported")), Event, ("",), id="unknown-event-type-tag"
+        json.dumps(note(type="lead_teleported")), Event, ("type",), id="unknown-event-type-tag"
+    ),
+    pytest.param(
+        json.dumps({k: v for k, v in note().items() if k != "type"}),
+        Event,
+        ("type",),
+        id="event-without-type-tag",
     ),
     pytest.param(
         json.dumps([note(), note(type="lead_teleported")]),
         tuple[Event, ...],
-        ("[1]",),
+        ("[1].type",),
         id="unknown-tag-in-history",
     ),
     pytest.param(
