@@ -139,6 +139,14 @@ class TestHandOver:
 
         assert err.paths == ("to",)
 
+    def test_sales_cannot_hand_over_for_marketing(self) -> None:
+        """The handover is marketing's step; sales acting on it is refused."""
+        mql, _ = walk(None, [Capture(lead=qualified_lead()), Qualify()])
+
+        err = refusal(mql, HandOver(to=INSIDE_SALES, actor=Party.sales()), TransitionError)
+
+        assert err.reason == "only marketing may hand over, not sales"
+
     def test_a_lead_already_with_sales_cannot_be_handed_over_again(self) -> None:
         """A second handover is refused: the MQL is held by sales, not marketing."""
         lead, _ = handed_over()
@@ -204,6 +212,15 @@ class TestAccept:
         assert err.allowed == PLAYBOOK.lifecycle.allowed_from("mql")
         assert "held by marketing" in err.reason
 
+    def test_only_sales_may_accept_what_sales_holds(self) -> None:
+        """Marketing cannot accept on sales' behalf: refused, naming who may."""
+        lead, _ = handed_over()
+
+        err = refusal(lead, Accept(actor=Party.marketing()), TransitionError)
+
+        assert (err.stage, err.command) == ("mql", "accept")
+        assert err.reason == "only sales may accept, not marketing"
+
 
 class TestReject:
     """Sales rejects a handed-over MQL with a reason from the catalogue."""
@@ -240,6 +257,16 @@ class TestReject:
         message = err.problems[0][1]
         for known in DEFAULT_REJECTION_REASONS:
             assert known.code in message
+
+    def test_a_partner_cannot_reject_a_handover(self) -> None:
+        """A partner acting on a lead sales holds is refused; the rejection needs sales."""
+        lead, _ = handed_over()
+        reason = DEFAULT_REJECTION_REASONS[0].code
+
+        err = refusal(lead, Reject(reason=reason, actor=Party.partner("p-1")), TransitionError)
+
+        assert err.command == "reject"
+        assert "only sales may reject" in err.reason
 
     def test_a_refused_rejection_leaves_the_lead_as_its_history_says(self) -> None:
         """After the refusal the lead is still the handed-over MQL and can still be accepted."""

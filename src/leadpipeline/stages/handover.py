@@ -113,16 +113,24 @@ def qualify(lead: Lead, playbook: Playbook, *, now: datetime, actor: Party) -> t
     return (_qualified_event(lead, result, now=now, actor=actor), *moved)
 
 
-def _require(lead: Lead, playbook: Playbook, role: Stage, command: str, owner: PartyKind) -> None:
+def _require(
+    lead: Lead, playbook: Playbook, role: Stage, command: str, *, owner: PartyKind, actor: Party
+) -> None:
+    """The lead is in `role`'s stage, held by `owner`, and `owner` is the one acting."""
     stage = playbook.lifecycle.name_of(role)
     if lead.stage != stage or lead.owner.kind is not owner:
-        raise TransitionError(
-            lead_id=lead.id,
-            stage=lead.stage,
-            command=command,
-            allowed=playbook.lifecycle.allowed_from(lead.stage),
-            reason=f"needs a lead in {stage!r} held by {owner.value}; it is held by {lead.owner}",
-        )
+        reason = f"needs a lead in {stage!r} held by {owner.value}; it is held by {lead.owner}"
+    elif actor.kind is not owner:
+        reason = f"only {owner.value} may {command.replace('_', ' ')}, not {actor}"
+    else:
+        return
+    raise TransitionError(
+        lead_id=lead.id,
+        stage=lead.stage,
+        command=command,
+        allowed=playbook.lifecycle.allowed_from(lead.stage),
+        reason=reason,
+    )
 
 
 def hand_over(
@@ -133,7 +141,7 @@ def hand_over(
     A lead whose purchase decision is still far off is "too early" even with a high
     score: the handover is refused with the date the window opens.
     """
-    _require(lead, playbook, Stage.MQL, "hand_over", PartyKind.MARKETING)
+    _require(lead, playbook, Stage.MQL, "hand_over", owner=PartyKind.MARKETING, actor=actor)
     if to.kind is not PartyKind.SALES:
         raise ValidationError.at("to", f"marketing hands over to sales, not to {to}")
     result = _qualify_against(
@@ -189,7 +197,7 @@ def handover_package(
 
 def accept(lead: Lead, playbook: Playbook, *, now: datetime, actor: Party) -> tuple[Event, ...]:
     """Sales accepts a handed-over MQL: it becomes SAL and stays with sales."""
-    _require(lead, playbook, Stage.MQL, "accept", PartyKind.SALES)
+    _require(lead, playbook, Stage.MQL, "accept", owner=PartyKind.SALES, actor=actor)
     return (
         Accepted(lead_id=lead.id, at=now, actor=actor),
         *to_role(
@@ -214,7 +222,7 @@ def reject(
     actor: Party,
 ) -> tuple[Event, ...]:
     """Sales rejects a handed-over MQL with a reason from the playbook; it goes to nurture."""
-    _require(lead, playbook, Stage.MQL, "reject", PartyKind.SALES)
+    _require(lead, playbook, Stage.MQL, "reject", owner=PartyKind.SALES, actor=actor)
     find_rejection_reason(reason, playbook.rejection_reasons)
     return (
         Rejected(lead_id=lead.id, at=now, actor=actor, reason=reason, comment=comment),
@@ -235,7 +243,7 @@ def qualify_sql(
     lead: Lead, playbook: Playbook, *, now: datetime, actor: Party
 ) -> tuple[Event, ...]:
     """Inside sales or pre-sales qualifies a SAL as SQL; the evidence is recorded."""
-    _require(lead, playbook, Stage.SAL, "qualify_sql", PartyKind.SALES)
+    _require(lead, playbook, Stage.SAL, "qualify_sql", owner=PartyKind.SALES, actor=actor)
     result = _qualify_against(
         lead, playbook.sql, playbook, now=now, command="qualify_sql", currently_in=False
     )
