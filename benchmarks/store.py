@@ -11,7 +11,8 @@ with the same journal mode and durability: every row of every table the pipeline
 holds, copied from that file, so the texts and index keys are exactly those the pipeline
 wrote. The batch comparison runs three rounds in alternating order and keeps the best
 of each, since a shared disk makes any single write burst noisy; every timed section
-starts after ``os.sync()``, so none pays for an earlier one's writeback.
+starts after a garbage collection and ``os.sync()``, so none pays for building its
+inputs or for an earlier section's writeback.
 
 Run: ``python benchmarks/store.py`` (20,000 leads) or ``--quick`` (2,000 leads).
 """
@@ -19,6 +20,7 @@ Run: ``python benchmarks/store.py`` (20,000 leads) or ``--quick`` (2,000 leads).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import shutil
 import sqlite3
@@ -82,7 +84,12 @@ def fair_lead(n: int) -> Lead:
 
 
 def settle() -> None:
-    """Flush other files' dirty pages, so a timed section pays only for its own writes."""
+    """Start a timed section clean: no other file's writeback, no garbage left to sweep.
+
+    The inputs are built just before; collecting once moves them out of the young
+    generations, so the timed section does not pay to age objects made outside it.
+    """
+    gc.collect()
     if hasattr(os, "sync"):
         os.sync()
 
