@@ -314,7 +314,6 @@ _LEAD_FIELDS = tuple(a.name for a in attrs.fields(Lead))
 _LEAD_INDEX = {name: i for i, name in enumerate(_LEAD_FIELDS)}
 _LEAD_VALUES = operator.attrgetter(*_LEAD_FIELDS)
 _LEAD_SETTERS = tuple(getattr(Lead, name).__set__ for name in _LEAD_FIELDS)
-_VERSION = _LEAD_INDEX["version"]
 
 
 def _bump(lead: Lead, **changes: object) -> Lead:

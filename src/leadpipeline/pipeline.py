@@ -8,9 +8,8 @@ write, and leave delivery to the outbox relay. A stale version raises `ConflictE
 
 from __future__ import annotations
 
-import collections
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
@@ -271,7 +270,7 @@ class _LeadCache:
 
     def put_many(self, items: Iterable[tuple[Lead, tuple[Event, ...]]]) -> None:
         """Cache the last `size` of many writes (the earlier ones would be evicted at once)."""
-        for lead, history in collections.deque(items, maxlen=max(self._size, 0)):
+        for lead, history in deque(items, maxlen=max(self._size, 0)):
             self.put(lead, history)
 
     def drop(self, lead_id: str) -> None:

@@ -408,6 +408,11 @@ def unstructure(value: object, as_type: Any = None) -> Any:
     return _converter.unstructure(value, unstructure_as=as_type)
 
 
+# Unstructured values are trees, never cyclic: skipping the cycle check is safe and
+# saves a dictionary of visited ids per call.
+_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+
 def to_json(value: object, as_type: Any = None) -> str:
     """The value as a JSON string.
 
@@ -422,18 +427,14 @@ def to_json(value: object, as_type: Any = None) -> str:
 def dumps(data: object) -> str:
     """Plain data (from `unstructure`) as JSON text, written exactly as `to_json` writes.
 
-    For adapters that adjust plain data before writing it.
+    For adapters that adjust plain data before writing it. The data must be a tree, as
+    `unstructure` makes it: a structure that contains itself is not detected.
 
     Example:
         >>> dumps({"stage": "mql", "score": 61.5})
         '{"stage": "mql", "score": 61.5}'
     """
     return _encode(data)
-
-
-# Unstructured values are trees, never cyclic: skipping the cycle check is safe and
-# saves a dictionary of visited ids per call.
-_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
 def from_json(text: str | bytes, cls: type[T] | Any) -> T:

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from leadpipeline.adapters.notification import Notification, Notifier
 from leadpipeline.adapters.protocols import AppendRequest, LeadStore
 from leadpipeline.errors import ConflictError, NotFoundError, ValidationError
@@ -383,6 +385,25 @@ class LeadStoreContract:
         many = [f"unknown-{n}" for n in range(1200)] + ["badge-2"]
         assert self.store.find_by_source_ids(iter(many)) == {"badge-2": "L-2"}
 
+    def test_find_by_source_ids_agrees_with_single_lookups(self) -> None:
+        """Each answer is `find_by_source_id`'s: a record two leads hold finds the smaller id."""
+        self.new("L-1", source_id="badge-1")
+        later = self.new("L-2", source_id="badge-2")
+        self.do(later, Merge(source=Source(channel="web", captured_at=T0, source_id="badge-1")), T0)
+        asked = ["badge-1", "badge-2", "badge-3"]
+        found = self.store.find_by_source_ids(asked)
+        assert found == {"badge-1": "L-1", "badge-2": "L-2"}
+        for source_id in asked:
+            assert found.get(source_id) == self.store.find_by_source_id(source_id)
+
+    def test_find_by_source_ids_refuses_a_lone_string(self) -> None:
+        """A single string is refused rather than looked up letter by letter."""
+        pytest = _pytest()
+        self.new("L-1", source_id="b")
+        with pytest.raises(ValidationError) as caught:
+            self.store.find_by_source_ids("badge-1")
+        assert caught.value.paths == ("source_ids",)
+
     def test_find_duplicate_by_email_or_company(self) -> None:
         """A duplicate matches the normalised email, or both domain and company name."""
         self.new("L-1", email="Eva.Berg@Example.com", company="Acme Tools", domain="acme.example")
@@ -521,10 +542,25 @@ class LeadStoreContract:
         assert self.store.query(stage="mql") == (lead,)
 
     def test_erased_lead_is_no_duplicate(self) -> None:
-        """An erased person is never matched to a new capture by email."""
+        """An erased person is never matched to a new capture, by email or by company."""
         self._personal_lead()
+        find = self.store.find_duplicate
+        assert find(email=None, domain="acme.example", company_name="Acme") == "L-1"
         self.erase("L-1", T0 + timedelta(days=30))
-        assert self.store.find_duplicate(email=_EMAIL, domain=None, company_name=None) is None
+        assert find(email=_EMAIL, domain=None, company_name=None) is None
+        assert find(email=None, domain="acme.example", company_name="Acme") is None
+
+    def test_erase_expecting_a_new_lead_conflicts(self) -> None:
+        """An erasure that expects version 0 of a stored lead conflicts, as an append does."""
+        pytest = _pytest()
+        lead = self._personal_lead()
+        history = self.store.history("L-1")
+        events, erased = step(lead, Erase(), T0)
+        snapshot = attrs.evolve(erased, version=len(events))
+        with pytest.raises(ConflictError) as caught:
+            self.store.erase("L-1", events=events, snapshot=snapshot, expected_version=0)
+        assert (caught.value.expected, caught.value.actual) == (0, lead.version)
+        assert self.store.history("L-1") == history
 
     def test_erase_on_a_stale_version_conflicts(self) -> None:
         """An erasure decided on a stale version raises ConflictError and changes nothing."""

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from leadpipeline import Lead, Party, Source
 from leadpipeline.adapters import AppendRequest, LeadKeys, SqliteStore, email_digest, party_key
 from leadpipeline.events import LeadCaptured, NoteAdded
-from leadpipeline.lead import Contact, Offer
+from leadpipeline.lead import Company, Contact, Offer
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PARTNERS = ("p-1", "p-2", "p-3")
@@ -45,6 +45,11 @@ def changes(draw: st.DrawFn) -> dict[str, object]:
             for s in draw(st.lists(st.sampled_from(["s-a", "s-b", "s-c"]), unique=True))
         ),
         "contact": Contact(email=draw(st.sampled_from([None, "a@x.example", "b@x.example"]))),
+        "company": Company(
+            name=draw(st.sampled_from([None, "Acme", "Nordic Pumps"])),
+            domain=draw(st.sampled_from([None, "acme.example", "pumps.example"])),
+        ),
+        "erased": draw(st.booleans()),
         "due": draw(st.none() | st.integers(0, 100).map(lambda h: T0 + timedelta(hours=h))),
     }
 
@@ -72,11 +77,22 @@ def assert_rows_match(path: Path, lead: Lead, due: datetime | None) -> None:
     keys = LeadKeys.of(lead)
     with closing(sqlite3.connect(path)) as conn:
         row = conn.execute(
-            "SELECT version, stage, owner, email_key, due_at FROM leads WHERE lead_id = ?",
+            "SELECT version, stage, owner, email_key, domain_norm, name_norm, due_at "
+            "FROM leads WHERE lead_id = ?",
             (lead.id,),
         ).fetchone()
-        partners = {p for (p,) in conn.execute("SELECT partner_id FROM lead_partners")}
-        sources = {s for (s,) in conn.execute("SELECT source_id FROM lead_sources")}
+        partners = {
+            p
+            for (p,) in conn.execute(
+                "SELECT partner_id FROM lead_partners WHERE lead_id = ?", (lead.id,)
+            )
+        }
+        sources = {
+            s
+            for (s,) in conn.execute(
+                "SELECT source_id FROM lead_sources WHERE lead_id = ?", (lead.id,)
+            )
+        }
     due_micros = (
         None
         if due is None
@@ -87,6 +103,8 @@ def assert_rows_match(path: Path, lead: Lead, due: datetime | None) -> None:
         keys.stage,
         party_key(keys.owner),
         email_digest(keys.email),
+        keys.domain,
+        keys.company_name,
         due_micros,
     )
     assert partners == set(keys.partner_ids)
@@ -99,8 +117,8 @@ def folder() -> Iterator[Path]:
         yield Path(name)
 
 
-def captured(store: SqliteStore) -> Lead:
-    lead = first_lead()
+def captured(store: SqliteStore, lead_id: str = "L-1") -> Lead:
+    lead = attrs.evolve(first_lead(), id=lead_id)
     event = LeadCaptured(lead_id=lead.id, at=T0, actor=Party.marketing(), lead=lead)
     snapshot = attrs.evolve(lead, version=1)
     store.append(lead.id, expected_version=0, events=(event,), snapshot=snapshot)
@@ -136,6 +154,25 @@ class TestIndexRowsFollowSnapshots:
             store.append_many(batch)
             assert_rows_match(store.path, lead, batch[-1].due_at)
             assert store.load("L-1") == lead
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(st.tuples(st.sampled_from(["L-1", "L-2", "L-3"]), changes()), max_size=12))
+    def test_after_a_batch_that_mixes_leads(
+        self, steps: list[tuple[str, dict[str, object]]]
+    ) -> None:
+        """A batch interleaving appends to several leads leaves each lead's last rows."""
+        with TemporaryDirectory() as name, SqliteStore(Path(name) / "leads.db") as store:
+            leads = {lead_id: captured(store, lead_id) for lead_id in ("L-1", "L-2", "L-3")}
+            due: dict[str, datetime | None] = dict.fromkeys(leads)
+            batch = []
+            for lead_id, change in steps:
+                batch.append(request_for(leads[lead_id], change))
+                leads[lead_id] = batch[-1].snapshot
+                due[lead_id] = batch[-1].due_at
+            store.append_many(batch)
+            for lead_id, lead in leads.items():
+                assert_rows_match(store.path, lead, due[lead_id])
+                assert store.load(lead_id) == lead
 
 
 class TestWriteSize:

@@ -7,6 +7,7 @@ from leadpipeline.adapters.clock import (
 )
 from leadpipeline.adapters.encoding import (
     EncodedAppend,
+    EncodedSnapshot,
     email_digest,
     party_key,
 )
@@ -28,6 +29,7 @@ from leadpipeline.adapters.protocols import (
     LeadStore,
     Outbox,
     check_erasure,
+    distinct_source_ids,
     normalise_company_name,
     normalise_domain,
     normalise_email,
@@ -54,6 +56,7 @@ __all__ = [
     "Clock",
     "DeliveryError",
     "EncodedAppend",
+    "EncodedSnapshot",
     "LeadKeys",
     "LeadStore",
     "MemoryStore",
@@ -68,6 +71,7 @@ __all__ = [
     "Synchronous",
     "SystemClock",
     "check_erasure",
+    "distinct_source_ids",
     "email_digest",
     "normalise_company_name",
     "normalise_domain",

@@ -19,7 +19,7 @@ from leadpipeline.events import Event, LeadCaptured
 from leadpipeline.lead import Lead, Party
 from leadpipeline.serialization import dumps, to_json, unstructure
 
-__all__ = ["EncodedAppend", "email_digest", "party_key"]
+__all__ = ["EncodedAppend", "EncodedSnapshot", "email_digest", "party_key"]
 
 _BUT_VERSION = operator.attrgetter(*(a.name for a in attrs.fields(Lead) if a.name != "version"))
 
@@ -36,10 +36,12 @@ def party_key(party: Party) -> str:
 
 
 def email_digest(email: str | None) -> str | None:
-    """The digest a store indexes a normalised email by, so no index holds the address.
+    """The SHA-256 digest a store indexes a normalised email by, never the address itself.
 
-    B-tree pages keep divider keys after a delete; indexing a digest means an erased
-    address survives nowhere in the file.
+    B-tree pages keep old divider keys after a delete, so an index entry may outlive an
+    erasure in the file's free space. Indexing a digest keeps the address itself out of
+    every index page; the digest is a pseudonym, not an anonymisation: whoever knows an
+    address can compute it and test whether it was once stored.
 
     Example:
         >>> email_digest("ann@example.com")[:12]
@@ -53,43 +55,71 @@ def email_digest(email: str | None) -> str | None:
 
 
 @attrs.frozen(kw_only=True)
+class EncodedSnapshot:
+    """A snapshot as a store writes it: its JSON text and what to index it by.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> from leadpipeline import Contact, Lead, Source
+        >>> at = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
+        >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=at),
+        ...             contact=Contact(email="Ann@Example.com"))
+        >>> encoded = EncodedSnapshot.of(lead)
+        >>> encoded.keys.email, encoded.email_digest == email_digest("ann@example.com")
+        ('ann@example.com', True)
+    """
+
+    lead: Lead
+    text: str
+    keys: LeadKeys
+    owner: str
+    email_digest: str | None
+
+    @classmethod
+    def of(cls, lead: Lead, text: str | None = None) -> EncodedSnapshot:
+        """Encode a snapshot; `text` is its `to_json` text when the caller has it already."""
+        keys = LeadKeys.of(lead)
+        return cls(
+            lead=lead,
+            text=to_json(lead) if text is None else text,
+            keys=keys,
+            owner=party_key(keys.owner),
+            email_digest=email_digest(keys.email),
+        )
+
+
+@attrs.frozen(kw_only=True)
 class EncodedAppend:
     """One `AppendRequest` as a store writes it: JSON texts and the snapshot's keys.
 
     Example:
         >>> from datetime import datetime, timezone
         >>> from leadpipeline import Capture, Lead, Source, decide, evolve, DEFAULT_PLAYBOOK
+        >>> from leadpipeline.adapters import AppendRequest
         >>> at = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
         >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=at))
         >>> events = decide(None, Capture(lead=lead), DEFAULT_PLAYBOOK, now=at)
         >>> request = AppendRequest(lead_id="L-1", expected_version=0, events=events,
         ...                         snapshot=evolve(None, events[0]))
         >>> encoded = EncodedAppend.of(request)
-        >>> encoded.owner, encoded.snapshot.endswith('"version": 1}')
+        >>> encoded.snapshot.owner, encoded.snapshot.text.endswith('"version": 1}')
         ('{"kind": "marketing", "team": null, "rep": null, "partner_id": null}', True)
     """
 
     request: AppendRequest
     events: tuple[str, ...]
-    snapshot: str
+    snapshot: EncodedSnapshot
     notifications: tuple[str, ...]
-    keys: LeadKeys
-    owner: str
-    email_digest: str | None
 
     @classmethod
     def of(cls, request: AppendRequest) -> EncodedAppend:
         """Encode a request; the texts are exactly what `to_json` gives for each value."""
-        keys = LeadKeys.of(request.snapshot)
         events, snapshot = _texts(request)
         return cls(
             request=request,
             events=events,
-            snapshot=snapshot,
+            snapshot=EncodedSnapshot.of(request.snapshot, snapshot),
             notifications=tuple(to_json(n) for n in request.notifications),
-            keys=keys,
-            owner=party_key(keys.owner),
-            email_digest=email_digest(keys.email),
         )
 
 

@@ -19,6 +19,7 @@ from leadpipeline.adapters.protocols import (
     AppendRequest,
     LeadKeys,
     check_erasure,
+    distinct_source_ids,
     normalise_company_name,
     normalise_domain,
     normalise_email,
@@ -93,10 +94,11 @@ class MemoryStore:
 
     def find_by_source_ids(self, source_ids: Iterable[str]) -> dict[str, str]:
         """The lead of each known source record (see `LeadStore.find_by_source_ids`)."""
+        wanted = distinct_source_ids(source_ids)
         with self._lock:
             return {
                 source_id: min(found)
-                for source_id in source_ids
+                for source_id in wanted
                 if (found := self._by_source.get(source_id))
             }
 

@@ -32,12 +32,18 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from leadpipeline._checks import require_aware
-from leadpipeline.adapters.encoding import EncodedAppend, email_digest, party_key
+from leadpipeline.adapters.encoding import (
+    EncodedAppend,
+    EncodedSnapshot,
+    email_digest,
+    party_key,
+)
 from leadpipeline.adapters.notification import Notification, OutboxEntry
 from leadpipeline.adapters.protocols import (
     CLOSED_STAGES,
     AppendRequest,
     check_erasure,
+    distinct_source_ids,
     normalise_company_name,
     normalise_domain,
     normalise_email,
@@ -390,7 +396,7 @@ class PostgresStore:
 
     def find_by_source_ids(self, source_ids: Iterable[str]) -> dict[str, str]:
         """The lead of each known source record (see `LeadStore.find_by_source_ids`)."""
-        wanted = sorted(set(source_ids))
+        wanted = distinct_source_ids(source_ids)
         if not wanted:
             return {}
         return dict(self._read(self._sql.by_sources, (wanted, wanted)))
@@ -519,18 +525,19 @@ class PostgresStore:
 
     def _append_params(self, request: AppendRequest) -> dict[str, Any]:
         encoded = EncodedAppend.of(request)
-        keys = encoded.keys
+        snapshot = encoded.snapshot
+        keys = snapshot.keys
         notes = request.notifications
         return {
             "lead_id": request.lead_id,
             "expected": request.expected_version,
             "version": request.snapshot.version,
-            "snapshot": encoded.snapshot,
+            "snapshot": snapshot.text,
             "stage": keys.stage,
-            "owner": encoded.owner,
+            "owner": snapshot.owner,
             "partner_ids": list(keys.partner_ids),
             "source_ids": list(keys.source_ids),
-            "email_key": encoded.email_digest,
+            "email_key": snapshot.email_digest,
             "domain_norm": keys.domain,
             "name_norm": keys.company_name,
             "due_at": request.due_at,
@@ -571,15 +578,9 @@ class PostgresStore:
         """
         check_erasure(lead_id, events=events, snapshot=snapshot, expected_version=expected_version)
         sql = self._sql
-        encoded = EncodedAppend.of(
-            AppendRequest(
-                lead_id=lead_id,
-                expected_version=expected_version,
-                events=tuple(events),
-                snapshot=snapshot,
-            )
-        )
-        keys = encoded.keys
+        texts = [to_json(e, Event) for e in events]
+        erased = EncodedSnapshot.of(snapshot)
+        keys = erased.keys
         with self._guard("erase"), self._conn() as conn, conn.transaction():
             row = conn.execute(sql.lock_lead, (lead_id,)).fetchone()
             if row is None:
@@ -600,7 +601,7 @@ class PostgresStore:
                     sql.insert_event,
                     [
                         (lead_id, expected_version + i, body)
-                        for i, body in enumerate(encoded.events, start=1)
+                        for i, body in enumerate(texts, start=1)
                     ],
                 )
             conn.execute(
@@ -608,9 +609,9 @@ class PostgresStore:
                 {
                     "lead_id": lead_id,
                     "version": snapshot.version,
-                    "snapshot": encoded.snapshot,
+                    "snapshot": erased.text,
                     "stage": keys.stage,
-                    "owner": encoded.owner,
+                    "owner": erased.owner,
                     "partner_ids": list(keys.partner_ids),
                     "source_ids": list(keys.source_ids),
                 },

@@ -26,6 +26,7 @@ __all__ = [
     "LeadStore",
     "Outbox",
     "check_erasure",
+    "distinct_source_ids",
     "normalise_company_name",
     "normalise_domain",
     "normalise_email",
@@ -71,6 +72,26 @@ def normalise_company_name(name: str | None) -> str | None:
         return None
     value = " ".join(name.casefold().split())
     return value or None
+
+
+def distinct_source_ids(source_ids: Iterable[str]) -> list[str]:
+    """The distinct ids asked of `LeadStore.find_by_source_ids`, in order.
+
+    A lone string is refused: it is an iterable of its letters, never what was meant.
+
+    Example:
+        >>> distinct_source_ids(["badge-1", "form-7", "badge-1"])
+        ['badge-1', 'form-7']
+        >>> distinct_source_ids("badge-1")
+        Traceback (most recent call last):
+        ...
+        leadpipeline.errors.ValidationError: source_ids: expected a collection ... 'badge-1'
+    """
+    if isinstance(source_ids, str):
+        raise ValidationError.at(
+            "source_ids", f"expected a collection of source ids, not the string {source_ids!r}"
+        )
+    return list(dict.fromkeys(source_ids))
 
 
 @attrs.frozen(kw_only=True)
@@ -288,14 +309,19 @@ class LeadStore(Outbox, Protocol):
     def find_by_source_id(self, source_id: str) -> str | None:
         """The lead captured from (or merged with) this source record, for idempotent capture.
 
-        Matches the captured source's `source_id` and every merged source's `source_id`.
+        Matches the captured source's `source_id` and every merged source's `source_id`;
+        when several leads hold the record, the smallest lead id.
         """
 
     def find_by_source_ids(self, source_ids: Iterable[str]) -> dict[str, str]:
         """`find_by_source_id` for many source records at once, for a batch import.
 
-        Returns the lead id of every given source id that is known; unknown ones are
-        absent. One lookup for the batch rather than one per record.
+        Returns the lead id of every given source id that is known, the same answer
+        `find_by_source_id` gives for it; unknown ones are absent. One consistent lookup
+        for the batch rather than one per record.
+
+        Raises:
+            ValidationError: `source_ids` is a single string (see `distinct_source_ids`).
         """
 
     def find_duplicate(

@@ -22,12 +22,18 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from leadpipeline._checks import require_aware
-from leadpipeline.adapters.encoding import EncodedAppend, email_digest, party_key
+from leadpipeline.adapters.encoding import (
+    EncodedAppend,
+    EncodedSnapshot,
+    email_digest,
+    party_key,
+)
 from leadpipeline.adapters.notification import Notification, OutboxEntry
 from leadpipeline.adapters.protocols import (
     CLOSED_STAGES,
     AppendRequest,
     check_erasure,
+    distinct_source_ids,
     normalise_company_name,
     normalise_domain,
     normalise_email,
@@ -117,42 +123,44 @@ def _instant(micros: int) -> datetime:
     return _EPOCH + micros * _MICRO
 
 
-class _Row(NamedTuple):
-    """A lead's row in `leads` and its rows in `lead_partners` and `lead_sources`.
+_INDEXED = ("stage", "owner", "email_key", "domain_norm", "name_norm", "due_at")
+_DUE = _INDEXED.index("due_at")
+"""The indexed columns of `leads`, in the order rows carry them."""
 
-    Plain tuples of strings and numbers: a batch holds one per lead, and the garbage
-    collector stops tracking such tuples, so a large import does not slow its sweeps.
-    """
+
+class _Row(NamedTuple):
+    """A lead's row in `leads` and its rows in `lead_partners` and `lead_sources`."""
 
     lead_id: str
     version: int
-    columns: tuple[Any, ...]  # the values of _INDEXED, in order
+    columns: tuple[Any, ...]  # the values of _INDEXED, in that order
     partners: tuple[str, ...]
     sources: tuple[str, ...]
     snapshot: str = ""
 
     @property
     def due_at(self) -> int | None:
-        due: int | None = self.columns[-1]
+        due: int | None = self.columns[_DUE]
         return due
 
     @classmethod
-    def of(cls, encoded: EncodedAppend, due_at: int | None) -> _Row:
+    def of(cls, encoded: EncodedSnapshot, due_at: int | None) -> _Row:
         keys = encoded.keys
+        indexed = {
+            "stage": keys.stage,
+            "owner": encoded.owner,
+            "email_key": encoded.email_digest,
+            "domain_norm": keys.domain,
+            "name_norm": keys.company_name,
+            "due_at": due_at,
+        }
         return cls(
-            encoded.request.lead_id,
-            encoded.request.snapshot.version,
-            (
-                keys.stage,
-                encoded.owner,
-                encoded.email_digest,
-                keys.domain,
-                keys.company_name,
-                due_at,
-            ),
+            encoded.lead.id,
+            encoded.lead.version,
+            tuple(indexed[name] for name in _INDEXED),
             keys.partner_ids,
             keys.source_ids,
-            encoded.snapshot,
+            encoded.text,
         )
 
 
@@ -173,7 +181,9 @@ class _Append(NamedTuple):
             lead_id,
             expected,
             tuple((lead_id, expected + i, body) for i, body in enumerate(encoded.events, start=1)),
-            _Row.of(encoded, _micros(request.due_at) if request.due_at is not None else None),
+            _Row.of(
+                encoded.snapshot, _micros(request.due_at) if request.due_at is not None else None
+            ),
             tuple(
                 (lead_id, body, _micros(note.created_at))
                 for note, body in zip(request.notifications, encoded.notifications, strict=True)
@@ -181,7 +191,6 @@ class _Append(NamedTuple):
         )
 
 
-_INDEXED = ("stage", "owner", "email_key", "domain_norm", "name_norm", "due_at")
 _CHUNK = 500  # bound parameters per IN (...) list, well under SQLite's limit
 
 
@@ -599,17 +608,29 @@ class SqliteStore:
         return found
 
     def find_by_source_ids(self, source_ids: Iterable[str]) -> dict[str, str]:
-        """The lead of each known source record (see `LeadStore.find_by_source_ids`)."""
+        """The lead of each known source record (see `LeadStore.find_by_source_ids`).
+
+        Read in chunks within one read transaction, so the answer is one consistent view.
+        """
+        wanted = distinct_source_ids(source_ids)
         found: dict[str, str] = {}
-        for part in _chunks(list(dict.fromkeys(source_ids))):
-            marks = ",".join("?" * len(part))
-            found.update(
-                self._read(
-                    "SELECT source_id, min(lead_id) FROM lead_sources "
-                    f"WHERE source_id IN ({marks}) GROUP BY source_id",
-                    part,
-                )
-            )
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN")
+            try:
+                for part in _chunks(wanted):
+                    marks = ",".join("?" * len(part))
+                    found.update(
+                        conn.execute(
+                            "SELECT source_id, min(lead_id) FROM lead_sources "
+                            f"WHERE source_id IN ({marks}) GROUP BY source_id",
+                            part,
+                        ).fetchall()
+                    )
+            finally:
+                conn.execute("COMMIT")  # ends the read; nothing was written
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read {self.path}: {exc}") from None
         return found
 
     def find_duplicate(
@@ -740,14 +761,8 @@ class SqliteStore:
         ``secure_delete`` on, no byte of the erased values remains in the files.
         """
         check_erasure(lead_id, events=events, snapshot=snapshot, expected_version=expected_version)
-        encoded = EncodedAppend.of(
-            AppendRequest(
-                lead_id=lead_id,
-                expected_version=expected_version,
-                events=tuple(events),
-                snapshot=snapshot,
-            )
-        )
+        texts = [to_json(e, Event) for e in events]
+        erased = EncodedSnapshot.of(snapshot)
         with self._guard(), self._write() as conn:
             before = _read_stored(conn, [lead_id]).get(lead_id)
             if before is None:
@@ -769,12 +784,9 @@ class SqliteStore:
                     )
             conn.executemany(
                 "INSERT INTO events (lead_id, version, body) VALUES (?, ?, ?)",
-                [
-                    (lead_id, expected_version + i, body)
-                    for i, body in enumerate(encoded.events, start=1)
-                ],
+                [(lead_id, expected_version + i, body) for i, body in enumerate(texts, start=1)],
             )
-            _save_snapshots(conn, [(before, _Row.of(encoded, before.due_at))])
+            _save_snapshots(conn, [(before, _Row.of(erased, before.due_at))])
             entries = conn.execute(
                 "SELECT id, body, last_error FROM outbox WHERE lead_id = ?", (lead_id,)
             ).fetchall()
