@@ -27,20 +27,11 @@ import sqlite3
 import tempfile
 import time
 from contextlib import closing
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from leadpipeline import (
-    Company,
-    Contact,
-    Interaction,
-    InteractionKind,
-    Lead,
-    Needs,
-    Pipeline,
-    Revenue,
-    Source,
-)
+import visitors
+from leadpipeline import Interaction, InteractionKind, Lead, Pipeline
 from leadpipeline.adapters import SimulatedClock, SqliteStore
 from leadpipeline.adapters.sqlite import Synchronous
 
@@ -51,36 +42,8 @@ TARGET_RATIO = 3.0
 
 
 def fair_lead(n: int) -> Lead:
-    """A trade-fair visitor good enough to become an MQL."""
-    return Lead(
-        id=f"L-{n:06d}",
-        source=Source(channel="exhibition", captured_at=T0, source_id=f"badge-{n}"),
-        contact=Contact(
-            first_name="Ada",
-            last_name=f"Lind{n}",
-            email=f"ada{n}@acme{n}.example",
-            job_title="Head of Operations",
-        ),
-        company=Company(
-            name=f"Acme {n}",
-            domain=f"acme{n}.example",
-            industry="manufacturing",
-            employees=800,
-            country="DE",
-            region="north",
-            annual_revenue=Revenue(amount=30e6, source="address-broker"),
-        ),
-        needs=Needs(
-            budget=120_000.0,
-            purchase_decision=date(2026, 8, 1),
-            expected_volume=400.0,
-            current_product="legacy suite",
-        ),
-        interactions=(
-            Interaction(kind=InteractionKind.EXHIBITION, at=T0),
-            Interaction(kind=InteractionKind.FORM_SUBMIT, at=T0),
-        ),
-    )
+    """Visitor `n`, met at the stand when the benchmark's clock starts."""
+    return visitors.fair_lead(f"L-{n:06d}", n, T0)
 
 
 def settle() -> None:
@@ -201,9 +164,9 @@ def best_capture_many(folder: Path, leads: int, rounds: int = 3) -> tuple[float,
 
 def target(name: str, measured: float, goal: float, unit: str, *, higher: bool) -> str:
     ok = measured >= goal if higher else measured <= goal
+    shown = f"{measured:.2f}" if measured < 100 else f"{measured:.0f}"  # never "3.0 ... SHORT"
     return (
-        f"TARGET {name}: measured {measured:.1f} {unit}, target {goal:g} {unit}, "
-        f"{'ok' if ok else 'SHORT'}"
+        f"TARGET {name}: measured {shown} {unit}, target {goal:g} {unit}, {'ok' if ok else 'SHORT'}"
     )
 
 

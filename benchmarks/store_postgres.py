@@ -22,7 +22,7 @@ import os
 import sys
 import time
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 TARGET = 1500.0
@@ -32,46 +32,10 @@ COMMANDS_PER_LEAD = 6
 
 def fair_lead(lead_id: str, n: int, at: datetime) -> Any:
     """A trade-fair visitor with a project this year: qualifies as MQL."""
-    from leadpipeline.lead import (  # noqa: PLC0415  # imported in the worker process
-        Company,
-        Contact,
-        Interaction,
-        InteractionKind,
-        Lead,
-        Needs,
-        Revenue,
-        Source,
-    )
+    import visitors  # noqa: PLC0415  # imported in the worker process
+    from leadpipeline.lead import InteractionKind  # noqa: PLC0415
 
-    return Lead(
-        id=lead_id,
-        source=Source(channel="exhibition", captured_at=at, source_id=f"badge-{lead_id}"),
-        contact=Contact(
-            first_name="Ada",
-            last_name=f"Lind{n}",
-            email=f"ada.lind.{lead_id.lower()}@acme{n}.example",
-            job_title="Head of Operations",
-        ),
-        company=Company(
-            name=f"Acme Tools {lead_id}",
-            domain=f"acme-{lead_id.lower()}.example",
-            industry="manufacturing",
-            employees=800,
-            country="DE",
-            region="north",
-            annual_revenue=Revenue(amount=30e6, source="address-broker"),
-        ),
-        needs=Needs(
-            budget=120_000,
-            purchase_decision=date(2026, 8, 1),
-            expected_volume=400,
-            current_product="legacy suite",
-        ),
-        interactions=(
-            Interaction(kind=InteractionKind.EXHIBITION, at=at),
-            Interaction(kind=InteractionKind.WEBINAR, at=at),
-        ),
-    )
+    return visitors.fair_lead(lead_id, n, at, second_touch=InteractionKind.WEBINAR)
 
 
 class TimedStore:
