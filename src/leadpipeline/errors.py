@@ -65,8 +65,23 @@ class TransitionError(LeadPipelineError):
         lead_id: the lead the command was for.
         stage: the lead's current stage.
         command: the refused command or move (e.g. ``"accept"`` or ``"sal -> customer"``).
-        allowed: what would have been allowed from here.
+        allowed: what would have been accepted instead, in the terms of the refusal: for
+            a step the lead's stage does not permit, the stages it may move to next
+            (``"sal -> sql"`` when `command` is itself a move); for a partner's step, the
+            partners it is open to; for an owner a stage does not admit, the party kinds
+            it does; for a capture, the stage new leads start in; where another step must
+            come first or may be taken instead, those steps' commands (``allocate_channel``,
+            ``nurture``).
         reason: why it was refused, in words.
+
+    Example:
+        >>> from leadpipeline import STANDARD_LIFECYCLE
+        >>> try:
+        ...     STANDARD_LIFECYCLE.check_move(lead_id="L-1", src="sal", dst="customer",
+        ...                                   command="move_stage")
+        ... except TransitionError as err:
+        ...     print(err.command, err.allowed)
+        move_stage: sal -> customer ('sal -> disqualified', 'sal -> nurture', 'sal -> sql')
     """
 
     def __init__(
