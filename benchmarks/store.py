@@ -164,7 +164,7 @@ def best_capture_many(folder: Path, leads: int, rounds: int = 3) -> tuple[float,
 
 def target(name: str, measured: float, goal: float, unit: str, *, higher: bool) -> str:
     ok = measured >= goal if higher else measured <= goal
-    shown = f"{measured:.2f}" if measured < 100 else f"{measured:.0f}"  # never "3.0 ... SHORT"
+    shown = f"{measured:.2f}" if measured < 100 else f"{measured:.0f}"
     return (
         f"TARGET {name}: measured {shown} {unit}, target {goal:g} {unit}, {'ok' if ok else 'SHORT'}"
     )
@@ -195,7 +195,7 @@ def main() -> None:
             f"capture_many of {leads} leads: {batch:.3f} s ({leads / batch:.0f} leads/s); "
             f"raw executemany of the same rows {raw:.3f} s (best of 3 each); "
             f"for reference, only events and snapshots into tables without indexes "
-            f"{bare:.3f} s ({batch / bare:.1f} x)"
+            f"{bare:.3f} s ({batch / bare:.2f} x)"
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)

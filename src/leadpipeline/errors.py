@@ -64,12 +64,13 @@ class TransitionError(LeadPipelineError):
     Attributes:
         lead_id: the lead the command was for.
         stage: the lead's current stage.
-        command: the refused command or move (e.g. ``"accept"`` or ``"sal -> customer"``).
+        command: the refused command, or move (``"accept"``, ``"move_stage: sal -> customer"``).
         allowed: what would have been accepted instead, in the terms of the refusal: for
             a step the lead's stage does not permit, the stages it may move to next
             (``"sal -> sql"`` when `command` is itself a move); for a partner's step, the
             partners it is open to; for an owner a stage does not admit, the party kinds
-            it does; for a capture, the stage new leads start in; where another step must
+            it does; for an actor who may not take the step, the party kind that may; for
+            a capture, the stage new leads start in; where another step must
             come first or may be taken instead, those steps' commands (``allocate_channel``,
             ``nurture``).
         reason: why it was refused, in words.

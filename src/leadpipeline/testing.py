@@ -386,23 +386,31 @@ class LeadStoreContract:
         assert self.store.find_by_source_ids(iter(many)) == {"badge-2": "L-2"}
 
     def test_find_by_source_ids_agrees_with_single_lookups(self) -> None:
-        """Each answer is `find_by_source_id`'s: a record two leads hold finds the smaller id."""
-        self.new("L-1", source_id="badge-1")
-        later = self.new("L-2", source_id="badge-2")
-        self.do(later, Merge(source=Source(channel="web", captured_at=T0, source_id="badge-1")), T0)
+        """Each answer is `find_by_source_id`'s: a record two leads hold finds the smaller id.
+
+        The larger id holds the record first, so "the first holder" is not mistaken for
+        "the smallest id".
+        """
+        self.new("L-2", source_id="badge-1")
+        smaller = self.new("L-1", source_id="badge-2")
+        merged = Source(channel="web", captured_at=T0, source_id="badge-1")
+        self.do(smaller, Merge(source=merged), T0)
         asked = ["badge-1", "badge-2", "badge-3"]
         found = self.store.find_by_source_ids(asked)
-        assert found == {"badge-1": "L-1", "badge-2": "L-2"}
+        assert found == {"badge-1": "L-1", "badge-2": "L-1"}
         for source_id in asked:
             assert found.get(source_id) == self.store.find_by_source_id(source_id)
 
     def test_find_by_source_ids_refuses_a_lone_string(self) -> None:
-        """A single string is refused rather than looked up letter by letter."""
+        """A single string is refused rather than looked up letter by letter; so is a number."""
         pytest = _pytest()
         self.new("L-1", source_id="b")
         with pytest.raises(ValidationError) as caught:
             self.store.find_by_source_ids("badge-1")
         assert caught.value.paths == ("source_ids",)
+        with pytest.raises(ValidationError) as caught:
+            self.store.find_by_source_ids(["b", 7])  # type: ignore[list-item]
+        assert caught.value.paths == ("source_ids[1]",)
 
     def test_find_duplicate_by_email_or_company(self) -> None:
         """A duplicate matches the normalised email, or both domain and company name."""
@@ -561,6 +569,17 @@ class LeadStoreContract:
             self.store.erase("L-1", events=events, snapshot=snapshot, expected_version=0)
         assert (caught.value.expected, caught.value.actual) == (0, lead.version)
         assert self.store.history("L-1") == history
+
+    def test_erase_with_a_negative_version_is_invalid(self) -> None:
+        """A negative expected version is a programming error, not a retryable conflict."""
+        pytest = _pytest()
+        lead = self._personal_lead()
+        events, erased = step(lead, Erase(), T0)
+        snapshot = attrs.evolve(erased, version=len(events) - 1)
+        with pytest.raises(ValidationError) as caught:
+            self.store.erase("L-1", events=events, snapshot=snapshot, expected_version=-1)
+        assert "expected_version" in caught.value.paths
+        assert self.store.load("L-1") == lead
 
     def test_erase_on_a_stale_version_conflicts(self) -> None:
         """An erasure decided on a stale version raises ConflictError and changes nothing."""

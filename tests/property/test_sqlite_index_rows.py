@@ -29,7 +29,7 @@ PARTNERS = ("p-1", "p-2", "p-3")
 
 @st.composite
 def changes(draw: st.DrawFn) -> dict[str, object]:
-    """What one write may change about a lead: stage, owner, offers, sources, email, due."""
+    """What one write may change: stage, owner, offers, sources, email, company, erasure, due."""
     offered = draw(st.lists(st.sampled_from(PARTNERS), unique=True, max_size=3))
     return {
         "stage": draw(st.sampled_from(["inquiry", "mql", "sal", "opportunity"])),

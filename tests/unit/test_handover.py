@@ -145,7 +145,7 @@ class TestHandOver:
 
         err = refusal(mql, HandOver(to=INSIDE_SALES, actor=Party.sales()), TransitionError)
 
-        assert err.reason == "only marketing may hand over, not sales"
+        assert (err.command, err.allowed) == ("hand_over", ("marketing",))
 
     def test_a_lead_already_with_sales_cannot_be_handed_over_again(self) -> None:
         """A second handover is refused: the MQL is held by sales, not marketing."""
@@ -218,8 +218,8 @@ class TestAccept:
 
         err = refusal(lead, Accept(actor=Party.marketing()), TransitionError)
 
-        assert (err.stage, err.command) == ("mql", "accept")
-        assert err.reason == "only sales may accept, not marketing"
+        assert (err.stage, err.command, err.allowed) == ("mql", "accept", ("sales",))
+        assert "only sales may accept" in err.reason
 
 
 class TestReject:
@@ -265,8 +265,7 @@ class TestReject:
 
         err = refusal(lead, Reject(reason=reason, actor=Party.partner("p-1")), TransitionError)
 
-        assert err.command == "reject"
-        assert "only sales may reject" in err.reason
+        assert (err.command, err.allowed) == ("reject", ("sales",))
 
     def test_a_refused_rejection_leaves_the_lead_as_its_history_says(self) -> None:
         """After the refusal the lead is still the handed-over MQL and can still be accepted."""
@@ -342,6 +341,14 @@ class TestQualifySql:
 
         missed = [r.criterion for r in err.assessment.missed]
         assert "touched within 14 days" in missed
+
+    def test_only_sales_may_qualify_an_sql(self) -> None:
+        """Marketing cannot qualify a SAL as SQL on sales' behalf."""
+        lead, _ = sal()
+
+        err = refusal(lead, QualifySql(actor=Party.marketing()), TransitionError)
+
+        assert (err.stage, err.command, err.allowed) == ("sal", "qualify_sql", ("sales",))
 
     def test_an_mql_cannot_skip_acceptance(self) -> None:
         """QualifySql on a handed-over MQL is refused: only a SAL can become an SQL."""

@@ -338,3 +338,50 @@ class TestSqliteStoreConcurrency:
         versions = [v for (v,) in raw.execute("SELECT version FROM events ORDER BY version")]
         raw.close()
         assert versions == [1, 2, 3, 4, 5, 6]
+
+
+class FailingEnd:
+    """A connection whose COMMIT and ROLLBACK fail, as after a persistent I/O error."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, *params: object) -> sqlite3.Cursor:
+        if sql in ("COMMIT", "ROLLBACK"):
+            raise sqlite3.OperationalError("disk I/O error")
+        return self.conn.execute(sql, *params)  # type: ignore[arg-type]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.conn, name)
+
+
+class TestSqliteStoreFailedTransactions:
+    def test_a_connection_that_cannot_end_its_read_is_replaced(self, db: Path) -> None:
+        """A read that cannot end raises StoreError and its connection is replaced.
+
+        Later writes on the thread work, and the stuck connection is closed, not reused.
+        """
+        with SqliteStore(db) as store:
+            capture(store, "L-1")
+            real = store._local.slot.conn  # the thread's connection (a white-box check)
+            store._local.slot.conn = FailingEnd(real)
+            with pytest.raises(StoreError, match="cannot finish a read"):
+                store.find_by_source_ids(["badge-L-1"])
+            capture(store, "L-2")
+            assert store.find_by_source_ids(["badge-L-1", "badge-L-2"]) == {
+                "badge-L-1": "L-1",
+                "badge-L-2": "L-2",
+            }
+            with pytest.raises(sqlite3.ProgrammingError):
+                real.execute("SELECT 1")
+
+    def test_a_write_that_cannot_commit_writes_nothing(self, db: Path) -> None:
+        """A write whose COMMIT fails raises StoreError and leaves no trace of the lead."""
+        with SqliteStore(db) as store:
+            capture(store, "L-1")
+            real = store._local.slot.conn
+            store._local.slot.conn = FailingEnd(real)
+            with pytest.raises(StoreError, match="cannot finish a write"):
+                capture(store, "L-2")
+            assert store.find_by_source_id("badge-L-2") is None
+            assert [lead.id for lead in store.query()] == ["L-1"]

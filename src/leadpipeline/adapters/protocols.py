@@ -7,6 +7,7 @@ and proves it with `leadpipeline.testing.LeadStoreContract`. The shipped `Memory
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
@@ -91,7 +92,15 @@ def distinct_source_ids(source_ids: Iterable[str]) -> list[str]:
         raise ValidationError.at(
             "source_ids", f"expected a collection of source ids, not the string {source_ids!r}"
         )
-    return list(dict.fromkeys(source_ids))
+    given: list[object] = list(source_ids)  # typed loosely: callers' data is checked here
+    problems = [
+        (f"source_ids[{i}]", f"expected a string, got {type(s).__name__} {s!r}")
+        for i, s in enumerate(given)
+        if not isinstance(s, str)
+    ]
+    if problems:
+        raise ValidationError(problems)
+    return list(dict.fromkeys(typing.cast("list[str]", given)))
 
 
 @attrs.frozen(kw_only=True)
@@ -207,6 +216,10 @@ def check_erasure(
         ValidationError: naming each inconsistent field.
     """
     problems: list[tuple[str, str]] = []
+    if expected_version < 0:
+        problems.append(("expected_version", f"must not be negative, got {expected_version}"))
+    if not events:
+        problems.append(("events", "an erasure appends at least its PersonalDataErased event"))
     if not snapshot.erased:
         problems.append(("snapshot.erased", "the snapshot written by an erasure must be erased"))
     if snapshot.id != lead_id:
@@ -317,8 +330,9 @@ class LeadStore(Outbox, Protocol):
         """`find_by_source_id` for many source records at once, for a batch import.
 
         Returns the lead id of every given source id that is known, the same answer
-        `find_by_source_id` gives for it; unknown ones are absent. One consistent lookup
-        for the batch rather than one per record.
+        `find_by_source_id` gives for it; unknown ones are absent. Meant as one lookup
+        for the batch rather than one per record; the shipped stores answer from one
+        consistent view (a batch import rechecks in its write, so this is not required).
 
         Raises:
             ValidationError: `source_ids` is a single string (see `distinct_source_ids`).

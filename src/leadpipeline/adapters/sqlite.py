@@ -124,8 +124,8 @@ def _instant(micros: int) -> datetime:
 
 
 _INDEXED = ("stage", "owner", "email_key", "domain_norm", "name_norm", "due_at")
+"""The indexed columns of `leads`, in the order `_Row.columns` carries them."""
 _DUE = _INDEXED.index("due_at")
-"""The indexed columns of `leads`, in the order rows carry them."""
 
 
 class _Row(NamedTuple):
@@ -146,18 +146,19 @@ class _Row(NamedTuple):
     @classmethod
     def of(cls, encoded: EncodedSnapshot, due_at: int | None) -> _Row:
         keys = encoded.keys
-        indexed = {
-            "stage": keys.stage,
-            "owner": encoded.owner,
-            "email_key": encoded.email_digest,
-            "domain_norm": keys.domain,
-            "name_norm": keys.company_name,
-            "due_at": due_at,
-        }
+        # in the order of _INDEXED: stage, owner, email_key, domain_norm, name_norm, due_at
+        columns = (
+            keys.stage,
+            encoded.owner,
+            encoded.email_digest,
+            keys.domain,
+            keys.company_name,
+            due_at,
+        )
         return cls(
             encoded.lead.id,
             encoded.lead.version,
-            tuple(indexed[name] for name in _INDEXED),
+            columns,
             keys.partner_ids,
             keys.source_ids,
             encoded.text,
@@ -542,23 +543,40 @@ class SqliteStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._transaction("BEGIN IMMEDIATE", "a write") as conn:
+            yield conn
+
+    @contextmanager
+    def _transaction(self, begin: str, what: str) -> Iterator[sqlite3.Connection]:
+        """One transaction on this thread's connection, committed, or rolled back on error."""
         conn = self._conn()
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(begin)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot start a write on {self.path}: {exc}") from None
+            raise StoreError(f"cannot start {what} on {self.path}: {exc}") from None
         try:
             yield conn
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            self._abandon(conn)
             raise
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise StoreError(f"cannot commit to {self.path}: {exc}") from None
+            self._abandon(conn)
+            raise StoreError(f"cannot finish {what} on {self.path}: {exc}") from None
+
+    def _abandon(self, conn: sqlite3.Connection) -> None:
+        """Roll back; a connection that cannot even do that is dropped, not reused.
+
+        Left inside a transaction it would refuse every later write on this thread and
+        pin the write-ahead log; the next call opens a fresh connection instead.
+        """
+        if not conn.in_transaction:
+            return
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            self._local.slot = None  # the slot's finaliser closes the connection
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         try:
@@ -614,10 +632,8 @@ class SqliteStore:
         """
         wanted = distinct_source_ids(source_ids)
         found: dict[str, str] = {}
-        conn = self._conn()
         try:
-            conn.execute("BEGIN")
-            try:
+            with self._transaction("BEGIN", "a read") as conn:
                 for part in _chunks(wanted):
                     marks = ",".join("?" * len(part))
                     found.update(
@@ -627,8 +643,6 @@ class SqliteStore:
                             part,
                         ).fetchall()
                     )
-            finally:
-                conn.execute("COMMIT")  # ends the read; nothing was written
         except sqlite3.Error as exc:
             raise StoreError(f"cannot read {self.path}: {exc}") from None
         return found

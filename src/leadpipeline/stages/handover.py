@@ -119,18 +119,21 @@ def _require(
     """The lead is in `role`'s stage, held by `owner`, and `owner` is the one acting."""
     stage = playbook.lifecycle.name_of(role)
     if lead.stage != stage or lead.owner.kind is not owner:
-        reason = f"needs a lead in {stage!r} held by {owner.value}; it is held by {lead.owner}"
-    elif actor.kind is not owner:
-        reason = f"only {owner.value} may {command.replace('_', ' ')}, not {actor}"
-    else:
-        return
-    raise TransitionError(
-        lead_id=lead.id,
-        stage=lead.stage,
-        command=command,
-        allowed=playbook.lifecycle.allowed_from(lead.stage),
-        reason=reason,
-    )
+        raise TransitionError(
+            lead_id=lead.id,
+            stage=lead.stage,
+            command=command,
+            allowed=playbook.lifecycle.allowed_from(lead.stage),
+            reason=f"needs a lead in {stage!r} held by {owner.value}; it is held by {lead.owner}",
+        )
+    if actor.kind is not owner:
+        raise TransitionError(
+            lead_id=lead.id,
+            stage=lead.stage,
+            command=command,
+            allowed=(owner.value,),
+            reason=f"only {owner.value} may {command.replace('_', ' ')}, not {actor}",
+        )
 
 
 def hand_over(
