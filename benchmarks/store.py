@@ -9,10 +9,12 @@ The floor beside it, in the same run: raw sqlite3 inserting the same rows with
 ``executemany`` in one transaction, into a fresh file with the same schema and indexes,
 with the same journal mode and durability: every row of every table the pipeline's file
 holds, copied from that file, so the texts and index keys are exactly those the pipeline
-wrote. The batch comparison runs three rounds in alternating order and keeps the best
-of each, since a shared disk makes any single write burst noisy; every timed section
-starts after a garbage collection and ``os.sync()``, so none pays for building its
-inputs or for an earlier section's writeback.
+wrote. The batch comparison runs five pairs, each a `capture_many` and the raw copy of
+its rows back to back (in alternating order), and reports the median of the per-pair
+ratios: a shared disk's speed drifts over minutes, and a ratio of two runs made far
+apart measures the drift. Every timed section starts after a garbage collection and
+``os.sync()``, so none pays for building its inputs or for an earlier section's
+writeback.
 
 Run: ``python benchmarks/store.py`` (20,000 leads) or ``--quick`` (2,000 leads).
 """
@@ -24,6 +26,7 @@ import gc
 import os
 import shutil
 import sqlite3
+import statistics
 import tempfile
 import time
 from contextlib import closing
@@ -148,18 +151,31 @@ def raw_bare(source: Path, path: Path) -> float:
         return time.perf_counter() - start
 
 
-def best_capture_many(folder: Path, leads: int, rounds: int = 3) -> tuple[float, float]:
-    """Best seconds of `capture_many` and of the raw copy of its rows, in alternating order."""
-    batch: list[float] = []
-    raw: list[float] = []
-    source = folder / "capture-many-0.db"
-    batch.append(run_capture_many(source, leads))
-    for n in range(1, rounds * 2):
+def paired_capture_many(folder: Path, leads: int, rounds: int = 5) -> list[tuple[float, float]]:
+    """Seconds of `capture_many` and of the raw copy of its rows, measured in pairs.
+
+    The two runs of a pair follow each other, in alternating order, so both meet the
+    same state of a shared disk; the disk's speed drifts over minutes, so ratios are
+    taken within pairs, never between runs made at different times. Each pair's files
+    are deleted after it, so no pair runs beside its predecessors' leftovers. The
+    rows are the same in every round (same leads, same simulated clock), so the raw
+    side always copies the first round's file.
+    """
+    source = folder / "capture-many-source.db"
+    run_capture_many(source, leads)
+    pairs: list[tuple[float, float]] = []
+    for n in range(rounds):
+        batch_path, raw_path = folder / f"capture-many-{n}.db", folder / f"raw-{n}.db"
         if n % 2:
-            raw.append(raw_copy(source, folder / f"raw-capture-many-{n}.db", "FULL"))
+            raw = raw_copy(source, raw_path, "FULL")
+            batch = run_capture_many(batch_path, leads)
         else:
-            batch.append(run_capture_many(folder / f"capture-many-{n}.db", leads))
-    return min(batch), min(raw)
+            batch = run_capture_many(batch_path, leads)
+            raw = raw_copy(source, raw_path, "FULL")
+        pairs.append((batch, raw))
+        for leftover in folder.glob(f"*-{n}.db*"):
+            leftover.unlink()
+    return pairs
 
 
 def target(name: str, measured: float, goal: float, unit: str, *, higher: bool) -> str:
@@ -188,14 +204,17 @@ def main() -> None:
                 f"{elapsed:.2f} s = {rates[level]:.0f} commands/s; raw executemany of the "
                 f"final rows in one transaction {raw:.3f} s"
             )
-        batch, raw = best_capture_many(folder, leads)
-        ratio = batch / raw
-        bare = raw_bare(folder / "capture-many-0.db", folder / "raw-bare.db")
+        pairs = paired_capture_many(folder, leads)
+        ratio = statistics.median(batch / raw for batch, raw in pairs)
+        batch = statistics.median(batch for batch, _ in pairs)
+        raw = statistics.median(raw for _, raw in pairs)
+        bare = raw_bare(folder / "capture-many-source.db", folder / "raw-bare.db")
         print(
             f"capture_many of {leads} leads: {batch:.3f} s ({leads / batch:.0f} leads/s); "
-            f"raw executemany of the same rows {raw:.3f} s (best of 3 each); "
-            f"for reference, only events and snapshots into tables without indexes "
-            f"{bare:.3f} s ({batch / bare:.2f} x)"
+            f"raw executemany of the same rows {raw:.3f} s (medians of {len(pairs)} pairs; "
+            f"ratios {', '.join(f'{b / r:.2f}' for b, r in pairs)}); for reference, only "
+            f"events and snapshots into tables without indexes {bare:.3f} s "
+            f"({batch / bare:.2f} x)"
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
