@@ -133,8 +133,12 @@ class LeadKeys:
     def of(cls, lead: Lead) -> LeadKeys:
         """The index keys of one snapshot."""
         held = (lead.owner.partner_id,) if lead.owner.partner_id else ()
-        partners = tuple(sorted({*held, *lead.offered_to}))
-        sources = tuple(sorted({s.source_id for s in lead.sources if s.source_id}))
+        partners = tuple(sorted({*held, *lead.offered_to})) if lead.offers else held
+        first = lead.source.source_id
+        if lead.merged_sources:
+            sources = tuple(sorted({s.source_id for s in lead.sources if s.source_id}))
+        else:  # the common case: one source, no set to build
+            sources = (first,) if first else ()
         if lead.erased:
             return cls(
                 stage=lead.stage,

@@ -181,7 +181,7 @@ class _Append(NamedTuple):
         return cls(
             lead_id,
             expected,
-            tuple((lead_id, expected + i, body) for i, body in enumerate(encoded.events, start=1)),
+            tuple([(lead_id, expected + i, body) for i, body in enumerate(encoded.events, 1)]),
             _Row.of(
                 encoded.snapshot, _micros(request.due_at) if request.due_at is not None else None
             ),
