@@ -9,12 +9,12 @@ The floor beside it, in the same run: raw sqlite3 inserting the same rows with
 ``executemany`` in one transaction, into a fresh file with the same schema and indexes,
 with the same journal mode and durability: every row of every table the pipeline's file
 holds, copied from that file, so the texts and index keys are exactly those the pipeline
-wrote. The batch comparison runs five pairs, each a `capture_many` and the raw copy of
-its rows back to back (in alternating order), and reports the median of the per-pair
-ratios: a shared disk's speed drifts over minutes, and a ratio of two runs made far
-apart measures the drift. Every timed section starts after a garbage collection and
-``os.sync()``, so none pays for building its inputs or for an earlier section's
-writeback.
+wrote. The batch comparison runs six pairs, each a `capture_many` and the raw copy of
+its rows back to back, three with each going first (whichever runs second finds the
+disk busier), and reports the median of the per-pair ratios: a shared disk's speed
+drifts over minutes, and a ratio of two runs made far apart measures the drift. Every
+timed section starts after a garbage collection and ``os.sync()``, so none pays for
+building its inputs or for an earlier section's writeback.
 
 Run: ``python benchmarks/store.py`` (20,000 leads) or ``--quick`` (2,000 leads).
 """
@@ -151,7 +151,7 @@ def raw_bare(source: Path, path: Path) -> float:
         return time.perf_counter() - start
 
 
-def paired_capture_many(folder: Path, leads: int, rounds: int = 5) -> list[tuple[float, float]]:
+def paired_capture_many(folder: Path, leads: int, rounds: int = 6) -> list[tuple[float, float]]:
     """Seconds of `capture_many` and of the raw copy of its rows, measured in pairs.
 
     The two runs of a pair follow each other, in alternating order, so both meet the
