@@ -6,6 +6,8 @@ tested against it behaves the same against SQLite or a host's own store.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -68,6 +70,10 @@ class MemoryStore:
         self._leads: dict[str, _Record] = {}
         self._by_source: dict[str, set[str]] = {}
         self._outbox: dict[int, OutboxEntry] = {}
+        self._entries_of: dict[str, list[int]] = {}
+        # (next attempt, id) of every undelivered entry, kept sorted: `pending` reads the
+        # front instead of sorting the whole outbox on every relay pass
+        self._due: list[tuple[datetime, int]] = []
         self._next_id = 1
 
     # -- reading ------------------------------------------------------------------
@@ -229,6 +235,13 @@ class MemoryStore:
         self._outbox[entry_id] = OutboxEntry(
             id=entry_id, notification=note, next_attempt_at=note.created_at
         )
+        self._entries_of.setdefault(note.lead_id, []).append(entry_id)
+        bisect.insort(self._due, (note.created_at, entry_id))
+
+    def _not_due(self, entry: OutboxEntry) -> None:
+        """Take an undelivered entry out of the pending order (under the lock)."""
+        key = (entry.next_attempt_at, entry.id)
+        del self._due[bisect.bisect_left(self._due, key)]
 
     def erase(
         self,
@@ -255,13 +268,13 @@ class MemoryStore:
                     due_at=current.due_at,
                 ),
             )
-            for entry_id, entry in self._outbox.items():
-                if entry.notification.lead_id == lead_id:
-                    self._outbox[entry_id] = attrs.evolve(
-                        entry,
-                        notification=entry.notification.redacted(),
-                        last_error="" if not entry.last_error else ERASED,
-                    )
+            for entry_id in self._entries_of.get(lead_id, ()):
+                entry = self._outbox[entry_id]
+                self._outbox[entry_id] = attrs.evolve(
+                    entry,
+                    notification=entry.notification.redacted(),
+                    last_error="" if not entry.last_error else ERASED,
+                )
 
     # -- the outbox ---------------------------------------------------------------
 
@@ -269,19 +282,14 @@ class MemoryStore:
         """Every outbox entry of the lead, in the order written."""
         with self._lock:
             self._record(lead_id)
-            return tuple(e for e in self._outbox.values() if e.notification.lead_id == lead_id)
+            return tuple(self._outbox[i] for i in self._entries_of.get(lead_id, ()))
 
     def pending(self, *, now: datetime, limit: int = 100) -> tuple[OutboxEntry, ...]:
         """Undelivered entries due at or before `now`, oldest first."""
         require_aware("now", now)
         with self._lock:
-            due = [
-                e
-                for e in self._outbox.values()
-                if e.delivered_at is None and e.next_attempt_at <= now
-            ]
-        due.sort(key=lambda e: (e.next_attempt_at, e.id))
-        return tuple(due[:limit])
+            due = itertools.takewhile(lambda key: key[0] <= now, self._due)
+            return tuple(self._outbox[i] for _, i in itertools.islice(due, max(limit, 0)))
 
     def _entry(self, entry_id: int) -> OutboxEntry:
         try:
@@ -295,6 +303,7 @@ class MemoryStore:
         with self._lock:
             entry = self._entry(entry_id)
             if entry.delivered_at is None:
+                self._not_due(entry)
                 self._outbox[entry_id] = attrs.evolve(
                     entry, attempts=entry.attempts + 1, delivered_at=at
                 )
@@ -305,6 +314,8 @@ class MemoryStore:
         with self._lock:
             entry = self._entry(entry_id)
             if entry.delivered_at is None:
+                self._not_due(entry)
                 self._outbox[entry_id] = attrs.evolve(
                     entry, attempts=entry.attempts + 1, last_error=error, next_attempt_at=retry_at
                 )
+                bisect.insort(self._due, (retry_at, entry_id))
