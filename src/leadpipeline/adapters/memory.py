@@ -241,7 +241,9 @@ class MemoryStore:
     def _not_due(self, entry: OutboxEntry) -> None:
         """Take an undelivered entry out of the pending order (under the lock)."""
         key = (entry.next_attempt_at, entry.id)
-        del self._due[bisect.bisect_left(self._due, key)]
+        at = bisect.bisect_left(self._due, key)
+        if at < len(self._due) and self._due[at] == key:
+            del self._due[at]
 
     def erase(
         self,
