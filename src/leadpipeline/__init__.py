@@ -256,9 +256,14 @@ from leadpipeline.serialization import (
     to_json,
     unstructure,
 )
+from leadpipeline.lifecycle import (
+    STANDARD_LIFECYCLE,
+    Lifecycle,
+    Stage,
+    StageSpec,
+)
 from leadpipeline.stages import (
     OTHER_PARTNER,
-    STANDARD_LIFECYCLE,
     Accept,
     AddNote,
     AllocateChannel,
@@ -272,7 +277,6 @@ from leadpipeline.stages import (
     ExpireOffers,
     HandOver,
     HandoverPackage,
-    Lifecycle,
     Merge,
     MoveStage,
     Nurture,
@@ -285,8 +289,6 @@ from leadpipeline.stages import (
     RecordInteraction,
     Reject,
     ReturnLead,
-    Stage,
-    StageSpec,
     UpdateProfile,
     accept,
     allocate,

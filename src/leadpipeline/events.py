@@ -8,7 +8,6 @@ keeping every stage, timing and score.
 from __future__ import annotations
 
 import enum
-import operator
 from collections.abc import Iterable
 from datetime import datetime
 from typing import assert_never
@@ -16,6 +15,7 @@ from typing import assert_never
 import attrs
 
 from leadpipeline._checks import aware, not_blank
+from leadpipeline._unchecked import unchecked_copy
 from leadpipeline.errors import ValidationError
 from leadpipeline.lead import Company, Contact, Interaction, Lead, Needs, Offer, Party, Source
 
@@ -310,30 +310,15 @@ Event = (
 """Every fact that can appear in a lead's history."""
 
 
-_LEAD_FIELDS = tuple(a.name for a in attrs.fields(Lead))
-_LEAD_INDEX = {name: i for i, name in enumerate(_LEAD_FIELDS)}
-_LEAD_VALUES = operator.attrgetter(*_LEAD_FIELDS)
-_LEAD_SETTERS = tuple(getattr(Lead, name).__set__ for name in _LEAD_FIELDS)
+_copy = unchecked_copy(Lead)
+"""`lead` with some fields replaced, without validation: every value in it was validated
+when its event was built, and re-running every validator of the lead on each event would
+be most of the cost of a fold."""
 
 
 def _bump(lead: Lead, **changes: object) -> Lead:
-    """The next snapshot: every value in it was validated when its event was built.
-
-    Copying slots directly skips re-running every validator of the lead on each event,
-    which is most of the cost of a fold.
-    """
+    """The next snapshot: one more event folded in."""
     return _copy(lead, version=lead.version + 1, **changes)
-
-
-def _copy(lead: Lead, **changes: object) -> Lead:
-    """`lead` with some fields replaced, without validation: for values already checked."""
-    values = list(_LEAD_VALUES(lead))
-    for name, value in changes.items():
-        values[_LEAD_INDEX[name]] = value
-    new = object.__new__(Lead)
-    for set_slot, value in zip(_LEAD_SETTERS, values, strict=True):
-        set_slot(new, value)
-    return new
 
 
 def _erased_contact(contact: Contact) -> Contact:

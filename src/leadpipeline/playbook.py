@@ -11,6 +11,7 @@ import attrs
 
 from leadpipeline._checks import positive
 from leadpipeline.errors import ConfigurationError
+from leadpipeline.lifecycle import STANDARD_LIFECYCLE, Lifecycle
 from leadpipeline.rules.calendar import STANDARD_CALENDAR, BusinessCalendar
 from leadpipeline.rules.channels import DEFAULT_CHANNEL_POLICY, ChannelPolicy
 from leadpipeline.rules.heat import HeatPolicy
@@ -30,7 +31,6 @@ from leadpipeline.rules.returns import (
 )
 from leadpipeline.rules.scoring import DEFAULT_SCORING_MODEL, ScoringModel
 from leadpipeline.rules.sla import DEFAULT_SLA_POLICIES, SlaPolicy
-from leadpipeline.stages.lifecycle import STANDARD_LIFECYCLE, Lifecycle
 
 __all__ = ["DEFAULT_PLAYBOOK", "Playbook"]
 

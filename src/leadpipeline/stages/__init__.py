@@ -54,12 +54,6 @@ from leadpipeline.stages.handover import (
     qualify_sql,
     reject,
 )
-from leadpipeline.stages.lifecycle import (
-    STANDARD_LIFECYCLE,
-    Lifecycle,
-    Stage,
-    StageSpec,
-)
 from leadpipeline.stages.moves import (
     move,
     to_role,
@@ -73,7 +67,6 @@ from leadpipeline.stages.packages import (
 
 __all__ = [
     "OTHER_PARTNER",
-    "STANDARD_LIFECYCLE",
     "Accept",
     "AddNote",
     "AllocateChannel",
@@ -87,7 +80,6 @@ __all__ = [
     "ExpireOffers",
     "HandOver",
     "HandoverPackage",
-    "Lifecycle",
     "Merge",
     "MoveStage",
     "Nurture",
@@ -100,8 +92,6 @@ __all__ = [
     "RecordInteraction",
     "Reject",
     "ReturnLead",
-    "Stage",
-    "StageSpec",
     "UpdateProfile",
     "accept",
     "allocate",

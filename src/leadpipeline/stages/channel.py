@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from leadpipeline.errors import OfferError, PartnerAccessError, TransitionError, ValidationError
 from leadpipeline.events import (
@@ -29,14 +28,12 @@ from leadpipeline.events import (
     evolve,
 )
 from leadpipeline.lead import Lead, Party, PartyKind
+from leadpipeline.lifecycle import Stage
+from leadpipeline.playbook import Playbook
 from leadpipeline.rules.channels import Channel, allocate_channel
 from leadpipeline.rules.partners import PartnerRanking, rank_partners
 from leadpipeline.rules.returns import Routing, route_return
-from leadpipeline.stages.lifecycle import Stage
 from leadpipeline.stages.moves import to_role, withdraw_offers
-
-if TYPE_CHECKING:
-    from leadpipeline.playbook import Playbook
 
 __all__ = [
     "allocate",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime
-from typing import TYPE_CHECKING, assert_never
+from typing import assert_never
 
 import attrs
 
@@ -26,6 +26,8 @@ from leadpipeline.events import (
     ProfileUpdated,
 )
 from leadpipeline.lead import Lead, Party
+from leadpipeline.lifecycle import Stage
+from leadpipeline.playbook import Playbook
 from leadpipeline.stages import channel, escalation, handover
 from leadpipeline.stages.commands import (
     Accept,
@@ -53,11 +55,7 @@ from leadpipeline.stages.commands import (
     ReturnLead,
     UpdateProfile,
 )
-from leadpipeline.stages.lifecycle import Stage
 from leadpipeline.stages.moves import move, to_role, withdraw_offers
-
-if TYPE_CHECKING:
-    from leadpipeline.playbook import Playbook
 
 __all__ = ["command_name", "decide"]
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from leadpipeline.events import (
     Escalated,
@@ -19,13 +18,11 @@ from leadpipeline.events import (
     evolve,
 )
 from leadpipeline.lead import Lead, Party, PartyKind
+from leadpipeline.lifecycle import Stage
+from leadpipeline.playbook import Playbook
 from leadpipeline.rules.sla import Breach, Escalation, EscalationAction
 from leadpipeline.stages import channel
-from leadpipeline.stages.lifecycle import Stage
 from leadpipeline.stages.moves import to_role
-
-if TYPE_CHECKING:
-    from leadpipeline.playbook import Playbook
 
 __all__ = ["escalate"]
 

@@ -8,7 +8,6 @@ handover travels with the lead.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import attrs
 
@@ -21,15 +20,13 @@ from leadpipeline.events import (
     Rejected,
 )
 from leadpipeline.lead import Lead, Party, PartyKind
+from leadpipeline.lifecycle import Stage
+from leadpipeline.playbook import Playbook
 from leadpipeline.rules.qualification import Assessment, Definition, assess
 from leadpipeline.rules.returns import find_rejection_reason
 from leadpipeline.rules.scoring import ScoreCard
 from leadpipeline.rules.timing import TimingStatus, TimingVerdict, timing
-from leadpipeline.stages.lifecycle import Stage
 from leadpipeline.stages.moves import to_role
-
-if TYPE_CHECKING:
-    from leadpipeline.playbook import Playbook
 
 __all__ = [
     "HandoverPackage",

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from leadpipeline.errors import TransitionError, ValidationError
 from leadpipeline.events import Event, OfferWithdrawn, OwnerChanged, StageChanged
 from leadpipeline.lead import Lead, Party, PartyKind
-from leadpipeline.stages.lifecycle import Lifecycle, Stage
-
-if TYPE_CHECKING:
-    from leadpipeline.playbook import Playbook
+from leadpipeline.lifecycle import Lifecycle, Stage
+from leadpipeline.playbook import Playbook
 
 __all__ = ["move", "to_role", "withdraw_offers"]
 

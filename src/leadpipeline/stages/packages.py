@@ -6,8 +6,6 @@ playbook says so) scoring internals. Pure, so a host can show exactly this in it
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import attrs
 
 from leadpipeline.events import (
@@ -27,9 +25,7 @@ from leadpipeline.events import (
     StageChanged,
 )
 from leadpipeline.lead import Lead, Party, PartyKind
-
-if TYPE_CHECKING:
-    from leadpipeline.playbook import Playbook
+from leadpipeline.playbook import Playbook
 
 __all__ = ["OTHER_PARTNER", "PartnerPackage", "partner_package"]
 

@@ -15,7 +15,7 @@ import attrs
 from leadpipeline.errors import ConfigurationError, TransitionError
 from leadpipeline.lead import PartyKind
 
-__all__ = ["STANDARD_LIFECYCLE", "Lifecycle", "Stage", "StageSpec"]
+__all__ = ["STANDARD_LIFECYCLE", "WATERFALL_ROLES", "Lifecycle", "Stage", "StageSpec"]
 
 
 class Stage(enum.StrEnum):
@@ -29,6 +29,17 @@ class Stage(enum.StrEnum):
     CUSTOMER = "customer"
     NURTURE = "nurture"
     DISQUALIFIED = "disqualified"
+
+
+WATERFALL_ROLES: tuple[Stage, ...] = (
+    Stage.INQUIRY,
+    Stage.MQL,
+    Stage.SAL,
+    Stage.SQL,
+    Stage.OPPORTUNITY,
+    Stage.CUSTOMER,
+)
+"""The roles of the demand waterfall, from first touch to customer."""
 
 
 def _kinds(value: Iterable[PartyKind | str]) -> frozenset[PartyKind]:
@@ -131,6 +142,34 @@ class Lifecycle:
     def role_of(self, name: str) -> Stage | None:
         """The standard role of stage `name`, or None for a custom stage."""
         return self.spec(name).role
+
+    def names_of(self, *roles: Stage) -> tuple[str, ...]:
+        """The names of the stages playing `roles`, in the order given; absent roles skipped.
+
+        Example:
+            >>> STANDARD_LIFECYCLE.names_of(Stage.CUSTOMER, Stage.DISQUALIFIED)
+            ('customer', 'disqualified')
+        """
+        by_role = {s.role: s.name for s in self.stages if s.role is not None}
+        return tuple(by_role[r] for r in roles if r in by_role)
+
+    @property
+    def waterfall(self) -> tuple[str, ...]:
+        """The demand waterfall's stages in order, from first touch to customer.
+
+        The standard roles on the way (inquiry, MQL, SAL, SQL, opportunity, customer)
+        that this lifecycle has, by the names it gives them; funnels count these.
+
+        Example:
+            >>> STANDARD_LIFECYCLE.waterfall
+            ('inquiry', 'mql', 'sal', 'sql', 'opportunity', 'customer')
+        """
+        return self.names_of(*WATERFALL_ROLES)
+
+    @property
+    def closed_stages(self) -> frozenset[str]:
+        """Stages whose leads are done (won or dropped): never matched as duplicates."""
+        return frozenset(self.names_of(Stage.CUSTOMER, Stage.DISQUALIFIED))
 
     def has(self, name: str) -> bool:
         """Whether `name` is a stage of this lifecycle."""
