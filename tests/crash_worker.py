@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from leadpipeline import Pipeline
 from leadpipeline.adapters import CallbackNotifier, SimulatedClock, SqliteStore
 from leadpipeline.adapters.notification import Notification
+from leadpipeline.stages import Transition
 from tests.pipeline_support import PLAYBOOK, T0, DedupConsumer, fair_lead
 
 
@@ -50,8 +51,8 @@ class CrashingStore:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def append(self, lead_id: str, **kwargs: Any) -> None:
-        self.inner.append(lead_id, **kwargs)
+    def record(self, transition: Transition) -> None:
+        self.inner.record(transition)
         self.appends += 1
         if self.appends == self.die_after_append:
             die()

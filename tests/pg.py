@@ -25,6 +25,8 @@ import pytest
 
 from leadpipeline.adapters.notification import Notification
 from leadpipeline.errors import ConflictError
+from leadpipeline.lead import Party
+from leadpipeline.stages import Transition
 from leadpipeline.stages.commands import AddNote
 from leadpipeline.testing import captured, step
 
@@ -103,7 +105,7 @@ def note_for(lead_id: str, n: int, at: datetime = T0) -> Notification:
         key=f"{lead_id}:{n}:handed_over:sales",
         lead_id=lead_id,
         kind="handed_over",
-        recipient="sales/inside-sales",
+        recipient=Party.sales(team="inside-sales"),
         message=f"New MQL {lead_id}",
         created_at=at,
     )
@@ -135,8 +137,13 @@ def append_worker(
                     lead = store.load(lead_id)
                     events, after = step(lead, AddNote(text=f"w{worker} t{t} n{i}"), T0)
                     try:
-                        store.append(
-                            lead_id, expected_version=lead.version, events=events, snapshot=after
+                        store.record(
+                            Transition(
+                                lead_id=lead_id,
+                                expected_version=lead.version,
+                                events=events,
+                                after=after,
+                            )
                         )
                     except ConflictError:
                         conflicts[t] += 1
@@ -160,7 +167,7 @@ def seed_leads(store: PostgresStore, count: int) -> list[str]:
     ids = [f"L-{i:04d}" for i in range(count)]
     for lead_id in ids:
         events, lead = captured(lead_id)
-        store.append(lead_id, expected_version=0, events=events, snapshot=lead)
+        store.record(Transition(lead_id=lead_id, expected_version=0, events=events, after=lead))
     return ids
 
 

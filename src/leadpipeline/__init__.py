@@ -4,7 +4,6 @@ Import everything from here; the modules behind it may move.
 """
 
 from leadpipeline.adapters import (
-    AppendRequest,
     Backoff,
     CallbackNotifier,
     Clock,
@@ -115,6 +114,12 @@ from leadpipeline.lead import (
     ProductHolding,
     Revenue,
     Source,
+)
+from leadpipeline.lifecycle import (
+    STANDARD_LIFECYCLE,
+    Lifecycle,
+    Stage,
+    StageSpec,
 )
 from leadpipeline.pipeline import (
     CaptureResult,
@@ -256,12 +261,6 @@ from leadpipeline.serialization import (
     to_json,
     unstructure,
 )
-from leadpipeline.lifecycle import (
-    STANDARD_LIFECYCLE,
-    Lifecycle,
-    Stage,
-    StageSpec,
-)
 from leadpipeline.stages import (
     OTHER_PARTNER,
     Accept,
@@ -338,7 +337,6 @@ __all__ = [
     "AllocationBlock",
     "AllocationBlocked",
     "AnyOf",
-    "AppendRequest",
     "Assessment",
     "AssignPartner",
     "AssignedTo",

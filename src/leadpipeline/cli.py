@@ -25,7 +25,7 @@ from typing import NoReturn, Protocol, TextIO
 
 from leadpipeline.adapters.clock import SimulatedClock
 from leadpipeline.adapters.notification import RecordingNotifier
-from leadpipeline.adapters.protocols import LeadStore
+from leadpipeline.adapters.ports import LeadStore
 from leadpipeline.adapters.sqlite import SqliteStore
 from leadpipeline.analytics import (
     ScoredOutcome,

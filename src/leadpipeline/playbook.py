@@ -7,6 +7,8 @@ TOML, diffed, versioned, and tweaked with `attrs.evolve` in a notebook.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import attrs
 
 from leadpipeline._checks import positive
@@ -40,7 +42,9 @@ class Playbook:
     """All policy values the decisions consult, checked for consistency when built.
 
     Example:
-        >>> import attrs
+        >>> from collections.abc import Mapping
+
+    import attrs
         >>> emea = attrs.evolve(DEFAULT_PLAYBOOK, name="emea", default_sales_cycle_months=9)
         >>> emea.lifecycle is DEFAULT_PLAYBOOK.lifecycle, emea.default_sales_cycle_months
         (True, 9)
@@ -78,6 +82,17 @@ class Playbook:
             problems.append(("rejection_reasons", "sales needs at least one rejection reason"))
         if problems:
             raise ConfigurationError(problems)
+
+    def with_loads(self, loads: Mapping[str, int]) -> Playbook:
+        """This playbook with each rostered partner's current open-lead count.
+
+        Why: capacity and load balancing weigh how many leads a partner holds now,
+        which only the store knows; the shell reads the counts and passes them in here.
+        """
+        if not self.partners:
+            return self
+        partners = tuple(attrs.evolve(p, open_leads=loads.get(p.id, 0)) for p in self.partners)
+        return attrs.evolve(self, partners=partners)
 
     def partner(self, partner_id: str) -> Partner | None:
         """The roster entry of a partner, if it is on the roster."""

@@ -1,7 +1,7 @@
 """The LeadStore contract, run against MemoryStore."""
 
 from leadpipeline.adapters.memory import MemoryStore
-from leadpipeline.adapters.protocols import LeadStore
+from leadpipeline.adapters.ports import LeadStore
 from leadpipeline.testing import LeadStoreContract
 
 

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from leadpipeline.adapters.protocols import LeadStore
+from leadpipeline.adapters.ports import LeadStore
 from leadpipeline.testing import LeadStoreContract
 from tests.pg import drop_schema, fresh_schema, requires_postgres
 

@@ -4,7 +4,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from leadpipeline.adapters.protocols import LeadStore
+from leadpipeline.adapters.ports import LeadStore
 from leadpipeline.adapters.sqlite import SqliteStore
 from leadpipeline.testing import LeadStoreContract
 

@@ -20,54 +20,52 @@ from leadpipeline import (
     to_json,
 )
 from leadpipeline.adapters import (
-    AppendRequest,
-    EncodedAppend,
+    EncodedTransition,
     LeadKeys,
     email_digest,
     normalise_email,
     party_key,
 )
 from leadpipeline.playbook import DEFAULT_PLAYBOOK
+from leadpipeline.stages import Transition
 from tests.strategies import aware_datetimes, captured_leads, decided_batches, parties
 
 AT = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
 WEB = Source(channel="web", captured_at=AT)
 
 
-def requests_of(batches: tuple[tuple[Event, ...], ...]) -> list[AppendRequest]:
-    """One append per decided batch, as the shell makes them."""
-    out: list[AppendRequest] = []
+def transitions_of(batches: tuple[tuple[Event, ...], ...]) -> list[Transition]:
+    """One transition per decided batch, as the shell records them."""
+    out: list[Transition] = []
     lead: Lead | None = None
     for batch in batches:
         before = lead.version if lead is not None else 0
         for event in batch:
             lead = evolve(lead, event)
         assert lead is not None
-        out.append(
-            AppendRequest(lead_id=lead.id, expected_version=before, events=batch, snapshot=lead)
-        )
+        out.append(Transition(lead_id=lead.id, expected_version=before, events=batch, after=lead))
     return out
 
 
-def assert_plain(encoded: EncodedAppend) -> None:
+def assert_plain(encoded: EncodedTransition) -> None:
     """Every text is `to_json`'s, every key `LeadKeys.of`'s."""
-    request = encoded.request
-    assert encoded.events == tuple(to_json(e, Event) for e in request.events)
-    assert encoded.snapshot.text == to_json(request.snapshot)
-    assert encoded.snapshot.lead is request.snapshot
-    assert encoded.notifications == tuple(to_json(n) for n in request.notifications)
-    keys = LeadKeys.of(request.snapshot)
+    written = encoded.transition
+    assert encoded.events == tuple(to_json(e, Event) for e in written.events)
+    assert encoded.snapshot.text == to_json(written.after)
+    assert encoded.snapshot.lead is written.after
+    assert encoded.notifications == tuple(to_json(n) for n in written.notifications)
+    keys = LeadKeys.of(written.after)
     assert encoded.snapshot.keys == keys
     assert encoded.snapshot.owner == to_json(keys.owner)
     assert encoded.snapshot.email_digest == email_digest(keys.email)
 
 
-class TestEncodedAppend:
+class TestEncodedTransition:
     @given(decided_batches(max_commands=6))
     def test_texts_are_exactly_to_json(self, batches: tuple[tuple[Event, ...], ...]) -> None:
-        """Every append of a decided history encodes to the texts `to_json` writes."""
-        for request in requests_of(batches):
-            assert_plain(EncodedAppend.of(request))
+        """Every transition of a decided history encodes to the texts `to_json` writes."""
+        for written in transitions_of(batches):
+            assert_plain(EncodedTransition.of(written))
 
     @given(captured_leads(), aware_datetimes(), st.none() | parties())
     def test_a_capture_shares_its_lead_text(
@@ -76,8 +74,8 @@ class TestEncodedAppend:
         """A capture's event and snapshot texts read back as the event and the lead."""
         events = decide(None, Capture(lead=lead, actor=actor), DEFAULT_PLAYBOOK, now=now)
         snapshot = evolve(None, events[0])
-        encoded = EncodedAppend.of(
-            AppendRequest(lead_id=lead.id, expected_version=0, events=events, snapshot=snapshot)
+        encoded = EncodedTransition.of(
+            Transition(lead_id=lead.id, expected_version=0, events=events, after=snapshot)
         )
         assert_plain(encoded)
         event: Event = from_json(encoded.events[0], Event)
@@ -88,8 +86,8 @@ class TestEncodedAppend:
         """A first event whose lead differs from the snapshot is not taken as its text."""
         events = decide(None, Capture(lead=Lead(id="L-1", source=WEB)), DEFAULT_PLAYBOOK, now=AT)
         changed = Lead(id="L-1", source=WEB, version=1, notes=("x",))
-        encoded = EncodedAppend.of(
-            AppendRequest(lead_id="L-1", expected_version=0, events=events, snapshot=changed)
+        encoded = EncodedTransition.of(
+            Transition(lead_id="L-1", expected_version=0, events=events, after=changed)
         )
         assert_plain(encoded)
 

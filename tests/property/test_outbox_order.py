@@ -19,6 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from leadpipeline import Party
 from leadpipeline.adapters import MemoryStore, Notification, SqliteStore
 from leadpipeline.events import NoteAdded
+from leadpipeline.stages import Transition
 from leadpipeline.testing import captured
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -50,7 +51,9 @@ class OutboxMachine(RuleBasedStateMachine):
         for lead_id in LEADS:
             events, lead = captured(lead_id)
             for store in self.stores:
-                store.append(lead_id, expected_version=0, events=events, snapshot=lead)
+                store.record(
+                    Transition(lead_id=lead_id, expected_version=0, events=events, after=lead)
+                )
 
     @rule(lead_id=st.sampled_from(LEADS), at=minutes, count=st.integers(1, 3))
     def append_notes(self, lead_id: str, at: datetime, count: int) -> None:
@@ -61,7 +64,7 @@ class OutboxMachine(RuleBasedStateMachine):
                 lead_id=lead_id,
                 version=version + 1,
                 kind=f"k{n}",
-                recipient="sales",
+                recipient=Party.sales(),
                 message="act",
                 created_at=at,
             )
@@ -70,12 +73,14 @@ class OutboxMachine(RuleBasedStateMachine):
         event = NoteAdded(lead_id=lead_id, at=at, actor=Party.marketing(), text="n")
         for store in self.stores:
             lead = attrs.evolve(store.load(lead_id), version=version + 1, notes=("n",))
-            store.append(
-                lead_id,
-                expected_version=version,
-                events=(event,),
-                snapshot=lead,
-                notifications=notes,
+            store.record(
+                Transition(
+                    lead_id=lead_id,
+                    expected_version=version,
+                    events=(event,),
+                    after=lead,
+                    notifications=notes,
+                )
             )
         self.versions[lead_id] = version + 1
         first = max(self.model, default=0) + 1

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from leadpipeline import Outcome, Pipeline
 from leadpipeline.adapters import MemoryStore, SimulatedClock, SqliteStore
-from leadpipeline.adapters.protocols import LeadStore
+from leadpipeline.adapters.ports import LeadStore
 from leadpipeline.errors import NotFoundError
 from tests.pipeline_support import PLAYBOOK, T0, to_partner_channel
 

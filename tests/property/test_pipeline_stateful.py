@@ -44,9 +44,10 @@ from leadpipeline import (
     replay,
 )
 from leadpipeline.adapters import MemoryStore, SimulatedClock, SqliteStore
-from leadpipeline.adapters.protocols import CLOSED_STAGES, LeadKeys, normalise_email
+from leadpipeline.adapters.ports import LeadKeys, normalise_email
 from leadpipeline.errors import LeadPipelineError
 from leadpipeline.events import Event, redact
+from leadpipeline.lifecycle import STANDARD_LIFECYCLE
 from leadpipeline.rules.sla import breaches
 from leadpipeline.stages.commands import Erase
 from tests.pipeline_support import PLAYBOOK, T0, fair_lead
@@ -97,7 +98,7 @@ class PipelineMachine(RuleBasedStateMachine):
         found = [
             i
             for i in self.model
-            if (s := self.lead(i)).stage not in CLOSED_STAGES
+            if (s := self.lead(i)).stage not in STANDARD_LIFECYCLE.closed_stages
             and not s.erased
             and normalise_email(s.contact.email) == email
         ]

@@ -19,9 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadpipeline import Lead, Party, Source
-from leadpipeline.adapters import AppendRequest, LeadKeys, SqliteStore, email_digest, party_key
+from leadpipeline.adapters import LeadKeys, SqliteStore, email_digest, party_key
 from leadpipeline.events import LeadCaptured, NoteAdded
 from leadpipeline.lead import Company, Contact, Offer
+from leadpipeline.stages import Transition
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PARTNERS = ("p-1", "p-2", "p-3")
@@ -58,16 +59,16 @@ def first_lead() -> Lead:
     return Lead(id="L-1", source=Source(channel="exhibition", captured_at=T0, source_id="s-0"))
 
 
-def request_for(before: Lead, change: dict[str, object]) -> AppendRequest:
+def request_for(before: Lead, change: dict[str, object]) -> Transition:
     """A write that turns `before` into a lead with `change` applied (one note as event)."""
     fields = {k: v for k, v in change.items() if k != "due"}
     after = attrs.evolve(before, version=before.version + 1, **fields)  # type: ignore[arg-type]
     note = NoteAdded(lead_id=before.id, at=T0, actor=Party.marketing(), text="changed")
-    return AppendRequest(
+    return Transition(
         lead_id=before.id,
         expected_version=before.version,
         events=(note,),
-        snapshot=after,
+        after=after,
         due_at=change["due"],  # type: ignore[arg-type]
     )
 
@@ -121,7 +122,7 @@ def captured(store: SqliteStore, lead_id: str = "L-1") -> Lead:
     lead = attrs.evolve(first_lead(), id=lead_id)
     event = LeadCaptured(lead_id=lead.id, at=T0, actor=Party.marketing(), lead=lead)
     snapshot = attrs.evolve(lead, version=1)
-    store.append(lead.id, expected_version=0, events=(event,), snapshot=snapshot)
+    store.record(Transition(lead_id=lead.id, expected_version=0, events=(event,), after=snapshot))
     return snapshot
 
 
@@ -134,8 +135,8 @@ class TestIndexRowsFollowSnapshots:
             lead = captured(store)
             for change in steps:
                 request = request_for(lead, change)
-                store.append_many((request,))
-                lead = request.snapshot
+                store.record_many((request,))
+                lead = request.after
                 assert_rows_match(store.path, lead, request.due_at)
                 for partner in PARTNERS:
                     held = [found.id for found in store.query(partner_id=partner)]
@@ -150,8 +151,8 @@ class TestIndexRowsFollowSnapshots:
             batch = []
             for change in steps:
                 batch.append(request_for(lead, change))
-                lead = batch[-1].snapshot
-            store.append_many(batch)
+                lead = batch[-1].after
+            store.record_many(batch)
             assert_rows_match(store.path, lead, batch[-1].due_at)
             assert store.load("L-1") == lead
 
@@ -167,9 +168,9 @@ class TestIndexRowsFollowSnapshots:
             batch = []
             for lead_id, change in steps:
                 batch.append(request_for(leads[lead_id], change))
-                leads[lead_id] = batch[-1].snapshot
+                leads[lead_id] = batch[-1].after
                 due[lead_id] = batch[-1].due_at
-            store.append_many(batch)
+            store.record_many(batch)
             for lead_id, lead in leads.items():
                 assert_rows_match(store.path, lead, due[lead_id])
                 assert store.load(lead_id) == lead
@@ -188,11 +189,13 @@ class TestWriteSize:
             wal = folder / "leads.db-wal"
             assert wal.stat().st_size == 0
             note = NoteAdded(lead_id="L-1", at=T0, actor=Party.marketing(), text="called")
-            store.append(
-                "L-1",
-                expected_version=1,
-                events=(note,),
-                snapshot=attrs.evolve(lead, version=2, notes=("called",)),
+            store.record(
+                Transition(
+                    lead_id="L-1",
+                    expected_version=1,
+                    events=(note,),
+                    after=attrs.evolve(lead, version=2, notes=("called",)),
+                )
             )
             with closing(sqlite3.connect(folder / "leads.db")) as conn:
                 page = conn.execute("PRAGMA page_size").fetchone()[0]

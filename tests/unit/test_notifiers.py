@@ -14,6 +14,7 @@ from leadpipeline.adapters.notification import (
     RecordingNotifier,
 )
 from leadpipeline.errors import ValidationError
+from leadpipeline.lead import Party
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -23,7 +24,7 @@ def offered(key: str = "L-1:5:offered:partner/p-7") -> Notification:
         key=key,
         lead_id="L-1",
         kind="offered",
-        recipient="partner/p-7",
+        recipient=Party.partner("p-7"),
         message="Nordic Pumps AB: Annika Lindqvist wants a quote",
         due_at=T0 + timedelta(hours=48),
         created_at=T0,
@@ -37,7 +38,7 @@ class TestNotification:
             lead_id="L-1",
             version=7,
             kind="sla_breached",
-            recipient="sales/inside-sales",
+            recipient=Party.sales(team="inside-sales"),
             message="First call overdue",
             created_at=T0,
         )
@@ -50,7 +51,7 @@ class TestNotification:
                 key="k",
                 lead_id="L-1",
                 kind="offered",
-                recipient="p",
+                recipient=Party.partner("p"),
                 created_at=datetime(2026, 3, 2),
             )
         assert caught.value.paths == ("created_at",)
@@ -59,7 +60,7 @@ class TestNotification:
                 key="k",
                 lead_id="L-1",
                 kind="offered",
-                recipient="p",
+                recipient=Party.partner("p"),
                 created_at=T0,
                 due_at=datetime(2026, 3, 2),
             )

@@ -58,7 +58,7 @@ class TestPartnerView:
     def test_a_partner_reads_only_its_own_notifications(self, pipeline: Pipeline) -> None:
         """Gold's outbox view of L-1 holds its offer and nothing addressed to silver or sales."""
         notes = pipeline.for_partner("p-gold").outbox("L-1")
-        assert [(n.kind, n.recipient) for n in notes] == [("offered", "partner/p-gold")]
+        assert [(n.kind, n.recipient) for n in notes] == [("offered", Party.partner("p-gold"))]
 
     def test_the_holding_partner_reports_a_win(self, pipeline: Pipeline) -> None:
         """Bronze completes its lead as won; it goes to customer marketing."""

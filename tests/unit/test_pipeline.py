@@ -20,10 +20,11 @@ from leadpipeline.adapters import (
     SqliteStore,
 )
 from leadpipeline.adapters.notification import Notification
-from leadpipeline.adapters.protocols import AppendRequest, LeadStore
+from leadpipeline.adapters.ports import LeadStore
 from leadpipeline.errors import ConflictError, TransitionError, ValidationError
 from leadpipeline.events import ERASED, HandedOver, Merged, OwnerChanged
 from leadpipeline.lead import Party
+from leadpipeline.stages import Transition
 from tests.pipeline_support import PLAYBOOK, T0, DedupConsumer, fair_lead
 
 
@@ -124,11 +125,11 @@ class TestCapture:
                     return None  # the check ran before the other process wrote
                 return self.inner.find_by_source_id(source_id)
 
-            def append(self, lead_id: str, **kwargs: Any) -> None:
-                if not self.raced and kwargs["expected_version"] == 0:
+            def record(self, transition: Transition) -> None:
+                if not self.raced and transition.expected_version == 0:
                     self.raced = True
                     pipeline_on(self.inner).capture(fair_lead(1))
-                self.inner.append(lead_id, **kwargs)
+                self.inner.record(transition)
 
         result = pipeline_on(OtherProcessWinsTheRace(store)).capture(fair_lead(1))
         assert result.outcome == "already_captured"
@@ -182,20 +183,19 @@ def evolve_stage(lead: Any, stage: str) -> Any:
 
 
 class RecordingStore(Wrapper):
-    """Keeps every append call, to see what one command wrote in one go."""
+    """Keeps every recorded transition, to see what one command wrote in one go."""
 
     def __init__(self, inner: LeadStore) -> None:
         super().__init__(inner)
-        self.appends: list[dict[str, Any]] = []
+        self.appends: list[Transition] = []
 
-    def append(self, lead_id: str, **kwargs: Any) -> None:
-        self.appends.append({"lead_id": lead_id, **kwargs})
-        self.inner.append(lead_id, **kwargs)
+    def record(self, transition: Transition) -> None:
+        self.appends.append(transition)
+        self.inner.record(transition)
 
-    def append_many(self, batch: Sequence[AppendRequest]) -> None:
-        for request in batch:
-            self.appends.append({"lead_id": request.lead_id, "events": request.events})
-        self.inner.append_many(batch)
+    def record_many(self, batch: Sequence[Transition]) -> None:
+        self.appends.extend(batch)
+        self.inner.record_many(batch)
 
 
 class TestOutbox:
@@ -207,11 +207,12 @@ class TestOutbox:
         pipeline.qualify("L-1")
         pipeline.hand_over("L-1", to=Party.sales(team="inside-sales"))
         write = recording.appends[-1]
-        assert [type(e) for e in write["events"]] == [HandedOver, OwnerChanged]
-        notes: tuple[Notification, ...] = write["notifications"]
+        assert [type(e) for e in write.events] == [HandedOver, OwnerChanged]
+        notes: tuple[Notification, ...] = write.notifications
+        team = Party.sales(team="inside-sales")
         assert [(n.kind, n.recipient) for n in notes] == [
-            ("handed_over", "sales/inside-sales"),
-            ("assigned", "sales/inside-sales"),
+            ("handed_over", team),
+            ("assigned", team),
         ]
         assert all(n.due_at is not None and n.due_at > T0 for n in notes)
         assert [e.notification for e in store.outbox("L-1")][-2:] == list(notes)
@@ -223,9 +224,9 @@ class TestOutbox:
         pipeline.capture(fair_lead(1))
         for _ in range(3):
             pipeline.record_interaction("L-1", Interaction(kind=InteractionKind.SITE_VISIT, at=T0))
-        assert recording.appends[-1]["notifications"] == ()
+        assert recording.appends[-1].notifications == ()
         pipeline.record_interaction("L-1", Interaction(kind=InteractionKind.FORM_SUBMIT, at=T0))
-        notes = recording.appends[-1]["notifications"]
+        notes = recording.appends[-1].notifications
         assert [n.kind for n in notes] == ["call_now"]
         assert notes[0].due_at == T0 + timedelta(minutes=5)
 
@@ -253,21 +254,23 @@ class CompetingWriter(Wrapper):
         self.wins = wins
         self.attempts = 0
 
-    def append(self, lead_id: str, **kwargs: Any) -> None:
-        if kwargs["expected_version"] > 0:
+    def record(self, transition: Transition) -> None:
+        if transition.expected_version > 0:
             self.attempts += 1
             if self.wins > 0:
                 self.wins -= 1
-                lead = self.inner.load(lead_id)
+                lead = self.inner.load(transition.lead_id)
                 at = T0 + timedelta(minutes=self.attempts)
                 events = decide(lead, AddNote(text="called, no answer"), PLAYBOOK, now=at)
-                self.inner.append(
-                    lead_id,
-                    expected_version=lead.version,
-                    events=events,
-                    snapshot=evolve(lead, events[0]),
+                self.inner.record(
+                    Transition(
+                        lead_id=lead.id,
+                        expected_version=lead.version,
+                        events=events,
+                        after=evolve(lead, events[0]),
+                    )
                 )
-        self.inner.append(lead_id, **kwargs)
+        self.inner.record(transition)
 
 
 class TestConflicts:
@@ -320,10 +323,11 @@ class TestErase:
         text = repr((store.load("L-1"), after, store.outbox("L-1")))
         assert "ada.lind@acme.example" not in text
         assert "Lind1" not in text
-        assert (
-            store.find_duplicate(email="ada.lind@acme.example", domain=None, company_name=None)
-            is None
+        closed = pipeline.playbook.lifecycle.closed_stages
+        twin = store.find_duplicate(
+            email="ada.lind@acme.example", domain=None, company_name=None, closed_stages=closed
         )
+        assert twin is None
 
     def test_sqlite_files_keep_no_byte_of_the_erased_email(self, tmp_path: Path) -> None:
         """On SQLite the erased address is absent from the raw database and -wal file bytes."""

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from leadpipeline.adapters.notification import Notification, RecordingNotifier
-from leadpipeline.adapters.protocols import AppendRequest
 from leadpipeline.adapters.relay import relay_outbox
+from leadpipeline.lead import Party
+from leadpipeline.stages import Transition
 from leadpipeline.stages.commands import AddNote
 from leadpipeline.testing import captured, step
 from tests.pg import T0, fresh_store, note_for, relay_worker, require_postgres, requires_postgres
@@ -39,26 +40,26 @@ def fill_outbox(store: PostgresStore, leads: int, per_lead: int) -> int:
                 key=f"{lead_id}:1:handed_over:sales-{n}",
                 lead_id=lead_id,
                 kind="handed_over",
-                recipient=f"sales/team-{n}",
+                recipient=Party.sales(team=f"team-{n}"),
                 message=f"New MQL {lead_id}",
                 created_at=T0,
             )
             for n in range(per_lead)
         )
         batch.append(
-            AppendRequest(
+            Transition(
                 lead_id=lead_id,
                 expected_version=0,
                 events=events,
-                snapshot=lead,
+                after=lead,
                 notifications=notes,
             )
         )
         if len(batch) == 500:
-            store.append_many(batch)
+            store.record_many(batch)
             batch = []
     if batch:
-        store.append_many(batch)
+        store.record_many(batch)
     return leads * per_lead
 
 
@@ -124,12 +125,14 @@ class TestLeases:
                 pass
             lead = store.load("L-00000")
             events, after = step(lead, AddNote(text="x"), T0)
-            store.append(
-                lead.id,
-                expected_version=lead.version,
-                events=events,
-                snapshot=after,
-                notifications=(note_for(lead.id, after.version),),
+            store.record(
+                Transition(
+                    lead_id=lead.id,
+                    expected_version=lead.version,
+                    events=events,
+                    after=after,
+                    notifications=(note_for(lead.id, after.version),),
+                )
             )
             assert store.wait_for_outbox(30) is True
 

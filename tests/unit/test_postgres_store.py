@@ -10,8 +10,10 @@ import pytest
 
 from leadpipeline.adapters.notification import Notification
 from leadpipeline.errors import ConfigurationError, ConflictError, StoreError, ValidationError
-from leadpipeline.events import NoteAdded, redact, replay
-from leadpipeline.lead import Contact, Interaction, InteractionKind
+from leadpipeline.events import NoteAdded
+from leadpipeline.lead import Contact, Interaction, InteractionKind, Party
+from leadpipeline.playbook import DEFAULT_PLAYBOOK
+from leadpipeline.stages import Transition, transition
 from leadpipeline.stages.commands import AddNote, Erase, RecordInteraction, UpdateProfile
 from leadpipeline.testing import captured, step
 from tests.pg import (
@@ -123,7 +125,7 @@ class TestMigrations:
         """A second store on the same schema sees the first one's leads."""
         with fresh_store() as store:
             events, lead = captured("L-1", email="eva.berg@example.com")
-            store.append("L-1", expected_version=0, events=events, snapshot=lead)
+            store.record(Transition(lead_id="L-1", expected_version=0, events=events, after=lead))
             with PostgresStore(require_postgres(), schema=store.schema) as again:
                 assert again.load("L-1") == lead
 
@@ -196,7 +198,7 @@ class TestConcurrentWriters:
             lead = seed_leads(store, 1)[0]
             current = store.load(lead)
             events, after = step(current, AddNote(text="first"), T0)
-            store.append(lead, expected_version=1, events=events, snapshot=after)
+            store.record(Transition(lead_id=lead, expected_version=1, events=events, after=after))
             # pretend the snapshot row lags behind its history
             _raw(
                 require_postgres(),
@@ -205,7 +207,9 @@ class TestConcurrentWriters:
             )
             events2, after2 = step(current, AddNote(text="second"), T0)
             with pytest.raises(ConflictError):
-                store.append(lead, expected_version=1, events=events2, snapshot=after2)
+                store.record(
+                    Transition(lead_id=lead, expected_version=1, events=events2, after=after2)
+                )
             notes = [e.text for e in store.history(lead) if isinstance(e, NoteAdded)]
             assert notes == ["first"]
 
@@ -241,7 +245,7 @@ class TestErasure:
         secret_mail, secret_phone = "ann.lee@acme.example", "+49 30 555 0199"
         with fresh_store() as store:
             events, lead = captured("L-1", email=secret_mail, company="Acme", domain="acme.example")
-            store.append("L-1", expected_version=0, events=events, snapshot=lead)
+            store.record(Transition(lead_id="L-1", expected_version=0, events=events, after=lead))
             touch = Interaction(kind=InteractionKind.FORM_SUBMIT, at=T0, detail=secret_mail)
             for command in (
                 RecordInteraction(interaction=touch),
@@ -253,24 +257,30 @@ class TestErasure:
                     key=f"L-1:{lead.version}:handed_over:sales",
                     lead_id="L-1",
                     kind="handed_over",
-                    recipient="sales/inside-sales",
+                    recipient=Party.sales(team="inside-sales"),
                     message=f"Call {secret_phone}",
                     created_at=T0,
                 )
-                store.append(
-                    "L-1",
-                    expected_version=lead_before.version,
-                    events=evs,
-                    snapshot=lead,
-                    notifications=(note,),
+                store.record(
+                    Transition(
+                        lead_id="L-1",
+                        expected_version=lead_before.version,
+                        events=evs,
+                        after=lead,
+                        notifications=(note,),
+                    )
                 )
             (entry, _) = store.pending(now=T0)
             store.mark_failed(entry.id, error=f"mailbox {secret_mail} full", retry_at=T0)
-            history = store.history("L-1")
-            erase_events, _ = step(lead, Erase(), T0 + timedelta(days=30))
-            snapshot = replay([*(redact(e) for e in history), *erase_events])
-            store.erase(
-                "L-1", events=erase_events, snapshot=snapshot, expected_version=lead.version
+            store.record(
+                transition(
+                    lead,
+                    Erase(),
+                    DEFAULT_PLAYBOOK,
+                    now=T0 + timedelta(days=30),
+                    history=store.history("L-1"),
+                    outbox=store.outbox("L-1"),
+                )
             )
             store.vacuum()
             q = f'"{store.schema}"'
@@ -296,12 +306,14 @@ class TestListenNotify:
             events, after = step(lead, AddNote(text="hand over"), T0)
 
             def write() -> None:
-                store.append(
-                    lead_id,
-                    expected_version=lead.version,
-                    events=events,
-                    snapshot=after,
-                    notifications=(note_for(lead_id, after.version),),
+                store.record(
+                    Transition(
+                        lead_id=lead_id,
+                        expected_version=lead.version,
+                        events=events,
+                        after=after,
+                        notifications=(note_for(lead_id, after.version),),
+                    )
                 )
 
             writer = threading.Timer(0.05, write)
@@ -317,7 +329,11 @@ class TestListenNotify:
             assert store.wait_for_outbox(0.05) is False
             lead = store.load(lead_id)
             events, after = step(lead, AddNote(text="quiet"), T0)
-            store.append(lead_id, expected_version=lead.version, events=events, snapshot=after)
+            store.record(
+                Transition(
+                    lead_id=lead_id, expected_version=lead.version, events=events, after=after
+                )
+            )
             assert store.wait_for_outbox(0.2) is False
 
     def test_a_closed_store_refuses_work(self) -> None:

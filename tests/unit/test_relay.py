@@ -11,13 +11,14 @@ import pytest
 from leadpipeline.adapters.clock import SimulatedClock
 from leadpipeline.adapters.memory import MemoryStore
 from leadpipeline.adapters.notification import Notification, RecordingNotifier
-from leadpipeline.adapters.protocols import LeadStore
+from leadpipeline.adapters.ports import LeadStore
 from leadpipeline.adapters.relay import Backoff, RelayReport, relay_outbox
 from leadpipeline.adapters.sqlite import SqliteStore
 from leadpipeline.errors import ValidationError
 from leadpipeline.events import replay
-from leadpipeline.lead import Lead, Source
+from leadpipeline.lead import Lead, Party, Source
 from leadpipeline.playbook import DEFAULT_PLAYBOOK
+from leadpipeline.stages import Transition
 from leadpipeline.stages.commands import AddNote, Capture
 from leadpipeline.stages.decide import decide
 
@@ -34,7 +35,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LeadStore]
         sqlite.close()
 
 
-def notes_for(lead: Lead, recipients: list[str]) -> tuple[Notification, ...]:
+def notes_for(lead: Lead, recipients: list[Party]) -> tuple[Notification, ...]:
     return tuple(
         Notification.about(
             lead_id=lead.id,
@@ -49,7 +50,7 @@ def notes_for(lead: Lead, recipients: list[str]) -> tuple[Notification, ...]:
     )
 
 
-def seed(store: LeadStore, leads: int, recipients: list[str]) -> set[str]:
+def seed(store: LeadStore, leads: int, recipients: list[Party]) -> set[str]:
     """Capture `leads` leads, each with one notification per recipient; returns the keys."""
     keys: set[str] = set()
     for n in range(leads):
@@ -57,8 +58,14 @@ def seed(store: LeadStore, leads: int, recipients: list[str]) -> set[str]:
         events = decide(None, Capture(lead=lead), DEFAULT_PLAYBOOK, now=T0)
         snapshot = replay(events)
         notes = notes_for(snapshot, recipients)
-        store.append(
-            lead.id, expected_version=0, events=events, snapshot=snapshot, notifications=notes
+        store.record(
+            Transition(
+                lead_id=lead.id,
+                expected_version=0,
+                events=events,
+                after=snapshot,
+                notifications=notes,
+            )
         )
         keys |= {x.key for x in notes}
     return keys
@@ -67,7 +74,7 @@ def seed(store: LeadStore, leads: int, recipients: list[str]) -> set[str]:
 class TestRelay:
     def test_delivers_every_pending_entry_once(self, store: LeadStore) -> None:
         """A healthy notifier gets each due notification once and the outbox empties."""
-        keys = seed(store, 3, ["partner/p-1", "partner/p-2"])
+        keys = seed(store, 3, [Party.partner("p-1"), Party.partner("p-2")])
         notifier = RecordingNotifier()
         report = relay_outbox(store, notifier, now=T0)
         assert report == RelayReport(delivered=6, failed=0)
@@ -77,14 +84,14 @@ class TestRelay:
 
     def test_entries_not_yet_due_wait(self, store: LeadStore) -> None:
         """Notifications created after `now` are left for a later pass."""
-        seed(store, 1, ["partner/p-1"])
+        seed(store, 1, [Party.partner("p-1")])
         notifier = RecordingNotifier()
         assert relay_outbox(store, notifier, now=T0 - timedelta(minutes=1)).attempted == 0
         assert notifier.delivered == []
 
     def test_failure_is_retried_with_exponential_backoff(self, store: LeadStore) -> None:
         """Each failure pushes the next attempt out by base * 2**attempts, up to the cap."""
-        seed(store, 1, ["partner/p-1"])
+        seed(store, 1, [Party.partner("p-1")])
         notifier = RecordingNotifier(fail=lambda _n, _call: True)
         backoff = Backoff(base=timedelta(seconds=10), cap=timedelta(seconds=60))
         now = T0
@@ -105,7 +112,11 @@ class TestRelay:
 
     def test_half_failing_notifier_still_delivers_every_key(self, store: LeadStore) -> None:
         """With every other attempt failing, repeated passes deliver every key at least once."""
-        keys = seed(store, 10, ["sales/inside-sales", "partner/p-7", "partner/p-9"])
+        keys = seed(
+            store,
+            10,
+            [Party.sales(team="inside-sales"), Party.partner("p-7"), Party.partner("p-9")],
+        )
         notifier = RecordingNotifier(fail=lambda _n, call: call % 2 == 0)
         clock = SimulatedClock(T0)
         backoff = Backoff(base=timedelta(seconds=5), cap=timedelta(minutes=1))
@@ -135,7 +146,7 @@ class TestRelay:
                 super().mark_delivered(entry_id, at)
 
         store = FlakyStore()
-        keys = seed(store, 1, ["partner/p-1"])
+        keys = seed(store, 1, [Party.partner("p-1")])
         notifier = RecordingNotifier()
         with pytest.raises(OSError, match="disk unplugged"):
             relay_outbox(store, notifier, now=T0)
@@ -150,16 +161,18 @@ class TestRelay:
 
     def test_store_erasure_does_not_block_delivery(self, store: LeadStore) -> None:
         """Delivery continues for untouched leads alongside a note appended later."""
-        seed(store, 1, ["partner/p-1"])
+        seed(store, 1, [Party.partner("p-1")])
         lead = store.load("L-0")
         events = decide(lead, AddNote(text="second touch"), DEFAULT_PLAYBOOK, now=T0)
         after = replay([*store.history("L-0"), *events])
-        store.append(
-            "L-0",
-            expected_version=1,
-            events=events,
-            snapshot=after,
-            notifications=notes_for(after, ["partner/p-2"]),
+        store.record(
+            Transition(
+                lead_id="L-0",
+                expected_version=1,
+                events=events,
+                after=after,
+                notifications=notes_for(after, [Party.partner("p-2")]),
+            )
         )
         notifier = RecordingNotifier()
         assert relay_outbox(store, notifier, now=T0).delivered == 2

@@ -19,9 +19,10 @@ import pytest
 from leadpipeline.adapters.notification import Notification
 from leadpipeline.adapters.sqlite import APPLICATION_ID, SCHEMA_VERSION, SqliteStore
 from leadpipeline.errors import StoreError, ValidationError
-from leadpipeline.events import redact, replay
-from leadpipeline.lead import Company, Contact, Interaction, InteractionKind, Lead, Source
+from leadpipeline.events import replay
+from leadpipeline.lead import Company, Contact, Interaction, InteractionKind, Lead, Party, Source
 from leadpipeline.playbook import DEFAULT_PLAYBOOK
+from leadpipeline.stages import Transition, transition
 from leadpipeline.stages.commands import (
     AddNote,
     Capture,
@@ -45,14 +46,18 @@ def capture(store: SqliteStore, lead_id: str, email: str | None = None) -> Lead:
     )
     events = decide(None, Capture(lead=lead), DEFAULT_PLAYBOOK, now=T0)
     snapshot = replay(events)
-    store.append(lead_id, expected_version=0, events=events, snapshot=snapshot)
+    store.record(Transition(lead_id=lead_id, expected_version=0, events=events, after=snapshot))
     return snapshot
 
 
 def apply(store: SqliteStore, lead: Lead, command: Command, **extra: object) -> Lead:
     events = decide(lead, command, DEFAULT_PLAYBOOK, now=T0)
     after = replay([*store.history(lead.id), *events])
-    store.append(lead.id, expected_version=lead.version, events=events, snapshot=after, **extra)  # type: ignore[arg-type]
+    store.record(
+        Transition(
+            lead_id=lead.id, expected_version=lead.version, events=events, after=after, **extra
+        )
+    )  # type: ignore[arg-type]
     return after
 
 
@@ -200,7 +205,7 @@ class TestSqliteStoreErasureOnDisk:
                 lead_id="L-X",
                 version=lead.version + 1,
                 kind="handed_over",
-                recipient="sales/inside-sales",
+                recipient=Party.sales(team="inside-sales"),
                 message=f"Call {EMAIL} today",
                 created_at=T0,
             )
@@ -209,10 +214,16 @@ class TestSqliteStoreErasureOnDisk:
             store.checkpoint()
             assert secret in db.read_bytes()
 
-            history = store.history("L-X")
-            events = decide(lead, Erase(), DEFAULT_PLAYBOOK, now=T0 + timedelta(days=30))
-            snapshot = replay([*(redact(e) for e in history), *events])
-            store.erase("L-X", events=events, snapshot=snapshot, expected_version=lead.version)
+            store.record(
+                transition(
+                    lead,
+                    Erase(),
+                    DEFAULT_PLAYBOOK,
+                    now=T0 + timedelta(days=30),
+                    history=store.history("L-X"),
+                    outbox=store.outbox("L-X"),
+                )
+            )
             assert secret not in raw_bytes(db)
             assert store.load("L-X").stage == "mql"
             capture(store, "L-Y", "someone.else@example.com")
@@ -231,6 +242,7 @@ WRITER = textwrap.dedent(
     from leadpipeline.playbook import DEFAULT_PLAYBOOK
     from leadpipeline.stages.commands import AddNote
     from leadpipeline.stages.decide import decide
+    from leadpipeline.stages.transition import Transition
 
     path, name, threads_n, appends = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     go = Path(path + ".go")
@@ -251,8 +263,9 @@ WRITER = textwrap.dedent(
                 for e in events:
                     after = evolve(after, e)
                 try:
-                    store.append(lead_id, expected_version=lead.version, events=events,
-                                 snapshot=after)
+                    store.record(Transition(
+                        lead_id=lead_id, expected_version=lead.version, events=events, after=after
+                    ))
                 except ConflictError:
                     with lock:
                         conflicts[0] += 1

@@ -6,8 +6,8 @@ from leadpipeline.adapters.clock import (
     SystemClock,
 )
 from leadpipeline.adapters.encoding import (
-    EncodedAppend,
     EncodedSnapshot,
+    EncodedTransition,
     email_digest,
     party_key,
 )
@@ -22,13 +22,10 @@ from leadpipeline.adapters.notification import (
     OutboxEntry,
     RecordingNotifier,
 )
-from leadpipeline.adapters.protocols import (
-    CLOSED_STAGES,
-    AppendRequest,
+from leadpipeline.adapters.ports import (
     LeadKeys,
     LeadStore,
     Outbox,
-    check_erasure,
     distinct_source_ids,
     normalise_company_name,
     normalise_domain,
@@ -48,15 +45,13 @@ from leadpipeline.adapters.sqlite import (
 
 __all__ = [
     "APPLICATION_ID",
-    "CLOSED_STAGES",
     "SCHEMA_VERSION",
-    "AppendRequest",
     "Backoff",
     "CallbackNotifier",
     "Clock",
     "DeliveryError",
-    "EncodedAppend",
     "EncodedSnapshot",
+    "EncodedTransition",
     "LeadKeys",
     "LeadStore",
     "MemoryStore",
@@ -70,7 +65,6 @@ __all__ = [
     "SqliteStore",
     "Synchronous",
     "SystemClock",
-    "check_erasure",
     "distinct_source_ids",
     "email_digest",
     "normalise_company_name",

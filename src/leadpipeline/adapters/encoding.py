@@ -1,9 +1,9 @@
-"""The texts and keys a store writes for one append, made the same way by every store.
+"""The texts and keys a store writes for one transition, made the same way by every store.
 
 A store that keeps JSON (SQLite, PostgreSQL, a host's own database) needs the events,
 the snapshot and the notifications as JSON texts, and the snapshot's index keys.
-`EncodedAppend.of` makes them once, outside any transaction, so the write itself holds
-its lock only as long as the database needs.
+`EncodedTransition.of` makes them once, outside any transaction, so the write itself
+holds its lock only as long as the database needs.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ import operator
 
 import attrs
 
-from leadpipeline.adapters.protocols import AppendRequest, LeadKeys
+from leadpipeline.adapters.ports import LeadKeys
 from leadpipeline.events import Event, LeadCaptured
 from leadpipeline.lead import Lead, Party
 from leadpipeline.serialization import dumps, to_json, unstructure
+from leadpipeline.stages.transition import Transition
 
-__all__ = ["EncodedAppend", "EncodedSnapshot", "email_digest", "party_key"]
+__all__ = ["EncodedSnapshot", "EncodedTransition", "email_digest", "party_key"]
 
 _BUT_VERSION = operator.attrgetter(*(a.name for a in attrs.fields(Lead) if a.name != "version"))
 
@@ -89,60 +90,67 @@ class EncodedSnapshot:
 
 
 @attrs.frozen(kw_only=True)
-class EncodedAppend:
-    """One `AppendRequest` as a store writes it: JSON texts and the snapshot's keys.
+class EncodedTransition:
+    """One `Transition` as a store writes it: JSON texts and the snapshot's keys.
+
+    `rewrites` pairs each replaced event's version with its new text;
+    `outbox_rewrites` each replaced outbox entry's id with its new body and error text.
 
     Example:
         >>> from datetime import datetime, timezone
-        >>> from leadpipeline import Capture, Lead, Source, decide, evolve, DEFAULT_PLAYBOOK
-        >>> from leadpipeline.adapters import AppendRequest
+        >>> from leadpipeline import Capture, Lead, Source, DEFAULT_PLAYBOOK
+        >>> from leadpipeline.stages import transition
         >>> at = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
         >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=at))
-        >>> events = decide(None, Capture(lead=lead), DEFAULT_PLAYBOOK, now=at)
-        >>> request = AppendRequest(lead_id="L-1", expected_version=0, events=events,
-        ...                         snapshot=evolve(None, events[0]))
-        >>> encoded = EncodedAppend.of(request)
+        >>> encoded = EncodedTransition.of(
+        ...     transition(None, Capture(lead=lead), DEFAULT_PLAYBOOK, now=at))
         >>> encoded.snapshot.owner, encoded.snapshot.text.endswith('"version": 1}')
         ('{"kind": "marketing", "team": null, "rep": null, "partner_id": null}', True)
     """
 
-    request: AppendRequest
+    transition: Transition
     events: tuple[str, ...]
     snapshot: EncodedSnapshot
     notifications: tuple[str, ...]
+    rewrites: tuple[tuple[int, str], ...] = ()
+    outbox_rewrites: tuple[tuple[int, str, str], ...] = ()
 
     @classmethod
-    def of(cls, request: AppendRequest) -> EncodedAppend:
-        """Encode a request; the texts are exactly what `to_json` gives for each value."""
-        events, snapshot = _texts(request)
+    def of(cls, transition: Transition) -> EncodedTransition:
+        """Encode a transition; the texts are exactly what `to_json` gives for each value."""
+        events, snapshot = _texts(transition)
         return cls(
-            request=request,
+            transition=transition,
             events=events,
-            snapshot=EncodedSnapshot.of(request.snapshot, snapshot),
-            notifications=tuple(to_json(n) for n in request.notifications),
+            snapshot=EncodedSnapshot.of(transition.after, snapshot),
+            notifications=tuple(to_json(n) for n in transition.notifications),
+            rewrites=tuple((r.version, to_json(r.event, Event)) for r in transition.rewrites),
+            outbox_rewrites=tuple(
+                (e.id, to_json(e.notification), e.last_error) for e in transition.outbox_rewrites
+            ),
         )
 
 
-def _texts(request: AppendRequest) -> tuple[tuple[str, ...], str]:
+def _texts(transition: Transition) -> tuple[tuple[str, ...], str]:
     """The events' and the snapshot's JSON texts."""
-    shared = _capture_texts(request)
+    shared = _capture_texts(transition)
     if shared is not None:
         return shared
-    return tuple(to_json(e, Event) for e in request.events), to_json(request.snapshot)
+    return tuple(to_json(e, Event) for e in transition.events), to_json(transition.after)
 
 
-def _capture_texts(request: AppendRequest) -> tuple[tuple[str, ...], str] | None:
+def _capture_texts(transition: Transition) -> tuple[tuple[str, ...], str] | None:
     """A capture's texts with its lead encoded once for the event and the snapshot.
 
     A new lead's first event carries the lead at version 0 and its snapshot is the same
     lead at version 1: the two texts share everything but their last member, ``version``.
-    None when the request is not such a capture.
+    None when the transition is not such a capture.
     """
-    first = request.events[0] if request.events else None
-    snapshot = request.snapshot
+    first = transition.events[0] if transition.events else None
+    snapshot = transition.after
     if not (
         isinstance(first, LeadCaptured)
-        and request.expected_version == 0
+        and transition.expected_version == 0
         and all(map(operator.is_, _BUT_VERSION(first.lead), _BUT_VERSION(snapshot)))
     ):
         return None
@@ -153,5 +161,5 @@ def _capture_texts(request: AppendRequest) -> tuple[tuple[str, ...], str] | None
     del envelope["lead"], lead["version"]
     body = dumps(lead)[:-1]
     captured = f'{dumps(envelope)[:-1]}, "lead": {body}, "version": {first.lead.version}}}}}'
-    rest = (to_json(e, Event) for e in request.events[1:])
+    rest = (to_json(e, Event) for e in transition.events[1:])
     return (captured, *rest), f'{body}, "version": {snapshot.version}}}'

@@ -15,20 +15,18 @@ from datetime import UTC, datetime
 import attrs
 
 from leadpipeline._checks import require_aware
-from leadpipeline.adapters.notification import Notification, OutboxEntry
-from leadpipeline.adapters.protocols import (
-    CLOSED_STAGES,
-    AppendRequest,
+from leadpipeline.adapters.ports import (
     LeadKeys,
-    check_erasure,
     distinct_source_ids,
     normalise_company_name,
     normalise_domain,
     normalise_email,
 )
 from leadpipeline.errors import ConflictError, NotFoundError
-from leadpipeline.events import ERASED, Event, redact
+from leadpipeline.events import Event
 from leadpipeline.lead import Lead, Party
+from leadpipeline.stages.notify import Notification, OutboxEntry
+from leadpipeline.stages.transition import Transition
 
 __all__ = ["MemoryStore"]
 
@@ -54,19 +52,18 @@ class MemoryStore:
 
     Example:
         >>> from datetime import datetime, timezone
-        >>> from leadpipeline import Capture, DEFAULT_PLAYBOOK, Lead, Source, decide, replay
+        >>> from leadpipeline import Capture, DEFAULT_PLAYBOOK, Lead, Source
+        >>> from leadpipeline.stages import transition
         >>> now = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
         >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=now))
-        >>> events = decide(None, Capture(lead=lead), DEFAULT_PLAYBOOK, now=now)
         >>> store = MemoryStore()
-        >>> store.append("L-1", expected_version=0, events=events, snapshot=replay(events))
+        >>> store.record(transition(None, Capture(lead=lead), DEFAULT_PLAYBOOK, now=now))
         >>> store.load("L-1").version
         1
     """
 
-    def __init__(self, *, closed_stages: Iterable[str] = CLOSED_STAGES) -> None:
+    def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._closed = frozenset(closed_stages)
         self._leads: dict[str, _Record] = {}
         self._by_source: dict[str, set[str]] = {}
         self._outbox: dict[int, OutboxEntry] = {}
@@ -109,15 +106,21 @@ class MemoryStore:
             }
 
     def find_duplicate(
-        self, *, email: str | None, domain: str | None, company_name: str | None
+        self,
+        *,
+        email: str | None,
+        domain: str | None,
+        company_name: str | None,
+        closed_stages: Iterable[str],
     ) -> str | None:
         """An open lead with the same email, or the same domain and company name."""
         email_n = normalise_email(email)
         domain_n = normalise_domain(domain)
         name_n = normalise_company_name(company_name)
+        closed = frozenset(closed_stages)
         with self._lock:
             open_keys = [
-                (lid, r.keys) for lid, r in self._leads.items() if r.keys.stage not in self._closed
+                (lid, r.keys) for lid, r in self._leads.items() if r.keys.stage not in closed
             ]
         if email_n is not None:
             by_email = [lid for lid, k in open_keys if k.email == email_n]
@@ -173,49 +176,39 @@ class MemoryStore:
 
     # -- writing ------------------------------------------------------------------
 
-    def append(
-        self,
-        lead_id: str,
-        *,
-        expected_version: int,
-        events: Sequence[Event],
-        snapshot: Lead,
-        notifications: Sequence[Notification] = (),
-        due_at: datetime | None = None,
-    ) -> None:
-        """Atomically write events, snapshot and outbox entries (see `LeadStore.append`)."""
-        request = AppendRequest(
-            lead_id=lead_id,
-            expected_version=expected_version,
-            events=tuple(events),
-            snapshot=snapshot,
-            notifications=tuple(notifications),
-            due_at=due_at,
-        )
-        self.append_many((request,))
+    def record(self, transition: Transition) -> None:
+        """Write one transition atomically (see `LeadStore.record`)."""
+        self.record_many((transition,))
 
-    def append_many(self, batch: Sequence[AppendRequest]) -> None:
-        """Write several appends all or nothing (see `LeadStore.append_many`)."""
+    def record_many(self, transitions: Sequence[Transition]) -> None:
+        """Write several transitions all or nothing (see `LeadStore.record_many`)."""
         with self._lock:
             staged: dict[str, _Record] = {}
-            for request in batch:
-                current = staged.get(request.lead_id) or self._leads.get(request.lead_id)
+            for t in transitions:
+                current = staged.get(t.lead_id) or self._leads.get(t.lead_id)
                 actual = current.snapshot.version if current is not None else None
-                if (actual or 0) != request.expected_version:
+                if (actual or 0) != t.expected_version:
                     raise ConflictError(
-                        lead_id=request.lead_id, expected=request.expected_version, actual=actual
+                        lead_id=t.lead_id, expected=t.expected_version, actual=actual
                     )
                 before = current.events if current is not None else ()
-                staged[request.lead_id] = _Record(
-                    events=(*before, *request.events),
-                    snapshot=request.snapshot,
-                    keys=LeadKeys.of(request.snapshot),
-                    due_at=request.due_at,
+                if t.rewrites:
+                    kept = list(before)
+                    for rewrite in t.rewrites:
+                        kept[rewrite.version - 1] = rewrite.event
+                    before = tuple(kept)
+                staged[t.lead_id] = _Record(
+                    events=(*before, *t.events),
+                    snapshot=t.after,
+                    keys=LeadKeys.of(t.after),
+                    due_at=t.due_at,
                 )
             for lead_id, record in staged.items():
                 self._put(lead_id, record)
-            for request in batch:
-                for note in request.notifications:
+            for t in transitions:
+                for entry in t.outbox_rewrites:
+                    self._rewrite_entry(entry)
+                for note in t.notifications:
                     self._add_entry(note)
 
     def _put(self, lead_id: str, record: _Record) -> None:
@@ -245,38 +238,13 @@ class MemoryStore:
         if at < len(self._due) and self._due[at] == key:
             del self._due[at]
 
-    def erase(
-        self,
-        lead_id: str,
-        *,
-        events: Sequence[Event],
-        snapshot: Lead,
-        expected_version: int,
-    ) -> None:
-        """Redact the history, append the erasure, rewrite the outbox (see `LeadStore.erase`)."""
-        check_erasure(lead_id, events=events, snapshot=snapshot, expected_version=expected_version)
-        with self._lock:
-            current = self._record(lead_id)
-            if current.snapshot.version != expected_version:
-                raise ConflictError(
-                    lead_id=lead_id, expected=expected_version, actual=current.snapshot.version
-                )
-            self._put(
-                lead_id,
-                _Record(
-                    events=(*(redact(e) for e in current.events), *events),
-                    snapshot=snapshot,
-                    keys=LeadKeys.of(snapshot),
-                    due_at=current.due_at,
-                ),
+    def _rewrite_entry(self, given: OutboxEntry) -> None:
+        """Replace an entry's notification and error text; its delivery state stays."""
+        entry = self._outbox.get(given.id)
+        if entry is not None and entry.notification.lead_id == given.notification.lead_id:
+            self._outbox[given.id] = attrs.evolve(
+                entry, notification=given.notification, last_error=given.last_error
             )
-            for entry_id in self._entries_of.get(lead_id, ()):
-                entry = self._outbox[entry_id]
-                self._outbox[entry_id] = attrs.evolve(
-                    entry,
-                    notification=entry.notification.redacted(),
-                    last_error="" if not entry.last_error else ERASED,
-                )
 
     # -- the outbox ---------------------------------------------------------------
 

@@ -1,21 +1,18 @@
-"""Notifications: who must hear about a lead, and the port that tells them.
+"""The notifier port: how a notification reaches the party it names.
 
-A notification is recorded in the store's outbox in the same transaction as the events
-that caused it, then a relay hands it to a `Notifier`. Delivery is at least once, so every
-notification carries a stable idempotency `key` and receivers deduplicate by it.
+The core decides every `Notification` (`leadpipeline.stages.notify`); a store records it
+in its outbox in the same write as the events that caused it, and a relay hands it to a
+`Notifier`. Delivery is at least once, so receivers deduplicate by `Notification.key`.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime
 from typing import Protocol
 
-import attrs
-
-from leadpipeline._checks import aware, non_negative, not_blank
 from leadpipeline.errors import LeadPipelineError
+from leadpipeline.stages.notify import Notification, OutboxEntry
 
 __all__ = [
     "CallbackNotifier",
@@ -25,89 +22,6 @@ __all__ = [
     "OutboxEntry",
     "RecordingNotifier",
 ]
-
-
-@attrs.frozen(kw_only=True)
-class Notification:
-    """A message to one recipient about one lead, with the deadline to act by.
-
-    Example:
-        >>> from datetime import datetime, timezone
-        >>> at = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
-        >>> note = Notification.about(
-        ...     lead_id="L-1", version=4, kind="handed_over", recipient="sales/inside-sales",
-        ...     message="New MQL from the trade fair", created_at=at)
-        >>> note.key
-        'L-1:4:handed_over:sales/inside-sales'
-    """
-
-    key: str = attrs.field(validator=not_blank)
-    lead_id: str = attrs.field(validator=not_blank)
-    kind: str = attrs.field(validator=not_blank)
-    recipient: str = attrs.field(validator=not_blank)
-    message: str = ""
-    due_at: datetime | None = attrs.field(default=None, validator=aware)
-    created_at: datetime = attrs.field(validator=aware)
-
-    @classmethod
-    def about(
-        cls,
-        *,
-        lead_id: str,
-        version: int,
-        kind: str,
-        recipient: str,
-        message: str,
-        created_at: datetime,
-        due_at: datetime | None = None,
-    ) -> Notification:
-        """A notification keyed by the lead version that caused it, so a retry reuses the key."""
-        return cls(
-            key=f"{lead_id}:{version}:{kind}:{recipient}",
-            lead_id=lead_id,
-            kind=kind,
-            recipient=recipient,
-            message=message,
-            due_at=due_at,
-            created_at=created_at,
-        )
-
-    def redacted(self) -> Notification:
-        """The notification with its free text replaced, for erasure of personal data.
-
-        Example:
-            >>> from datetime import datetime, timezone
-            >>> at = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
-            >>> note = Notification(key="k", lead_id="L-1", kind="offered",
-            ...                     recipient="partner/p-7", message="Call Ann Lee",
-            ...                     created_at=at)
-            >>> note.redacted().message
-            'offered: lead L-1 (personal data erased)'
-        """
-        return attrs.evolve(
-            self, message=f"{self.kind}: lead {self.lead_id} (personal data erased)"
-        )
-
-
-@attrs.frozen(kw_only=True)
-class OutboxEntry:
-    """A notification waiting in (or delivered from) a store's outbox.
-
-    `attempts` counts delivery attempts so far; a failed entry is tried again at
-    `next_attempt_at`; `last_error` says why the last attempt failed.
-    """
-
-    id: int
-    notification: Notification
-    attempts: int = attrs.field(default=0, validator=non_negative)
-    next_attempt_at: datetime = attrs.field(validator=aware)
-    delivered_at: datetime | None = attrs.field(default=None, validator=aware)
-    last_error: str = ""
-
-    @property
-    def delivered(self) -> bool:
-        """Whether the notification has been handed to the notifier successfully."""
-        return self.delivered_at is not None
 
 
 class Notifier(Protocol):
@@ -134,10 +48,11 @@ class RecordingNotifier:
 
     Example:
         >>> from datetime import datetime, timezone
+        >>> from leadpipeline.lead import Party
         >>> at = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
         >>> notifier = RecordingNotifier()
         >>> note = Notification(key="k-1", lead_id="L-1", kind="offered",
-        ...                     recipient="partner/p-7", created_at=at)
+        ...                     recipient=Party.partner("p-7"), created_at=at)
         >>> notifier.deliver(note)
         >>> notifier.deliver(note)
         >>> len(notifier.delivered), sorted(notifier.unique_keys)
@@ -184,11 +99,12 @@ class CallbackNotifier:
 
     Example:
         >>> from datetime import datetime, timezone
+        >>> from leadpipeline.lead import Party
         >>> at = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
         >>> seen = []
-        >>> notifier = CallbackNotifier(lambda n: seen.append(n.recipient))
+        >>> notifier = CallbackNotifier(lambda n: seen.append(str(n.recipient)))
         >>> notifier.deliver(Notification(key="k", lead_id="L-1", kind="offered",
-        ...                               recipient="partner/p-7", created_at=at))
+        ...                               recipient=Party.partner("p-7"), created_at=at))
         >>> seen
         ['partner/p-7']
     """

@@ -33,16 +33,11 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from leadpipeline._checks import require_aware
 from leadpipeline.adapters.encoding import (
-    EncodedAppend,
-    EncodedSnapshot,
+    EncodedTransition,
     email_digest,
     party_key,
 )
-from leadpipeline.adapters.notification import Notification, OutboxEntry
-from leadpipeline.adapters.protocols import (
-    CLOSED_STAGES,
-    AppendRequest,
-    check_erasure,
+from leadpipeline.adapters.ports import (
     distinct_source_ids,
     normalise_company_name,
     normalise_domain,
@@ -56,9 +51,11 @@ from leadpipeline.errors import (
     StoreError,
     ValidationError,
 )
-from leadpipeline.events import ERASED, Event, redact
+from leadpipeline.events import Event
 from leadpipeline.lead import Lead, Party
-from leadpipeline.serialization import structure, to_json
+from leadpipeline.serialization import structure
+from leadpipeline.stages.notify import Notification, OutboxEntry
+from leadpipeline.stages.transition import Transition
 
 __all__ = [
     "DSN_ENV",
@@ -172,7 +169,6 @@ class PostgresStore:
         min_size: connections the pool keeps open.
         max_size: connections the pool opens at most.
         timeout: seconds to wait for a free pooled connection.
-        closed_stages: stages never matched by `find_duplicate`.
         synchronous_commit: the sessions' ``synchronous_commit``; None keeps the server's
             (``on`` by default: a commit survives a crash). ``off`` answers before the
             WAL is flushed: a server crash may lose the last fraction of a second of
@@ -195,7 +191,6 @@ class PostgresStore:
         min_size: int = 1,
         max_size: int = 8,
         timeout: float = 30.0,
-        closed_stages: Iterable[str] = CLOSED_STAGES,
         synchronous_commit: SynchronousCommit | None = None,
     ) -> None:
         if synchronous_commit not in (None, *_SYNCHRONOUS):
@@ -213,7 +208,6 @@ class PostgresStore:
         self.schema = _check_schema_name(schema)
         self.channel = f"{schema}_outbox"
         self._dsn = dsn
-        self._closed_stages = sorted(frozenset(closed_stages))
         self._listener: psycopg.Connection[Any] | None = None
         self._listener_lock = threading.Lock()
         self._closed = False
@@ -402,17 +396,23 @@ class PostgresStore:
         return dict(self._read(self._sql.by_sources, (wanted, wanted)))
 
     def find_duplicate(
-        self, *, email: str | None, domain: str | None, company_name: str | None
+        self,
+        *,
+        email: str | None,
+        domain: str | None,
+        company_name: str | None,
+        closed_stages: Iterable[str],
     ) -> str | None:
         """An open lead with the same email, or the same domain and company name."""
+        closed = sorted(frozenset(closed_stages))
         key = email_digest(normalise_email(email))
         if key is not None:
-            rows = self._read(self._sql.by_email, (key, self._closed_stages))
+            rows = self._read(self._sql.by_email, (key, closed))
             if rows[0][0] is not None:
                 return str(rows[0][0])
         domain_n, name_n = normalise_domain(domain), normalise_company_name(company_name)
         if domain_n is not None and name_n is not None:
-            rows = self._read(self._sql.by_company, (domain_n, name_n, self._closed_stages))
+            rows = self._read(self._sql.by_company, (domain_n, name_n, closed))
             if rows[0][0] is not None:
                 return str(rows[0][0])
         return None
@@ -453,46 +453,31 @@ class PostgresStore:
 
     # -- writing --------------------------------------------------------------------------
 
-    def append(
-        self,
-        lead_id: str,
-        *,
-        expected_version: int,
-        events: Sequence[Event],
-        snapshot: Lead,
-        notifications: Sequence[Notification] = (),
-        due_at: datetime | None = None,
-    ) -> None:
-        """Atomically write events, snapshot and outbox entries (see `LeadStore.append`).
+    def record(self, transition: Transition) -> None:
+        """Write one transition atomically (see `LeadStore.record`).
 
         One statement, so one transaction; a new outbox entry wakes the listening relays.
         """
-        request = AppendRequest(
-            lead_id=lead_id,
-            expected_version=expected_version,
-            events=tuple(events),
-            snapshot=snapshot,
-            notifications=tuple(notifications),
-            due_at=due_at,
-        )
-        params = self._append_params(request)
-        with self._write_guard(request), self._conn() as conn:
-            landed = self._append_one(conn, request, params)
+        params = self._write_params(transition)
+        with self._write_guard(transition), self._conn() as conn:
+            landed = self._write_one(conn, transition, params)
         if not landed:
             raise ConflictError(
-                lead_id=lead_id, expected=expected_version, actual=self._version(lead_id)
+                lead_id=transition.lead_id,
+                expected=transition.expected_version,
+                actual=self._version(transition.lead_id),
             )
 
-    def append_many(self, batch: Sequence[AppendRequest]) -> None:
-        """Write several appends in one transaction, all or nothing."""
-        prepared = [(request, self._append_params(request)) for request in batch]
+    def record_many(self, transitions: Sequence[Transition]) -> None:
+        """Write several transitions in one transaction, all or nothing."""
+        prepared = [(t, self._write_params(t)) for t in transitions]
         if not prepared:
             return
-        stale: AppendRequest | None = None
+        stale: Transition | None = None
         with self._write_guard(None), self._conn() as conn, conn.transaction() as tx:
-            for request, params in prepared:
-                if not self._append_one(conn, request, params):
-                    stale = request
+            for transition, params in prepared:
+                if not self._write_one(conn, transition, params):
+                    stale = transition
                     raise psycopg.Rollback(tx)
         if stale is not None:
             raise ConflictError(
@@ -506,32 +491,32 @@ class PostgresStore:
         return int(rows[0][0]) if rows else None
 
     @contextmanager
-    def _write_guard(self, request: AppendRequest | None) -> Iterator[None]:
+    def _write_guard(self, transition: Transition | None) -> Iterator[None]:
         # The version check runs first; the unique (lead_id, version) key stands behind it.
         try:
             yield
         except LeadPipelineError:
             raise
         except pg_errors.UniqueViolation:
-            if request is None:
+            if transition is None:
                 raise StoreError("a batch write collided with a concurrent write") from None
             raise ConflictError(
-                lead_id=request.lead_id,
-                expected=request.expected_version,
-                actual=self._version(request.lead_id),
+                lead_id=transition.lead_id,
+                expected=transition.expected_version,
+                actual=self._version(transition.lead_id),
             ) from None
         except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL write failed: {exc}".strip()) from None
 
-    def _append_params(self, request: AppendRequest) -> dict[str, Any]:
-        encoded = EncodedAppend.of(request)
+    def _write_params(self, transition: Transition) -> dict[str, Any]:
+        encoded = EncodedTransition.of(transition)
         snapshot = encoded.snapshot
         keys = snapshot.keys
-        notes = request.notifications
+        notes = transition.notifications
         return {
-            "lead_id": request.lead_id,
-            "expected": request.expected_version,
-            "version": request.snapshot.version,
+            "lead_id": transition.lead_id,
+            "expected": transition.expected_version,
+            "version": transition.after.version,
             "snapshot": snapshot.text,
             "stage": keys.stage,
             "owner": snapshot.owner,
@@ -540,95 +525,36 @@ class PostgresStore:
             "email_key": snapshot.email_digest,
             "domain_norm": keys.domain,
             "name_norm": keys.company_name,
-            "due_at": request.due_at,
+            "due_at": transition.due_at,
             "versions": list(
-                range(request.expected_version + 1, request.snapshot.version + 1),
+                range(transition.expected_version + 1, transition.after.version + 1),
             ),
             "bodies": list(encoded.events),
             "keys": [n.key for n in notes],
             "notes": list(encoded.notifications),
             "times": [n.created_at for n in notes],
             "channel": self.channel,
+            "rewrite_versions": [version for version, _ in encoded.rewrites],
+            "rewrite_bodies": [body for _, body in encoded.rewrites],
+            "entry_ids": [entry_id for entry_id, _, _ in encoded.outbox_rewrites],
+            "entry_bodies": [body for _, body, _ in encoded.outbox_rewrites],
+            "entry_errors": [error for _, _, error in encoded.outbox_rewrites],
         }
 
-    def _append_one(
-        self, conn: psycopg.Connection[Any], request: AppendRequest, params: dict[str, Any]
+    def _write_one(
+        self, conn: psycopg.Connection[Any], transition: Transition, params: dict[str, Any]
     ) -> bool:
-        sql = self._sql.create if request.expected_version == 0 else self._sql.update
-        if request.notifications:
+        sql = self._sql.create if transition.expected_version == 0 else self._sql.update
+        if transition.rewrites:
+            sql += self._sql.rewrite_events
+        if transition.outbox_rewrites:
+            sql += self._sql.rewrite_entries
+        if transition.notifications:
             sql += self._sql.with_outbox
         else:
             sql += self._sql.without_outbox
         row = conn.execute(sql, params).fetchone()
         return bool(row and row[0])
-
-    def erase(
-        self,
-        lead_id: str,
-        *,
-        events: Sequence[Event],
-        snapshot: Lead,
-        expected_version: int,
-    ) -> None:
-        """Redact the history, append the erasure, rewrite the outbox (see `LeadStore.erase`).
-
-        One transaction. PostgreSQL keeps the old row versions until they are vacuumed
-        (and in its write-ahead log and backups until those rotate): call `vacuum` after
-        erasures, and keep WAL archives and backups on a retention that honours erasure.
-        """
-        check_erasure(lead_id, events=events, snapshot=snapshot, expected_version=expected_version)
-        sql = self._sql
-        texts = [to_json(e, Event) for e in events]
-        erased = EncodedSnapshot.of(snapshot)
-        keys = erased.keys
-        with self._guard("erase"), self._conn() as conn, conn.transaction():
-            row = conn.execute(sql.lock_lead, (lead_id,)).fetchone()
-            if row is None:
-                raise NotFoundError(lead_id)
-            if row[0] != expected_version:
-                raise ConflictError(lead_id=lead_id, expected=expected_version, actual=row[0])
-            stored = conn.execute(sql.history_versions, (lead_id,)).fetchall()
-            rewritten = []
-            for version, body in stored:
-                event: Event = structure(body, Event)
-                redacted = redact(event)
-                if redacted != event:
-                    rewritten.append((to_json(redacted, Event), lead_id, version))
-            with conn.cursor() as cur:
-                if rewritten:
-                    cur.executemany(sql.rewrite_event, rewritten)
-                cur.executemany(
-                    sql.insert_event,
-                    [
-                        (lead_id, expected_version + i, body)
-                        for i, body in enumerate(texts, start=1)
-                    ],
-                )
-            conn.execute(
-                sql.save_erased,
-                {
-                    "lead_id": lead_id,
-                    "version": snapshot.version,
-                    "snapshot": erased.text,
-                    "stage": keys.stage,
-                    "owner": erased.owner,
-                    "partner_ids": list(keys.partner_ids),
-                    "source_ids": list(keys.source_ids),
-                },
-            )
-            entries = conn.execute(sql.outbox_bodies, (lead_id,)).fetchall()
-            with conn.cursor() as cur:
-                cur.executemany(
-                    sql.rewrite_entry,
-                    [
-                        (
-                            to_json(structure(body, Notification).redacted()),
-                            ERASED if last_error else "",
-                            entry_id,
-                        )
-                        for entry_id, body, last_error in entries
-                    ],
-                )
 
     # -- the outbox -----------------------------------------------------------------------
 
@@ -827,24 +753,16 @@ class _Statements:
             "SELECT (SELECT count(*) FROM up), "
             "(SELECT count(*) FROM (SELECT pg_notify(%(channel)s, '') FROM ob LIMIT 1) AS n)"
         )
-        self.lock_lead = f"SELECT version FROM {leads} WHERE lead_id = %s FOR UPDATE"
-        self.history_versions = f"SELECT version, body FROM {events} WHERE lead_id = %s"
-        self.rewrite_event = (
-            f"UPDATE {events} SET body = %s::jsonb WHERE lead_id = %s AND version = %s"
+        self.rewrite_events = (
+            f", rw AS (UPDATE {events} AS e SET body = t.b FROM up, "
+            "unnest(%(rewrite_versions)s::int[], %(rewrite_bodies)s::jsonb[]) AS t(v, b) "
+            "WHERE e.lead_id = up.lead_id AND e.version = t.v)"
         )
-        self.insert_event = (
-            f"INSERT INTO {events} (lead_id, version, body) VALUES (%s, %s, %s::jsonb)"
+        self.rewrite_entries = (
+            f", orw AS (UPDATE {outbox} AS o SET body = t.b, last_error = t.e FROM up, "
+            "unnest(%(entry_ids)s::bigint[], %(entry_bodies)s::jsonb[], %(entry_errors)s::text[]) "
+            "AS t(i, b, e) WHERE o.id = t.i AND o.lead_id = up.lead_id)"
         )
-        self.save_erased = (
-            f"UPDATE {leads} SET (version, snapshot, stage, owner, partner_ids, source_ids, "
-            "email_key, domain_norm, name_norm, updated_at) = (%(version)s, "
-            "%(snapshot)s::jsonb, %(stage)s, %(owner)s, %(partner_ids)s::text[], "
-            "%(source_ids)s::text[], NULL, NULL, NULL, now()) WHERE lead_id = %(lead_id)s"
-        )
-        self.outbox_bodies = (
-            f"SELECT id, body, last_error FROM {outbox} WHERE lead_id = %s ORDER BY id"
-        )
-        self.rewrite_entry = f"UPDATE {outbox} SET body = %s::jsonb, last_error = %s WHERE id = %s"
         self.outbox = f"SELECT {cols} FROM {outbox} WHERE lead_id = %s ORDER BY id"
         self.pending = (
             f"SELECT {cols} FROM {outbox} WHERE delivered_at IS NULL "

@@ -13,7 +13,7 @@ import attrs
 
 from leadpipeline._checks import require_aware
 from leadpipeline.adapters.notification import Notifier
-from leadpipeline.adapters.protocols import Outbox
+from leadpipeline.adapters.ports import Outbox
 from leadpipeline.errors import ValidationError
 
 __all__ = ["Backoff", "RelayReport", "relay_outbox"]

@@ -23,16 +23,12 @@ from typing import Any, Literal, NamedTuple
 
 from leadpipeline._checks import require_aware
 from leadpipeline.adapters.encoding import (
-    EncodedAppend,
     EncodedSnapshot,
+    EncodedTransition,
     email_digest,
     party_key,
 )
-from leadpipeline.adapters.notification import Notification, OutboxEntry
-from leadpipeline.adapters.protocols import (
-    CLOSED_STAGES,
-    AppendRequest,
-    check_erasure,
+from leadpipeline.adapters.ports import (
     distinct_source_ids,
     normalise_company_name,
     normalise_domain,
@@ -45,9 +41,11 @@ from leadpipeline.errors import (
     StoreError,
     ValidationError,
 )
-from leadpipeline.events import ERASED, Event, redact
+from leadpipeline.events import Event
 from leadpipeline.lead import Lead, Party
-from leadpipeline.serialization import from_json, to_json
+from leadpipeline.serialization import from_json
+from leadpipeline.stages.notify import Notification, OutboxEntry
+from leadpipeline.stages.transition import Transition
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SqliteStore", "Synchronous"]
 
@@ -165,29 +163,35 @@ class _Row(NamedTuple):
         )
 
 
-class _Append(NamedTuple):
-    """One append request reduced to the rows it writes (see `_Row`)."""
+class _Write(NamedTuple):
+    """One transition reduced to the rows it writes (see `_Row`)."""
 
     lead_id: str
     expected_version: int
     events: tuple[tuple[str, int, str], ...]
     row: _Row
     outbox: tuple[tuple[str, str, int], ...]
+    rewrites: tuple[tuple[str, str, int], ...]
+    outbox_rewrites: tuple[tuple[str, str, int, str], ...]
 
     @classmethod
-    def of(cls, request: AppendRequest) -> _Append:
-        encoded = EncodedAppend.of(request)
-        lead_id, expected = request.lead_id, request.expected_version
+    def of(cls, transition: Transition) -> _Write:
+        encoded = EncodedTransition.of(transition)
+        lead_id, expected = transition.lead_id, transition.expected_version
+        due = transition.due_at
         return cls(
             lead_id,
             expected,
             tuple([(lead_id, expected + i, body) for i, body in enumerate(encoded.events, 1)]),
-            _Row.of(
-                encoded.snapshot, _micros(request.due_at) if request.due_at is not None else None
-            ),
+            _Row.of(encoded.snapshot, _micros(due) if due is not None else None),
             tuple(
                 (lead_id, body, _micros(note.created_at))
-                for note, body in zip(request.notifications, encoded.notifications, strict=True)
+                for note, body in zip(transition.notifications, encoded.notifications, strict=True)
+            ),
+            tuple((body, lead_id, version) for version, body in encoded.rewrites),
+            tuple(
+                (body, error, entry_id, lead_id)
+                for entry_id, body, error in encoded.outbox_rewrites
             ),
         )
 
@@ -351,7 +355,6 @@ class SqliteStore:
         path: the database file; created with the schema when missing or empty.
         synchronous: SQLite's durability level; ``"FULL"`` survives power loss.
         busy_timeout: seconds a writer waits for another writer before giving up.
-        closed_stages: stages never matched by `find_duplicate`.
 
     Raises:
         StoreError: the file is not SQLite, belongs to another application, or has a
@@ -371,7 +374,6 @@ class SqliteStore:
         *,
         synchronous: Synchronous = "FULL",
         busy_timeout: float = 30.0,
-        closed_stages: Iterable[str] = CLOSED_STAGES,
     ) -> None:
         if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise ValidationError.at("synchronous", f"unknown level {synchronous!r}")
@@ -385,7 +387,6 @@ class SqliteStore:
         self.path = Path(path)
         self._synchronous = synchronous
         self._busy_timeout = busy_timeout
-        self._closed_stages = tuple(sorted(frozenset(closed_stages)))
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: _Connections = {}
@@ -648,16 +649,22 @@ class SqliteStore:
         return found
 
     def find_duplicate(
-        self, *, email: str | None, domain: str | None, company_name: str | None
+        self,
+        *,
+        email: str | None,
+        domain: str | None,
+        company_name: str | None,
+        closed_stages: Iterable[str],
     ) -> str | None:
         """An open lead with the same email, or the same domain and company name."""
-        closed = ",".join("?" * len(self._closed_stages))
+        closed_list = sorted(frozenset(closed_stages))
+        closed = ",".join("?" * len(closed_list))
         open_only = f"stage NOT IN ({closed})" if closed else "1"
         key = email_digest(normalise_email(email))
         if key is not None:
             rows = self._read(
                 f"SELECT min(lead_id) FROM leads WHERE email_key = ? AND {open_only}",
-                (key, *self._closed_stages),
+                (key, *closed_list),
             )
             if rows[0][0] is not None:
                 return str(rows[0][0])
@@ -666,7 +673,7 @@ class SqliteStore:
             rows = self._read(
                 "SELECT min(lead_id) FROM leads "
                 f"WHERE domain_norm = ? AND name_norm = ? AND {open_only}",
-                (domain_n, name_n, *self._closed_stages),
+                (domain_n, name_n, *closed_list),
             )
             if rows[0][0] is not None:
                 return str(rows[0][0])
@@ -704,30 +711,17 @@ class SqliteStore:
 
     # -- writing ------------------------------------------------------------------
 
-    def append(
-        self,
-        lead_id: str,
-        *,
-        expected_version: int,
-        events: Sequence[Event],
-        snapshot: Lead,
-        notifications: Sequence[Notification] = (),
-        due_at: datetime | None = None,
-    ) -> None:
-        """Atomically write events, snapshot and outbox entries (see `LeadStore.append`)."""
-        request = AppendRequest(
-            lead_id=lead_id,
-            expected_version=expected_version,
-            events=tuple(events),
-            snapshot=snapshot,
-            notifications=tuple(notifications),
-            due_at=due_at,
-        )
-        self.append_many((request,))
+    def record(self, transition: Transition) -> None:
+        """Write one transition atomically (see `LeadStore.record`).
 
-    def append_many(self, batch: Sequence[AppendRequest]) -> None:
-        """Write several appends in one transaction, all or nothing."""
-        writes = [_Append.of(request) for request in batch]
+        After an erasure commits, the write-ahead log is checkpointed and truncated, and
+        with ``secure_delete`` on, no byte of the erased values remains in the files.
+        """
+        self.record_many((transition,))
+
+    def record_many(self, transitions: Sequence[Transition]) -> None:
+        """Write several transitions in one transaction, all or nothing."""
+        writes = [_Write.of(t) for t in transitions]
         with self._guard(), self._write() as conn:
             stored = _read_stored(conn, [w.lead_id for w in writes])
             running = {lead_id: row.version for lead_id, row in stored.items()}
@@ -740,15 +734,28 @@ class SqliteStore:
                     )
                 running[write.lead_id] = write.row.version
                 latest[write.lead_id] = write.row
+            rewrites = [row for w in writes for row in w.rewrites]
+            if rewrites:
+                conn.executemany(
+                    "UPDATE events SET body = ? WHERE lead_id = ? AND version = ?", rewrites
+                )
             conn.executemany(
                 "INSERT INTO events (lead_id, version, body) VALUES (?, ?, ?)",
                 [row for w in writes for row in w.events],
             )
             _save_snapshots(conn, [(stored.get(lead_id), row) for lead_id, row in latest.items()])
+            entries = [row for w in writes for row in w.outbox_rewrites]
+            if entries:
+                conn.executemany(
+                    "UPDATE outbox SET body = ?, last_error = ? WHERE id = ? AND lead_id = ?",
+                    entries,
+                )
             conn.executemany(
                 "INSERT INTO outbox (lead_id, body, next_attempt_at) VALUES (?, ?, ?)",
                 [row for w in writes for row in w.outbox],
             )
+        if any(t.erases for t in transitions):
+            self.checkpoint()
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
@@ -760,57 +767,6 @@ class SqliteStore:
             raise StoreError(f"{self.path}: write refused by the schema: {exc}") from None
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: write failed: {exc}") from None
-
-    def erase(
-        self,
-        lead_id: str,
-        *,
-        events: Sequence[Event],
-        snapshot: Lead,
-        expected_version: int,
-    ) -> None:
-        """Redact the history, append the erasure, rewrite the outbox (see `LeadStore.erase`).
-
-        Afterwards the write-ahead log is checkpointed and truncated, and with
-        ``secure_delete`` on, no byte of the erased values remains in the files.
-        """
-        check_erasure(lead_id, events=events, snapshot=snapshot, expected_version=expected_version)
-        texts = [to_json(e, Event) for e in events]
-        erased = EncodedSnapshot.of(snapshot)
-        with self._guard(), self._write() as conn:
-            before = _read_stored(conn, [lead_id]).get(lead_id)
-            if before is None:
-                raise NotFoundError(lead_id)
-            if before.version != expected_version:
-                raise ConflictError(
-                    lead_id=lead_id, expected=expected_version, actual=before.version
-                )
-            stored = conn.execute(
-                "SELECT version, body FROM events WHERE lead_id = ?", (lead_id,)
-            ).fetchall()
-            for version, body in stored:
-                event: Event = from_json(body, Event)
-                redacted = redact(event)
-                if redacted != event:
-                    conn.execute(
-                        "UPDATE events SET body = ? WHERE lead_id = ? AND version = ?",
-                        (to_json(redacted, Event), lead_id, version),
-                    )
-            conn.executemany(
-                "INSERT INTO events (lead_id, version, body) VALUES (?, ?, ?)",
-                [(lead_id, expected_version + i, body) for i, body in enumerate(texts, start=1)],
-            )
-            _save_snapshots(conn, [(before, _Row.of(erased, before.due_at))])
-            entries = conn.execute(
-                "SELECT id, body, last_error FROM outbox WHERE lead_id = ?", (lead_id,)
-            ).fetchall()
-            for entry_id, body, last_error in entries:
-                note: Notification = from_json(body, Notification)
-                conn.execute(
-                    "UPDATE outbox SET body = ?, last_error = ? WHERE id = ?",
-                    (to_json(note.redacted()), ERASED if last_error else "", entry_id),
-                )
-        self.checkpoint()
 
     # -- the outbox ---------------------------------------------------------------
 

@@ -1,4 +1,8 @@
-"""The lifecycle: stages, moves, commands, and the decisions that move a lead."""
+"""Decisions: commands, `decide`, `transition`, and the steps that move a lead along.
+
+The shell calls `transition` once per command; everything else here is the detail behind
+it, importable for tests, notebooks and hosts that want one decision alone.
+"""
 
 from leadpipeline.stages.channel import (
     allocate,
@@ -59,10 +63,24 @@ from leadpipeline.stages.moves import (
     to_role,
     withdraw_offers,
 )
+from leadpipeline.stages.notify import (
+    Notification,
+    OutboxEntry,
+    notifications_for,
+)
 from leadpipeline.stages.packages import (
     OTHER_PARTNER,
     PartnerPackage,
     partner_package,
+    visible_to,
+)
+from leadpipeline.stages.transition import (
+    Inputs,
+    Rewrite,
+    Transition,
+    inputs,
+    next_due,
+    transition,
 )
 
 __all__ = [
@@ -80,10 +98,13 @@ __all__ = [
     "ExpireOffers",
     "HandOver",
     "HandoverPackage",
+    "Inputs",
     "Merge",
     "MoveStage",
+    "Notification",
     "Nurture",
     "OfferToPartners",
+    "OutboxEntry",
     "PartnerAccept",
     "PartnerPackage",
     "Qualify",
@@ -92,6 +113,8 @@ __all__ = [
     "RecordInteraction",
     "Reject",
     "ReturnLead",
+    "Rewrite",
+    "Transition",
     "UpdateProfile",
     "accept",
     "allocate",
@@ -104,7 +127,10 @@ __all__ = [
     "expire_offers",
     "hand_over",
     "handover_package",
+    "inputs",
     "move",
+    "next_due",
+    "notifications_for",
     "offer_to_partners",
     "partner_accept",
     "partner_package",
@@ -115,5 +141,7 @@ __all__ = [
     "reject",
     "return_lead",
     "to_role",
+    "transition",
+    "visible_to",
     "withdraw_offers",
 ]

@@ -216,11 +216,13 @@ class Complete:
 class Escalate:
     """Record SLA breaches and escalate each due step once.
 
-    The breaches come from `leadpipeline.rules.sla.breaches(history, ...)`, which knows
-    what the history already recorded, so the same breach never escalates twice.
+    `breaches` None (the usual case) means every breach of the lead's history as of
+    `now`; a caller that computed them already (`leadpipeline.rules.sla.breaches`, which
+    knows what the history recorded) may pass them. Either way the same breach never
+    escalates twice.
     """
 
-    breaches: tuple[Breach, ...]
+    breaches: tuple[Breach, ...] | None = None
 
 
 @attrs.frozen(kw_only=True)

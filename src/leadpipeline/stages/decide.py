@@ -7,6 +7,7 @@ An accepted command returns the events that record it; `evolve` folds them in.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import datetime
 from typing import assert_never
 
@@ -28,6 +29,7 @@ from leadpipeline.events import (
 from leadpipeline.lead import Lead, Party
 from leadpipeline.lifecycle import Stage
 from leadpipeline.playbook import Playbook
+from leadpipeline.rules.sla import breaches
 from leadpipeline.stages import channel, escalation, handover
 from leadpipeline.stages.commands import (
     Accept,
@@ -96,9 +98,17 @@ def _capture(command: Capture, playbook: Playbook, now: datetime) -> tuple[Event
 
 
 def decide(
-    lead: Lead | None, command: Command, playbook: Playbook, *, now: datetime
+    lead: Lead | None,
+    command: Command,
+    playbook: Playbook,
+    *,
+    now: datetime,
+    history: Sequence[Event] = (),
 ) -> tuple[Event, ...]:
     """The events that record `command` on `lead`, or a specific error if it is refused.
+
+    `history` (the events `lead` was folded from) is read only by `Escalate` without
+    breaches, which works out what is due from it.
 
     Raises:
         TransitionError: the command is not allowed in the lead's stage (names the allowed
@@ -193,6 +203,9 @@ def decide(
                 *moved,
             )
         case Merge(source=source, interactions=interactions):
+            known = source.source_id
+            if known is not None and any(s.source_id == known for s in lead.sources):
+                return ()  # that source record was merged already: nothing new
             return (
                 Merged(
                     lead_id=lead.id, at=now, actor=actor, source=source, interactions=interactions
@@ -255,6 +268,12 @@ def decide(
                 actor=actor,
             )
         case Escalate(breaches=found):
+            if found is None:
+                if len(history) != lead.version:
+                    raise ValidationError.at(
+                        "history", f"escalate needs the {lead.version} events of lead {lead.id!r}"
+                    )
+                found = breaches(history, playbook.sla_policies, playbook.calendar, now)
             return escalation.escalate(lead, playbook, found, now=now)
         case Erase():
             if lead.erased:

@@ -27,7 +27,7 @@ from leadpipeline.events import (
 from leadpipeline.lead import Lead, Party, PartyKind
 from leadpipeline.playbook import Playbook
 
-__all__ = ["OTHER_PARTNER", "PartnerPackage", "partner_package"]
+__all__ = ["OTHER_PARTNER", "PartnerPackage", "partner_package", "visible_to"]
 
 OTHER_PARTNER = "another partner"
 """Stands in for the id of any partner other than the recipient."""
@@ -41,6 +41,21 @@ class PartnerPackage:
     lead: Lead
     expected_grade: str | None
     history: tuple[Event, ...]
+
+
+def visible_to(lead: Lead, partner_id: str) -> bool:
+    """Whether a partner may see a lead at all: it holds the lead or has an open offer.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> from leadpipeline.lead import Source
+        >>> at = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
+        >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=at),
+        ...             stage="opportunity", owner=Party.partner("p-1"))
+        >>> visible_to(lead, "p-1"), visible_to(lead, "p-2")
+        (True, False)
+    """
+    return lead.owner == Party.partner(partner_id) or partner_id in lead.offered_to
 
 
 def _mask_party(party: Party, partner_id: str) -> Party:

@@ -1,8 +1,11 @@
 """The storage port: what the shell needs from a database, stated as a contract.
 
 `LeadStore` is a `typing.Protocol`; a host application implements it for its own database
-and proves it with `leadpipeline.testing.LeadStoreContract`. The shipped `MemoryStore` and
-`SqliteStore` both pass that suite.
+and proves it with `leadpipeline.testing.LeadStoreContract`. A store records the values it
+is given and decides nothing: every write is one `Transition` the core decided, and the
+store appends its events, saves the lead after it, and queues its notifications, all at
+once, or refuses a stale version. The shipped `MemoryStore`, `SqliteStore` and
+`PostgresStore` all pass the contract suite.
 """
 
 from __future__ import annotations
@@ -14,27 +17,21 @@ from typing import Protocol
 
 import attrs
 
-from leadpipeline._checks import aware, non_negative
-from leadpipeline.adapters.notification import Notification, OutboxEntry
 from leadpipeline.errors import ValidationError
-from leadpipeline.events import Event, LeadCaptured
+from leadpipeline.events import Event
 from leadpipeline.lead import Lead, Party
+from leadpipeline.stages.notify import OutboxEntry
+from leadpipeline.stages.transition import Transition
 
 __all__ = [
-    "CLOSED_STAGES",
-    "AppendRequest",
     "LeadKeys",
     "LeadStore",
     "Outbox",
-    "check_erasure",
     "distinct_source_ids",
     "normalise_company_name",
     "normalise_domain",
     "normalise_email",
 ]
-
-CLOSED_STAGES: frozenset[str] = frozenset({"customer", "disqualified"})
-"""Stages whose leads are never matched as duplicates of a new capture."""
 
 
 def normalise_email(email: str | None) -> str | None:
@@ -160,88 +157,6 @@ class LeadKeys:
         )
 
 
-def _check_request(request: AppendRequest) -> None:
-    problems: list[tuple[str, str]] = []
-    lead_id = request.lead_id
-    if request.snapshot.id != lead_id:
-        problems.append(("snapshot.id", f"snapshot of {request.snapshot.id!r}, not {lead_id!r}"))
-    wanted = request.expected_version + len(request.events)
-    if request.snapshot.version != wanted:
-        problems.append(
-            (
-                "snapshot.version",
-                f"expected {wanted} (expected_version {request.expected_version} + "
-                f"{len(request.events)} events), got {request.snapshot.version}",
-            )
-        )
-    for i, event in enumerate(request.events):
-        if event.lead_id != lead_id:
-            problems.append((f"events[{i}].lead_id", f"event for {event.lead_id!r}"))
-    if request.expected_version == 0:
-        if not request.events:
-            problems.append(("events", "a new lead needs at least its LeadCaptured event"))
-        elif not isinstance(request.events[0], LeadCaptured):
-            problems.append(("events[0]", "a new lead's history starts with LeadCaptured"))
-    for i, note in enumerate(request.notifications):
-        if note.lead_id != lead_id:
-            problems.append((f"notifications[{i}].lead_id", f"notification for {note.lead_id!r}"))
-    if problems:
-        raise ValidationError(problems)
-
-
-@attrs.frozen(kw_only=True)
-class AppendRequest:
-    """One lead's new events, its new snapshot and its notifications, to write at once.
-
-    Checked when built: the snapshot must be the lead at `expected_version + len(events)`,
-    and every event and notification must belong to `lead_id`.
-
-    `due_at` is the lead's next deadline after this write (None: nothing is due); stores
-    index it for `LeadStore.query(due_before=...)`.
-    """
-
-    lead_id: str
-    expected_version: int = attrs.field(validator=non_negative)
-    events: tuple[Event, ...]
-    snapshot: Lead
-    notifications: tuple[Notification, ...] = ()
-    due_at: datetime | None = attrs.field(default=None, validator=aware)
-
-    def __attrs_post_init__(self) -> None:
-        _check_request(self)
-
-
-def check_erasure(
-    lead_id: str, *, events: Sequence[Event], snapshot: Lead, expected_version: int
-) -> None:
-    """Refuse an erasure whose snapshot is not erased or does not follow the events.
-
-    Raises:
-        ValidationError: naming each inconsistent field.
-    """
-    problems: list[tuple[str, str]] = []
-    if expected_version < 0:
-        problems.append(("expected_version", f"must not be negative, got {expected_version}"))
-    if not events:
-        problems.append(("events", "an erasure appends at least its PersonalDataErased event"))
-    if not snapshot.erased:
-        problems.append(("snapshot.erased", "the snapshot written by an erasure must be erased"))
-    if snapshot.id != lead_id:
-        problems.append(("snapshot.id", f"snapshot of {snapshot.id!r}, not {lead_id!r}"))
-    if snapshot.version != expected_version + len(events):
-        problems.append(
-            (
-                "snapshot.version",
-                f"expected {expected_version + len(events)}, got {snapshot.version}",
-            )
-        )
-    for i, event in enumerate(events):
-        if event.lead_id != lead_id:
-            problems.append((f"events[{i}].lead_id", f"event for {event.lead_id!r}"))
-    if problems:
-        raise ValidationError(problems)
-
-
 class Outbox(Protocol):
     """The part of a store a relay needs: undelivered notifications and their fate."""
 
@@ -295,32 +210,28 @@ class LeadStore(Outbox, Protocol):
             NotFoundError: no such lead.
         """
 
-    def append(
-        self,
-        lead_id: str,
-        *,
-        expected_version: int,
-        events: Sequence[Event],
-        snapshot: Lead,
-        notifications: Sequence[Notification] = (),
-        due_at: datetime | None = None,
-    ) -> None:
-        """Atomically write events (versions `expected_version + 1 ...`), snapshot and outbox.
+    def record(self, transition: Transition) -> None:
+        """Write one transition atomically: everything in it, or nothing.
 
-        `expected_version` is 0 for a new lead. `due_at` replaces the lead's indexed next
-        deadline (None: nothing due).
+        Appends `transition.events` as versions ``expected_version + 1 ...``, replaces
+        the stored events named by `transition.rewrites`, saves `transition.after` as the
+        snapshot with its index keys (`LeadKeys.of`) and `due_at`, replaces the body and
+        error text of the outbox entries in `transition.outbox_rewrites` (their attempts
+        and delivery state stay), and queues `transition.notifications`. When
+        `transition.erases`, no copy of the replaced values may survive in the store's
+        files once `record` returns (or, where the database needs it, once the store's
+        documented scrub has run).
 
         Raises:
-            ConflictError: the store's version is not `expected_version` (or the lead
-                exists and 0 was expected); nothing was written.
-            ValidationError: the snapshot's version is not `expected_version + len(events)`,
-                or an event or notification belongs to another lead; nothing was written.
+            ConflictError: the store's version is not `transition.expected_version` (or
+                the lead exists and 0 was expected); nothing was written.
         """
 
-    def append_many(self, batch: Sequence[AppendRequest]) -> None:
-        """Write several appends all or nothing (batch import); same errors as `append`.
+    def record_many(self, transitions: Sequence[Transition]) -> None:
+        """Write several transitions all or nothing (batch import); same errors as `record`.
 
-        Requests for the same lead apply in order, each expecting the previous one's version.
+        Transitions of the same lead apply in order, each expecting the previous one's
+        version.
         """
 
     def find_by_source_id(self, source_id: str) -> str | None:
@@ -343,14 +254,20 @@ class LeadStore(Outbox, Protocol):
         """
 
     def find_duplicate(
-        self, *, email: str | None, domain: str | None, company_name: str | None
+        self,
+        *,
+        email: str | None,
+        domain: str | None,
+        company_name: str | None,
+        closed_stages: Iterable[str],
     ) -> str | None:
         """An open lead that a new capture duplicates, or None.
 
-        A lead is open when its stage is not a closed stage (`customer`, `disqualified` by
-        default) and it is not erased. It matches on the normalised email
-        (`normalise_email`) first; failing that, on both the normalised domain and company
-        name. Among several matches the smallest lead id wins.
+        A lead is open when its stage is not one of `closed_stages` (the shell passes
+        `Lifecycle.closed_stages`: won and dropped leads) and it is not erased. It
+        matches on the normalised email (`normalise_email`) first; failing that, on both
+        the normalised domain and company name. Among several matches the smallest lead
+        id wins.
         """
 
     def query(
@@ -387,27 +304,4 @@ class LeadStore(Outbox, Protocol):
 
         Raises:
             NotFoundError: no such lead.
-        """
-
-    def erase(
-        self,
-        lead_id: str,
-        *,
-        events: Sequence[Event],
-        snapshot: Lead,
-        expected_version: int,
-    ) -> None:
-        """Erase personal data: redact the stored history, append `events`, save `snapshot`.
-
-        Every stored event is replaced by `leadpipeline.events.redact(event)`, the given
-        `PersonalDataErased` event(s) are appended, the erased `snapshot` is written, and
-        every outbox entry of the lead has its message replaced by a neutral text
-        (`Notification.redacted`), all in one atomic write with the same conflict check as
-        `append`. Build the snapshot by replaying the redacted history plus `events`.
-        No copy of the erased values may survive in the store's files.
-
-        Raises:
-            ConflictError: stale `expected_version`; nothing was changed.
-            NotFoundError: no such lead.
-            ValidationError: the snapshot is not erased or has the wrong version.
         """

@@ -1,0 +1,474 @@
+"""The imperative shell: load, ask the core once, record what it returns.
+
+Every command follows one path: load the lead and its history (from the cache when this
+pipeline wrote it last), gather what the core says the decision needs (`inputs`), call
+`transition` once, and hand the resulting value to the store, which records events,
+snapshot and notifications in one atomic write. A stale version raises `ConflictError`;
+the one retry loop here decides again on a fresh load, so no update is ever lost.
+Delivery is left to the outbox relay.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
+from typing import TypeVar
+
+from leadpipeline.adapters.clock import Clock, SystemClock
+from leadpipeline.adapters.memory import MemoryStore
+from leadpipeline.adapters.notification import Notifier, RecordingNotifier
+from leadpipeline.adapters.ports import LeadStore
+from leadpipeline.adapters.relay import RelayReport, relay_outbox
+from leadpipeline.errors import ConflictError, LeadPipelineError, ValidationError
+from leadpipeline.events import Event, Outcome
+from leadpipeline.lead import Interaction, Lead, Party
+from leadpipeline.pipeline.cache import LeadCache
+from leadpipeline.pipeline.partner_view import PartnerView
+from leadpipeline.pipeline.results import CaptureOutcome, CaptureResult, ImportReport, Refusal
+from leadpipeline.playbook import DEFAULT_PLAYBOOK, Playbook
+from leadpipeline.stages import (
+    Accept,
+    AddNote,
+    AllocateChannel,
+    AssignPartner,
+    Capture,
+    Command,
+    Complete,
+    Disqualify,
+    Erase,
+    Escalate,
+    ExpireOffers,
+    HandOver,
+    Merge,
+    MoveStage,
+    Nurture,
+    OfferToPartners,
+    PartnerAccept,
+    Qualify,
+    QualifySql,
+    Reclaim,
+    RecordInteraction,
+    Reject,
+    ReturnLead,
+    Transition,
+    UpdateProfile,
+    inputs,
+    transition,
+)
+
+__all__ = ["Pipeline"]
+
+T = TypeVar("T")
+
+Check = Callable[[Lead], None]
+"""Raises when the caller may not act on the lead as loaded (a partner's visibility)."""
+
+
+class Pipeline:
+    """One method per command; each call is one atomic, versioned write.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> from leadpipeline import Lead, Source
+        >>> from leadpipeline.adapters import MemoryStore, SimulatedClock
+        >>> clock = SimulatedClock(datetime(2026, 3, 4, 9, 0, tzinfo=timezone.utc))
+        >>> pipeline = Pipeline(store=MemoryStore(), clock=clock)
+        >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=clock.now()))
+        >>> pipeline.capture(lead).outcome.value
+        'captured'
+        >>> pipeline.nurture("L-1", reason="no project this year").stage
+        'nurture'
+    """
+
+    def __init__(
+        self,
+        playbook: Playbook = DEFAULT_PLAYBOOK,
+        store: LeadStore | None = None,
+        notifier: Notifier | None = None,
+        clock: Clock | None = None,
+        *,
+        conflict_retries: int = 3,
+        cache_size: int = 4096,
+    ) -> None:
+        self.playbook = playbook
+        self.store: LeadStore = store if store is not None else MemoryStore()
+        self.notifier: Notifier = notifier if notifier is not None else RecordingNotifier()
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.conflict_retries = conflict_retries
+        self._cache = LeadCache(cache_size)
+        # Serialises this process's check-then-write of captures (see `capture`).
+        self._capture_lock = threading.Lock()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get(self, lead_id: str) -> Lead:
+        """The current snapshot of a lead."""
+        return self.store.load(lead_id)
+
+    def history(self, lead_id: str) -> tuple[Event, ...]:
+        """The full history of a lead, oldest first."""
+        return self.store.history(lead_id)
+
+    def for_partner(self, partner_id: str) -> PartnerView:
+        """A view that sees and acts only on leads this partner holds or is offered."""
+        return PartnerView(self, partner_id)
+
+    # -- the write path --------------------------------------------------------------------
+
+    def _retrying(self, attempt: Callable[[bool], T]) -> T:
+        """Run `attempt(fresh)` until no `ConflictError`; `fresh` is False only at first.
+
+        The one retry loop of the shell: every write is decided on what was loaded, so
+        after a conflict it is decided again on a fresh load, up to `conflict_retries`
+        times, and then the `ConflictError` reaches the caller with nothing written.
+        """
+        for tries in range(self.conflict_retries + 1):
+            try:
+                return attempt(tries > 0)
+            except ConflictError:
+                if tries == self.conflict_retries:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _history_of(self, lead: Lead) -> tuple[Event, ...]:
+        """The history `lead` was folded from: cached per version, else read from the store."""
+        cached = self._cache.history(lead)
+        if cached is not None:
+            return cached
+        # another writer may have appended after `load`: keep the events `lead` was made of
+        history = self.store.history(lead.id)[: lead.version]
+        self._cache.put(lead, history)
+        return history
+
+    def _decide(
+        self, lead: Lead, history: tuple[Event, ...], command: Command, check: Check | None
+    ) -> Transition:
+        """Gather what the core needs for `command`, then ask it once."""
+        if check is not None:
+            check(lead)
+        needs = inputs(command)
+        playbook = self.playbook
+        if needs.partner_loads:
+            playbook = playbook.with_loads(
+                {p.id: self.store.count(partner_id=p.id) for p in playbook.partners}
+            )
+        outbox = self.store.outbox(lead.id) if needs.outbox else ()
+        return transition(
+            lead, command, playbook, now=self.clock.now(), history=history, outbox=outbox
+        )
+
+    def _record(self, done: Transition, history: tuple[Event, ...]) -> None:
+        """Hand a decided transition to the store; keep the lead it leaves in the cache."""
+        try:
+            self.store.record(done)
+        except ConflictError:
+            self._cache.drop(done.lead_id)
+            raise
+        if done.rewrites or done.outbox_rewrites:
+            self._cache.drop(done.lead_id)  # no copy of erased values stays in memory
+        else:
+            self._cache.put(done.after, (*history, *done.events))
+
+    def _attempt(
+        self, lead_id: str, command: Command, check: Check | None, fresh: bool
+    ) -> Transition:
+        """Decide and record once, on the cached lead if this pipeline wrote it last.
+
+        A cached lead may be stale: a refusal or a no-op decided on it is decided again
+        on a fresh load before it is believed; a write on it that conflicts is retried.
+        """
+        cached = None if fresh else self._cache.get(lead_id)
+        if cached is not None:
+            try:
+                done = self._decide(*cached, command, check)
+            except LeadPipelineError:
+                done = None
+            if done is not None and done.changed:
+                self._record(done, cached[1])
+                return done
+            self._cache.drop(lead_id)
+        lead = self.store.load(lead_id)
+        history = self._history_of(lead)
+        done = self._decide(lead, history, command, check)
+        if done.changed:
+            self._record(done, history)
+        return done
+
+    def run(self, lead_id: str, command: Command, *, check: Check | None = None) -> Transition:
+        """Decide `command` on the lead and record it; the transition that was recorded.
+
+        `check` sees the lead as loaded on every attempt and raises to refuse it (a
+        partner's view uses it for visibility). A transition with no events was a no-op:
+        nothing was written.
+
+        Raises:
+            NotFoundError: no such lead.
+            TransitionError: the command is not allowed (nothing is written).
+            ConflictError: another writer kept winning the race (nothing is written).
+        """
+        return self._retrying(lambda fresh: self._attempt(lead_id, command, check, fresh))
+
+    def execute(self, lead_id: str, command: Command) -> Lead:
+        """Decide and record any command; the lead after it.
+
+        Raises:
+            NotFoundError: no such lead.
+            TransitionError: the command is not allowed (nothing is written).
+            ConflictError: another writer kept winning the race (nothing is written).
+        """
+        return self.run(lead_id, command).after
+
+    # -- capture ---------------------------------------------------------------------------
+
+    def capture(self, lead: Lead, *, actor: Party | None = None) -> CaptureResult:
+        """Bring a lead in; the same source record twice yields one lead, duplicates merge.
+
+        The check for a known source id or a duplicate and the write are one step for
+        every thread of this process; a capture from another process that wins the race
+        shows up as a `ConflictError` on the new lead's first write, after which the
+        checks run again (the same source record becomes `already_captured`).
+
+        Raises:
+            ConflictError: the lead id is taken by an unrelated lead (nothing is written).
+        """
+        with self._capture_lock:
+            return self._retrying(lambda _fresh: self._capture_once(lead, actor))
+
+    def _capture_once(self, lead: Lead, actor: Party | None) -> CaptureResult:
+        source_id = lead.source.source_id
+        if source_id is not None and (known := self.store.find_by_source_id(source_id)):
+            return CaptureResult(
+                lead=self.store.load(known), outcome=CaptureOutcome.ALREADY_CAPTURED
+            )
+        if self.playbook.merge_duplicates:
+            twin = self.store.find_duplicate(
+                email=lead.contact.email,
+                domain=lead.company.domain,
+                company_name=lead.company.name,
+                closed_stages=self.playbook.lifecycle.closed_stages,
+            )
+            if twin is not None and twin != lead.id:
+                merge = Merge(source=lead.source, interactions=lead.interactions, actor=actor)
+                merged = self.run(twin, merge)
+                outcome = (
+                    CaptureOutcome.MERGED if merged.changed else CaptureOutcome.ALREADY_CAPTURED
+                )
+                return CaptureResult(lead=merged.after, outcome=outcome)
+        done = transition(
+            None, Capture(lead=lead, actor=actor), self.playbook, now=self.clock.now()
+        )
+        self._record(done, ())
+        return CaptureResult(lead=done.after, outcome=CaptureOutcome.CAPTURED)
+
+    def capture_many(self, leads: Iterable[Lead], *, atomic: bool = True) -> ImportReport:
+        """Import a batch in one write: all or nothing, or refusing bad records one by one.
+
+        With `atomic=True` any bad record raises `ValidationError` naming every refused
+        record (`[index]`) and nothing is written. With `atomic=False` the good records are
+        written and the report lists each refused one with its reason. Records whose source
+        id is already known are skipped as already captured. Duplicates by email or
+        company are not merged here: capture them one by one to merge them.
+        """
+        batch = list(leads)
+        taken: dict[int, str] = {}
+
+        def attempt(_fresh: bool) -> ImportReport:
+            report, planned, index_of = self._plan_import(batch, taken)
+            if report.refused and atomic:
+                raise ValidationError((f"[{r.index}]", r.reason) for r in report.refused)
+            try:
+                if planned:
+                    self.store.record_many(planned)
+            except ConflictError as exc:
+                # the lead id exists already (or was just taken by another process)
+                if exc.lead_id in index_of:
+                    taken[index_of[exc.lead_id]] = (
+                        f"lead id {exc.lead_id!r} is already taken by another lead"
+                    )
+                raise
+            self._cache.put_many((t.after, t.events) for t in planned)
+            return report
+
+        with self._capture_lock:
+            return self._retrying(attempt)
+
+    def _plan_import(
+        self, batch: Sequence[Lead], taken: dict[int, str]
+    ) -> tuple[ImportReport, list[Transition], dict[str, int]]:
+        """Decide every record of a batch: the writes to make and what was skipped or refused."""
+        now = self.clock.now()
+        planned: list[Transition] = []
+        index_of: dict[str, int] = {}
+        captured: list[str] = []
+        known: list[str] = []
+        refused: list[Refusal] = []
+        known_sources = set(
+            self.store.find_by_source_ids(
+                lead.source.source_id for lead in batch if lead.source.source_id is not None
+            )
+        )
+        for index, lead in enumerate(batch):
+            source_id = lead.source.source_id
+            if source_id is not None and source_id in known_sources:
+                known.append(lead.id)
+                continue
+            try:
+                if index in taken:
+                    raise ValidationError.at("id", taken[index])
+                if lead.id in index_of:
+                    raise ValidationError.at(
+                        "id", f"lead id {lead.id!r} appears twice in the batch"
+                    )
+                planned.append(transition(None, Capture(lead=lead), self.playbook, now=now))
+            except LeadPipelineError as exc:
+                refused.append(Refusal(index=index, lead_id=lead.id, reason=str(exc)))
+                continue
+            index_of[lead.id] = index
+            if source_id is not None:
+                known_sources.add(source_id)
+            captured.append(lead.id)
+        report = ImportReport(
+            captured=tuple(captured), already_captured=tuple(known), refused=tuple(refused)
+        )
+        return report, planned, index_of
+
+    # -- one method per command ------------------------------------------------------------
+
+    def record_interaction(
+        self, lead_id: str, interaction: Interaction, *, actor: Party | None = None
+    ) -> Lead:
+        """Record a touch; a form submit from a hot lead asks for a call within minutes."""
+        return self.execute(lead_id, RecordInteraction(interaction=interaction, actor=actor))
+
+    def update_profile(self, lead_id: str, update: UpdateProfile) -> Lead:
+        """Enrich the profile; the parts the update leaves as None stay as they are."""
+        return self.execute(lead_id, update)
+
+    def add_note(self, lead_id: str, text: str, *, actor: Party | None = None) -> Lead:
+        """Add an internal note (never shown to partners)."""
+        return self.execute(lead_id, AddNote(text=text, actor=actor))
+
+    def move_stage(
+        self,
+        lead_id: str,
+        to_stage: str,
+        *,
+        reason: str = "",
+        owner: Party | None = None,
+        actor: Party | None = None,
+    ) -> Lead:
+        """Move the lead along an allowed edge of the lifecycle (for custom stages)."""
+        return self.execute(
+            lead_id, MoveStage(to_stage=to_stage, reason=reason, owner=owner, actor=actor)
+        )
+
+    def qualify(self, lead_id: str) -> Lead:
+        """Qualify as MQL against the playbook's MQL definition."""
+        return self.execute(lead_id, Qualify())
+
+    def hand_over(self, lead_id: str, *, to: Party | None = None) -> Lead:
+        """Marketing hands an MQL to sales."""
+        return self.execute(lead_id, HandOver(to=to or Party.sales()))
+
+    def accept(self, lead_id: str, *, actor: Party | None = None) -> Lead:
+        """Sales accepts a handed-over lead (SAL)."""
+        return self.execute(lead_id, Accept(actor=actor))
+
+    def reject(self, lead_id: str, *, reason: str, comment: str = "") -> Lead:
+        """Sales rejects a handed-over lead with a reason code; it goes to nurture."""
+        return self.execute(lead_id, Reject(reason=reason, comment=comment))
+
+    def qualify_sql(self, lead_id: str) -> Lead:
+        """Sales qualifies a SAL as SQL."""
+        return self.execute(lead_id, QualifySql())
+
+    def allocate(self, lead_id: str) -> Lead:
+        """Decide direct sales or the partner channel."""
+        return self.execute(lead_id, AllocateChannel())
+
+    def assign_partner(self, lead_id: str, partner_id: str | None = None, *, seed: int = 0) -> Lead:
+        """Give the lead to one partner (the best-ranked when none is named)."""
+        return self.execute(lead_id, AssignPartner(partner_id=partner_id, seed=seed))
+
+    def offer(
+        self,
+        lead_id: str,
+        partner_ids: Sequence[str] = (),
+        *,
+        expires_in: timedelta | None = None,
+        seed: int = 0,
+    ) -> Lead:
+        """Offer the lead to several partners; the first to accept wins."""
+        return self.execute(
+            lead_id,
+            OfferToPartners(partner_ids=tuple(partner_ids), expires_in=expires_in, seed=seed),
+        )
+
+    def partner_accept(self, lead_id: str, partner_id: str) -> Lead:
+        """A partner accepts its offer."""
+        return self.execute(lead_id, PartnerAccept(partner_id=partner_id))
+
+    def return_lead(self, lead_id: str, partner_id: str, *, reason: str, comment: str) -> Lead:
+        """A partner returns a lead with a reason code and a comment."""
+        return self.execute(
+            lead_id, ReturnLead(partner_id=partner_id, reason=reason, comment=comment)
+        )
+
+    def expire_offers(self, lead_id: str) -> Lead:
+        """Withdraw lapsed offers and route the lead onward."""
+        return self.execute(lead_id, ExpireOffers())
+
+    def reclaim(self, lead_id: str, partner_id: str, *, reason: str) -> Lead:
+        """Take the lead back from a partner that stopped responding; route it onward."""
+        return self.execute(lead_id, Reclaim(partner_id=partner_id, reason=reason))
+
+    def complete(
+        self,
+        lead_id: str,
+        outcome: Outcome,
+        *,
+        reason: str = "",
+        revenue: float | None = None,
+        actor: Party | None = None,
+    ) -> Lead:
+        """The working party reports won or lost."""
+        return self.execute(
+            lead_id, Complete(outcome=outcome, reason=reason, revenue=revenue, actor=actor)
+        )
+
+    def nurture(self, lead_id: str, *, reason: str) -> Lead:
+        """Send the lead back to marketing for regular communication."""
+        return self.execute(lead_id, Nurture(reason=reason))
+
+    def disqualify(self, lead_id: str, *, reason: str) -> Lead:
+        """Drop the lead with a reason."""
+        return self.execute(lead_id, Disqualify(reason=reason))
+
+    def erase(self, lead_id: str) -> Lead:
+        """Erase personal data from snapshot, history and pending notifications.
+
+        Stages, owners and timings stay, so funnel figures survive. Retried on a
+        concurrent write like every command; erasing an erased lead changes nothing.
+        """
+        return self.execute(lead_id, Erase())
+
+    def escalate(self, lead_id: str) -> Lead:
+        """Record breaches of this lead's SLAs and escalate each due step once."""
+        return self.execute(lead_id, Escalate())
+
+    def escalate_breaches(self) -> tuple[str, ...]:
+        """Escalate every lead whose next deadline has passed; returns the lead ids touched."""
+        now = self.clock.now()
+        touched: list[str] = []
+        for lead in self.store.query(due_before=now):
+            before = lead.version
+            if lead.offers:
+                self.expire_offers(lead.id)
+            if self.escalate(lead.id).version != before:
+                touched.append(lead.id)
+        return tuple(touched)
+
+    def relay_outbox(self, *, limit: int = 100) -> RelayReport:
+        """Deliver pending notifications at least once, retrying failures with backoff."""
+        return relay_outbox(self.store, self.notifier, now=self.clock.now(), limit=limit)
