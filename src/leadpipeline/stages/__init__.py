@@ -6,14 +6,6 @@ it, importable for tests, notebooks and hosts that want one decision alone.
 
 from leadpipeline.stages.channel import (
     allocate,
-    assign_partner,
-    complete,
-    expire_offers,
-    offer_to_partners,
-    partner_accept,
-    ranking,
-    reclaim,
-    return_lead,
 )
 from leadpipeline.stages.commands import (
     Accept,
@@ -40,9 +32,12 @@ from leadpipeline.stages.commands import (
     Reject,
     ReturnLead,
     UpdateProfile,
+    command_name,
+)
+from leadpipeline.stages.completion import (
+    complete,
 )
 from leadpipeline.stages.decide import (
-    command_name,
     decide,
 )
 from leadpipeline.stages.escalation import (
@@ -73,6 +68,15 @@ from leadpipeline.stages.packages import (
     PartnerPackage,
     partner_package,
     visible_to,
+)
+from leadpipeline.stages.partners import (
+    assign_partner,
+    expire_offers,
+    offer_to_partners,
+    partner_accept,
+    ranking,
+    reclaim,
+    return_lead,
 )
 from leadpipeline.stages.transition import (
     Inputs,

@@ -7,6 +7,7 @@ so the same command decides the same way in a test, a notebook or production.
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 import attrs
@@ -41,6 +42,7 @@ __all__ = [
     "Reject",
     "ReturnLead",
     "UpdateProfile",
+    "command_name",
 ]
 
 
@@ -276,3 +278,19 @@ Command = (
     | Erase
 )
 """Every command `decide` understands."""
+
+
+@functools.cache
+def _snake_name(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
+def command_name(command: Command | type[Command]) -> str:
+    """The snake-case name of a command (or command class), as errors name it.
+
+    Example:
+        >>> command_name(Nurture(reason="no budget this year")), command_name(QualifySql)
+        ('nurture', 'qualify_sql')
+    """
+    cls = command if isinstance(command, type) else type(command)
+    return _snake_name(cls.__name__)

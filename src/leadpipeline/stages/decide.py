@@ -6,7 +6,6 @@ An accepted command returns the events that record it; `evolve` folds them in.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import assert_never
@@ -30,7 +29,7 @@ from leadpipeline.lead import Lead, Party
 from leadpipeline.lifecycle import Stage
 from leadpipeline.playbook import Playbook
 from leadpipeline.rules.sla import breaches
-from leadpipeline.stages import channel, escalation, handover
+from leadpipeline.stages import channel, completion, escalation, handover, partners
 from leadpipeline.stages.commands import (
     Accept,
     AddNote,
@@ -56,25 +55,11 @@ from leadpipeline.stages.commands import (
     Reject,
     ReturnLead,
     UpdateProfile,
+    command_name,
 )
 from leadpipeline.stages.moves import move, to_role, withdraw_offers
 
-__all__ = ["command_name", "decide"]
-
-
-@functools.cache
-def _snake_name(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
-
-
-def command_name(command: Command) -> str:
-    """The snake-case name of a command, as errors and notifications name it.
-
-    Example:
-        >>> command_name(Nurture(reason="no budget this year"))
-        'nurture'
-    """
-    return _snake_name(type(command).__name__)
+__all__ = ["decide"]
 
 
 def _capture(command: Capture, playbook: Playbook, now: datetime) -> tuple[Event, ...]:
@@ -226,11 +211,11 @@ def decide(
         case AllocateChannel():
             return channel.allocate(lead, playbook, now=now, actor=actor)
         case AssignPartner(partner_id=partner_id, seed=seed):
-            return channel.assign_partner(
+            return partners.assign_partner(
                 lead, playbook, partner_id=partner_id, seed=seed, now=now, actor=actor
             )
         case OfferToPartners(partner_ids=partner_ids, expires_in=expires_in, seed=seed):
-            return channel.offer_to_partners(
+            return partners.offer_to_partners(
                 lead,
                 playbook,
                 partner_ids=partner_ids,
@@ -240,9 +225,9 @@ def decide(
                 actor=actor,
             )
         case PartnerAccept(partner_id=partner_id):
-            return channel.partner_accept(lead, playbook, partner_id=partner_id, now=now)
+            return partners.partner_accept(lead, playbook, partner_id=partner_id, now=now)
         case ReturnLead(partner_id=partner_id, reason=reason, comment=comment, seed=seed):
-            return channel.return_lead(
+            return partners.return_lead(
                 lead,
                 playbook,
                 partner_id=partner_id,
@@ -252,13 +237,13 @@ def decide(
                 now=now,
             )
         case ExpireOffers(seed=seed):
-            return channel.expire_offers(lead, playbook, now=now, seed=seed)
+            return partners.expire_offers(lead, playbook, now=now, seed=seed)
         case Reclaim(partner_id=partner_id, reason=reason, seed=seed):
-            return channel.reclaim(
+            return partners.reclaim(
                 lead, playbook, partner_id=partner_id, reason=reason, now=now, seed=seed
             )
         case Complete(outcome=outcome, reason=reason, revenue=revenue):
-            return channel.complete(
+            return completion.complete(
                 lead,
                 playbook,
                 outcome=outcome,

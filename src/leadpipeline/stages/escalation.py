@@ -21,7 +21,7 @@ from leadpipeline.lead import Lead, Party, PartyKind
 from leadpipeline.lifecycle import Stage
 from leadpipeline.playbook import Playbook
 from leadpipeline.rules.sla import Breach, Escalation, EscalationAction
-from leadpipeline.stages import channel
+from leadpipeline.stages import partners
 from leadpipeline.stages.moves import to_role
 
 __all__ = ["escalate"]
@@ -35,7 +35,7 @@ def _action(lead: Lead, playbook: Playbook, step: Escalation, now: datetime) -> 
     match step.action:
         case EscalationAction.RECLAIM_FROM_PARTNER if step.partner_id is not None:
             if lead.owner == Party.partner(step.partner_id):
-                return channel.reclaim(
+                return partners.reclaim(
                     lead, playbook, partner_id=step.partner_id, reason=why, now=now, seed=0
                 )
             if step.partner_id in lead.offered_to:

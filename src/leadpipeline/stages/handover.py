@@ -26,6 +26,7 @@ from leadpipeline.rules.qualification import Assessment, Definition, assess
 from leadpipeline.rules.returns import find_rejection_reason
 from leadpipeline.rules.scoring import ScoreCard
 from leadpipeline.rules.timing import TimingStatus, TimingVerdict, timing
+from leadpipeline.stages.commands import Nurture, command_name
 from leadpipeline.stages.moves import to_role
 
 __all__ = [
@@ -153,7 +154,7 @@ def hand_over(
             lead_id=lead.id,
             stage=lead.stage,
             command="hand_over",
-            allowed=("nurture",),
+            allowed=(command_name(Nurture),),
             reason=f"too early: {verdict.reason}",
         )
     card = result.score_card

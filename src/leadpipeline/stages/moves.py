@@ -10,7 +10,7 @@ from leadpipeline.lead import Lead, Party, PartyKind
 from leadpipeline.lifecycle import Lifecycle, Stage
 from leadpipeline.playbook import Playbook
 
-__all__ = ["move", "to_role", "withdraw_offers"]
+__all__ = ["move", "require_stage", "to_role", "withdraw_offers"]
 
 _DEFAULT_OWNERS = {
     PartyKind.MARKETING: Party.marketing(),
@@ -114,3 +114,16 @@ def withdraw_offers(lead: Lead, *, now: datetime, actor: Party, reason: str) -> 
         OfferWithdrawn(lead_id=lead.id, at=now, actor=actor, partner_id=o.partner_id, reason=reason)
         for o in lead.offers
     ]
+
+
+def require_stage(lead: Lead, playbook: Playbook, role: Stage, command: str) -> None:
+    """Refuse a command unless the lead is in the stage playing `role`."""
+    stage = playbook.lifecycle.name_of(role)
+    if lead.stage != stage:
+        raise TransitionError(
+            lead_id=lead.id,
+            stage=lead.stage,
+            command=command,
+            allowed=playbook.lifecycle.allowed_from(lead.stage),
+            reason=f"needs a lead in {stage!r}",
+        )

@@ -1,0 +1,180 @@
+"""The SQL of a PostgreSQL store, with its schema's tables qualified once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from leadpipeline._checks import require_aware
+from leadpipeline.adapters.encoding import EncodedTransition, party_key
+from leadpipeline.lead import Party
+from leadpipeline.serialization import structure
+from leadpipeline.stages.notify import Notification, OutboxEntry
+from leadpipeline.stages.transition import Transition
+
+__all__ = ["Statements", "entry_of", "filters", "write_params"]
+
+
+def filters(
+    stage: str | None, owner: Party | None, partner_id: str | None, due_before: datetime | None
+) -> tuple[str, list[Any]]:
+    """The WHERE clause and parameters shared by `query` and `count`."""
+    where, params = ["TRUE"], list[Any]()
+    if stage is not None:
+        where.append("stage = %s")
+        params.append(stage)
+    if owner is not None:
+        where.append("owner = %s")
+        params.append(party_key(owner))
+    if partner_id is not None:
+        where.append("partner_ids @> ARRAY[%s]::text[]")
+        params.append(partner_id)
+    if due_before is not None:
+        require_aware("due_before", due_before)
+        where.append("due_at < %s")
+        params.append(due_before)
+    return " AND ".join(where), params
+
+
+class Statements:
+    """The SQL of one store, with the schema's tables qualified once."""
+
+    def __init__(self, schema: str) -> None:
+        q = f'"{schema}"'
+        self.leads = leads = f"{q}.leads"
+        events = f"{q}.events"
+        outbox = f"{q}.outbox"
+        cols = "id, body, attempts, next_attempt_at, delivered_at, last_error"
+        free = "(leased_until IS NULL OR leased_until <= clock_timestamp())"
+        self.load = f"SELECT snapshot FROM {leads} WHERE lead_id = %s"
+        self.version = f"SELECT version FROM {leads} WHERE lead_id = %s"
+        self.history = f"SELECT body FROM {events} WHERE lead_id = %s ORDER BY version"
+        self.by_source = f"SELECT min(lead_id) FROM {leads} WHERE source_ids @> ARRAY[%s]::text[]"
+        self.by_sources = (
+            f"SELECT s, min(lead_id) FROM {leads}, unnest(source_ids) AS s "
+            "WHERE source_ids && %s::text[] AND s = ANY(%s::text[]) GROUP BY s"
+        )
+        self.by_email = (
+            f"SELECT min(lead_id) FROM {leads} WHERE email_key = %s AND stage <> ALL(%s::text[])"
+        )
+        self.by_company = (
+            f"SELECT min(lead_id) FROM {leads} "
+            "WHERE domain_norm = %s AND name_norm = %s AND stage <> ALL(%s::text[])"
+        )
+        values = (
+            "%(version)s, %(snapshot)s::jsonb, %(stage)s, %(owner)s, %(partner_ids)s::text[], "
+            "%(source_ids)s::text[], %(email_key)s, %(domain_norm)s, %(name_norm)s, "
+            "%(due_at)s::timestamptz"
+        )
+        self.create = (
+            f"WITH up AS (INSERT INTO {leads} (lead_id, version, snapshot, stage, owner, "
+            "partner_ids, source_ids, email_key, domain_norm, name_norm, due_at) "
+            f"VALUES (%(lead_id)s, {values}) ON CONFLICT (lead_id) DO NOTHING RETURNING lead_id)"
+        )
+        self.update = (
+            f"WITH up AS (UPDATE {leads} SET (version, snapshot, stage, owner, partner_ids, "
+            "source_ids, email_key, domain_norm, name_norm, due_at, updated_at) = "
+            f"({values}, now()) "
+            "WHERE lead_id = %(lead_id)s AND version = %(expected)s RETURNING lead_id)"
+        )
+        events_cte = (
+            f", ev AS (INSERT INTO {events} (lead_id, version, body) "
+            "SELECT up.lead_id, t.v, t.b FROM up, "
+            "unnest(%(versions)s::int[], %(bodies)s::jsonb[]) AS t(v, b))"
+        )
+        self.without_outbox = f"{events_cte} SELECT count(*) FROM up"
+        self.with_outbox = (
+            f"{events_cte}, ob AS (INSERT INTO {outbox} (lead_id, key, body, next_attempt_at) "
+            "SELECT up.lead_id, t.k, t.b, t.at FROM up, "
+            "unnest(%(keys)s::text[], %(notes)s::jsonb[], %(times)s::timestamptz[]) "
+            "WITH ORDINALITY AS t(k, b, at, n) ORDER BY t.n RETURNING id) "
+            "SELECT (SELECT count(*) FROM up), "
+            "(SELECT count(*) FROM (SELECT pg_notify(%(channel)s, '') FROM ob LIMIT 1) AS n)"
+        )
+        self.rewrite_events = (
+            f", rw AS (UPDATE {events} AS e SET body = t.b FROM up, "
+            "unnest(%(rewrite_versions)s::int[], %(rewrite_bodies)s::jsonb[]) AS t(v, b) "
+            "WHERE e.lead_id = up.lead_id AND e.version = t.v)"
+        )
+        self.rewrite_entries = (
+            f", orw AS (UPDATE {outbox} AS o SET body = t.b, last_error = t.e FROM up, "
+            "unnest(%(entry_ids)s::bigint[], %(entry_bodies)s::jsonb[], %(entry_errors)s::text[]) "
+            "AS t(i, b, e) WHERE o.id = t.i AND o.lead_id = up.lead_id)"
+        )
+        self.outbox = f"SELECT {cols} FROM {outbox} WHERE lead_id = %s ORDER BY id"
+        self.pending = (
+            f"SELECT {cols} FROM {outbox} WHERE delivered_at IS NULL "
+            f"AND next_attempt_at <= %s AND {free} ORDER BY next_attempt_at, id LIMIT %s"
+        )
+        self.lease = (
+            f"UPDATE {outbox} AS o SET leased_until = clock_timestamp() + %(lease_for)s, "
+            "leased_by = %(owner)s "
+            f"FROM (SELECT id FROM {outbox} WHERE delivered_at IS NULL "
+            f"AND next_attempt_at <= %(now)s AND {free} "
+            "ORDER BY next_attempt_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED) AS c "
+            "WHERE o.id = c.id RETURNING o.id, o.body, o.attempts, o.next_attempt_at, "
+            "o.delivered_at, o.last_error"
+        )
+        self.delivered = (
+            f"WITH hit AS (SELECT id FROM {outbox} WHERE id = %(id)s), "
+            f"up AS (UPDATE {outbox} SET attempts = attempts + 1, delivered_at = %(at)s, "
+            "leased_until = NULL, leased_by = NULL "
+            "WHERE id = %(id)s AND delivered_at IS NULL RETURNING id) "
+            "SELECT (SELECT count(*) FROM hit), (SELECT count(*) FROM up)"
+        )
+        self.failed = (
+            f"WITH hit AS (SELECT id FROM {outbox} WHERE id = %(id)s), "
+            f"up AS (UPDATE {outbox} SET attempts = attempts + 1, last_error = %(error)s, "
+            "next_attempt_at = %(retry_at)s, leased_until = NULL, leased_by = NULL "
+            "WHERE id = %(id)s AND delivered_at IS NULL RETURNING id) "
+            "SELECT (SELECT count(*) FROM hit), (SELECT count(*) FROM up)"
+        )
+
+
+def write_params(transition: Transition, channel: str) -> dict[str, Any]:
+    """The named parameters of one transition's write statement."""
+    encoded = EncodedTransition.of(transition)
+    snapshot = encoded.snapshot
+    keys = snapshot.keys
+    notes = transition.notifications
+    return {
+        "lead_id": transition.lead_id,
+        "expected": transition.expected_version,
+        "version": transition.after.version,
+        "snapshot": snapshot.text,
+        "stage": keys.stage,
+        "owner": snapshot.owner,
+        "partner_ids": list(keys.partner_ids),
+        "source_ids": list(keys.source_ids),
+        "email_key": snapshot.email_digest,
+        "domain_norm": keys.domain,
+        "name_norm": keys.company_name,
+        "due_at": transition.due_at,
+        "versions": list(
+            range(transition.expected_version + 1, transition.after.version + 1),
+        ),
+        "bodies": list(encoded.events),
+        "keys": [n.key for n in notes],
+        "notes": list(encoded.notifications),
+        "times": [n.created_at for n in notes],
+        "channel": channel,
+        "rewrite_versions": [version for version, _ in encoded.rewrites],
+        "rewrite_bodies": [body for _, body in encoded.rewrites],
+        "entry_ids": [entry_id for entry_id, _, _ in encoded.outbox_rewrites],
+        "entry_bodies": [body for _, body, _ in encoded.outbox_rewrites],
+        "entry_errors": [error for _, _, error in encoded.outbox_rewrites],
+    }
+
+
+def entry_of(row: Sequence[Any]) -> OutboxEntry:
+    """An outbox row as the value a store returns."""
+    entry_id, body, attempts, next_at, delivered, error = row
+    return OutboxEntry(
+        id=entry_id,
+        notification=structure(body, Notification),
+        attempts=attempts,
+        next_attempt_at=next_at,
+        delivered_at=delivered,
+        last_error=error,
+    )
