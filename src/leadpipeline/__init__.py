@@ -57,6 +57,19 @@ from leadpipeline.analytics import (
     waterfall,
     what_if,
 )
+from leadpipeline.analytics.predictive import (
+    MISSING,
+    FieldContribution,
+    FieldCounts,
+    FieldSpec,
+    Prediction,
+    PredictiveModel,
+    StageCounts,
+    StageStep,
+    ValueCounts,
+    fit_predictive,
+    predict,
+)
 from leadpipeline.errors import (
     ConfigurationError,
     ConflictError,
@@ -116,6 +129,12 @@ from leadpipeline.lead import (
     Revenue,
     Source,
 )
+from leadpipeline.lifecycle import (
+    STANDARD_LIFECYCLE,
+    Lifecycle,
+    Stage,
+    StageSpec,
+)
 from leadpipeline.pipeline import (
     CaptureResult,
     ImportReport,
@@ -126,19 +145,6 @@ from leadpipeline.pipeline import (
 from leadpipeline.playbook import (
     DEFAULT_PLAYBOOK,
     Playbook,
-)
-from leadpipeline.predictive import (
-    MISSING,
-    FieldContribution,
-    FieldCounts,
-    FieldSpec,
-    Prediction,
-    PredictiveModel,
-    StageCounts,
-    StageStep,
-    ValueCounts,
-    fit_predictive,
-    predict,
 )
 from leadpipeline.rules import (
     DEFAULT_CHANNEL_POLICY,
@@ -255,12 +261,6 @@ from leadpipeline.serialization import (
     structure,
     to_json,
     unstructure,
-)
-from leadpipeline.lifecycle import (
-    STANDARD_LIFECYCLE,
-    Lifecycle,
-    Stage,
-    StageSpec,
 )
 from leadpipeline.stages import (
     OTHER_PARTNER,

@@ -19,15 +19,15 @@ from leadpipeline.analytics import (
     waterfall,
     what_if,
 )
-from leadpipeline.events import replay
-from leadpipeline.notebook import (
+from leadpipeline.analytics.notebook import (
     INSTALL_HINT,
     plot_funnel,
     plot_score_distribution,
     plot_sweep,
     to_frame,
 )
-from leadpipeline.predictive import fit_predictive, predict
+from leadpipeline.analytics.predictive import fit_predictive, predict
+from leadpipeline.events import replay
 from leadpipeline.rules.calendar import STANDARD_CALENDAR
 from tests.unit.test_analytics import (
     MODEL_A,

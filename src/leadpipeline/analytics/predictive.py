@@ -36,7 +36,7 @@ from typing import Any
 import attrs
 
 from leadpipeline._checks import positive
-from leadpipeline.analytics import WATERFALL, History, outcome_of
+from leadpipeline.analytics._history import WATERFALL, History, outcome_of
 from leadpipeline.errors import ValidationError
 from leadpipeline.events import LeadCaptured, Outcome, StageChanged, replay
 from leadpipeline.lead import Lead
