@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -154,3 +155,15 @@ class TestMissingExtra:
         with pytest.raises(ImportError) as exc:
             plot_sweep(threshold_sweep(SCORED))
         assert str(exc.value) == INSTALL_HINT
+
+    def test_importing_analytics_loads_neither_pandas_nor_matplotlib(self) -> None:
+        """The package re-exports the notebook helpers, yet importing it loads no extra."""
+        probe = (
+            "import sys, leadpipeline.analytics; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'matplotlib'}))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "[]"
