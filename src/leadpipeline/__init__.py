@@ -24,7 +24,6 @@ from leadpipeline.adapters import (
     relay_outbox,
 )
 from leadpipeline.analytics import (
-    WATERFALL,
     BusinessClock,
     Funnel,
     PartnerScorecard,
@@ -329,7 +328,6 @@ __all__ = [
     "OTHER_PARTNER",
     "STANDARD_CALENDAR",
     "STANDARD_LIFECYCLE",
-    "WATERFALL",
     "Accept",
     "Accepted",
     "AddNote",

@@ -11,7 +11,7 @@ One module per analysis: `funnel` (the waterfall), `velocity` (time in stage),
 and figures; pandas and matplotlib load only when one of its functions runs).
 """
 
-from leadpipeline.analytics._history import WATERFALL, outcome_of
+from leadpipeline.analytics._history import outcome_of
 from leadpipeline.analytics.attainment import SlaAttainment, SlaStats, sla_attainment
 from leadpipeline.analytics.funnel import (
     Funnel,
@@ -66,7 +66,6 @@ from leadpipeline.analytics.velocity import BusinessClock, StageTime, Velocity, 
 __all__ = [
     "INSTALL_HINT",
     "MISSING",
-    "WATERFALL",
     "AnalyticsResult",
     "BusinessClock",
     "FieldContribution",

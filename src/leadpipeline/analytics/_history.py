@@ -13,7 +13,6 @@ from leadpipeline.errors import ValidationError
 from leadpipeline.events import Completed, Event, LeadCaptured, Outcome, StageChanged
 
 __all__ = [
-    "WATERFALL",
     "History",
     "capture_of",
     "median",
@@ -22,9 +21,6 @@ __all__ = [
     "rate",
     "stages_reached",
 ]
-
-WATERFALL: tuple[str, ...] = ("inquiry", "mql", "sal", "sql", "opportunity", "customer")
-"""The standard demand waterfall, in order."""
 
 History = Sequence[Event]
 

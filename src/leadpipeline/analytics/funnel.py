@@ -11,16 +11,11 @@ from collections.abc import Callable, Iterable, Sequence
 
 import attrs
 
-from leadpipeline.analytics._history import (
-    WATERFALL,
-    History,
-    capture_of,
-    rate,
-    stages_reached,
-)
+from leadpipeline.analytics._history import History, capture_of, rate, stages_reached
 from leadpipeline.errors import ValidationError
 from leadpipeline.events import LeadCaptured, replay
 from leadpipeline.lead import Lead
+from leadpipeline.lifecycle import STANDARD_LIFECYCLE, Lifecycle
 
 __all__ = ["Funnel", "StageReach", "StepConversion", "Waterfall", "waterfall"]
 
@@ -139,12 +134,14 @@ def waterfall(
     *,
     by: Grouping | None = None,
     stages: Sequence[str] | None = None,
+    lifecycle: Lifecycle = STANDARD_LIFECYCLE,
 ) -> Waterfall:
     """Count leads reaching each waterfall stage and the stage-to-stage conversion.
 
     Shows where the funnel leaks. `by` groups the leads: ``"channel"`` and ``"campaign"``
     of the original source, ``"period"`` (month of capture, ``"2026-03"``), or a function
-    of the current lead (a segment). `stages` replaces the standard waterfall order.
+    of the current lead (a segment). The stages counted are the waterfall of `lifecycle`
+    (by the names it gives them); `stages` replaces that order.
 
     Example:
         >>> from datetime import datetime, timezone
@@ -160,9 +157,10 @@ def waterfall(
         >>> result.total.count("mql"), result.total.rate("inquiry", "mql")
         (1, 0.5)
     """
-    order = tuple(stages) if stages is not None else WATERFALL
+    order = tuple(stages) if stages is not None else lifecycle.waterfall
     if not order:
-        raise ValidationError.at("stages", "name at least one stage")
+        path = "stages" if stages is not None else "lifecycle"
+        raise ValidationError.at(path, "name at least one stage")
     items = list(histories)
     reaches = []
     for i, h in enumerate(items):

@@ -4,8 +4,8 @@ The model is plain data: counts per stage, per field, per value. It round-trips 
 `to_json`/`from_json`, so a notebook can fit it, save it, and a service can load it.
 
 How leads are counted (the stage rule): the waterfall is walked stage by stage, and each
-stage before the last (``customer``) has its own table of leads that *passed* it and leads
-that *stopped* at it.
+stage before the last (the customer stage, the win) has its own table of leads that
+*passed* it and leads that *stopped* at it.
 
 - A lead passes stage *s* when it later reached a further waterfall stage (a stage it
   skipped counts as passed).
@@ -36,10 +36,11 @@ from typing import Any
 import attrs
 
 from leadpipeline._checks import positive
-from leadpipeline.analytics._history import WATERFALL, History, outcome_of
+from leadpipeline.analytics._history import History, outcome_of
 from leadpipeline.errors import ValidationError
 from leadpipeline.events import LeadCaptured, Outcome, StageChanged, replay
 from leadpipeline.lead import Lead
+from leadpipeline.lifecycle import STANDARD_LIFECYCLE, Lifecycle
 from leadpipeline.rules.scoring import field_kind
 
 __all__ = [
@@ -239,14 +240,16 @@ def fit_predictive(
     fields: Sequence[str | FieldSpec],
     *,
     bins: Mapping[str, Sequence[float]] | None = None,
-    stages: Sequence[str] = WATERFALL,
+    stages: Sequence[str] | None = None,
+    lifecycle: Lifecycle = STANDARD_LIFECYCLE,
     alpha: float = 1.0,
 ) -> PredictiveModel:
     """Learn per-stage pass/stop counts for each field value (see the module for the rule).
 
     `fields` are dotted lead paths such as ``"source.channel"`` or ``"company.industry"``;
-    `bins` maps numeric paths to their ascending bin edges. `alpha` is the Laplace
-    smoothing added to every count.
+    `bins` maps numeric paths to their ascending bin edges. The stages walked are the
+    waterfall of `lifecycle` (by the names it gives them); `stages` replaces that order.
+    `alpha` is the Laplace smoothing added to every count.
 
     Example:
         >>> from datetime import datetime, timezone
@@ -263,9 +266,10 @@ def fit_predictive(
         >>> inquiry.passed, inquiry.stopped
         (1, 1)
     """
-    order = tuple(stages)
+    order = tuple(stages) if stages is not None else lifecycle.waterfall
     if len(order) < 2:
-        raise ValidationError.at("stages", "a waterfall needs at least two stages")
+        path = "stages" if stages is not None else "lifecycle"
+        raise ValidationError.at(path, "a waterfall needs at least two stages")
     specs = _specs(fields, bins or {})
     model_stages = order[:-1]
     passed: Counter[str] = Counter()

@@ -15,6 +15,7 @@ from leadpipeline.analytics._history import (
     stages_reached,
 )
 from leadpipeline.events import Completed, Outcome
+from leadpipeline.lifecycle import STANDARD_LIFECYCLE, Lifecycle, Stage
 
 __all__ = ["SourceAttribution", "SourceStats", "source_attribution"]
 
@@ -51,13 +52,17 @@ class SourceAttribution:
 
 
 def source_attribution(
-    histories: Iterable[History], *, sql_stage: str = "sql"
+    histories: Iterable[History],
+    *,
+    sql_stage: str | None = None,
+    lifecycle: Lifecycle = STANDARD_LIFECYCLE,
 ) -> SourceAttribution:
     """Credit SQLs, wins and won revenue to the lead's original source channel.
 
     The original source is kept forever because it predicts buying potential; this is
     where that shows. `conversion` is won leads over all leads of the channel, and
-    `revenue` sums `Completed.revenue` of won completions.
+    `revenue` sums `Completed.revenue` of won completions. A lead reached SQL when it
+    reached `sql_stage`, by default the stage playing the SQL role in `lifecycle`.
 
     Example:
         >>> from datetime import datetime, timezone
@@ -74,6 +79,7 @@ def source_attribution(
         >>> stats.won, stats.conversion, stats.revenue
         (1, 1.0, 12000.0)
     """
+    sql_name = sql_stage if sql_stage is not None else lifecycle.name_of(Stage.SQL)
     leads: Counter[str] = Counter()
     sql: Counter[str] = Counter()
     won: Counter[str] = Counter()
@@ -81,7 +87,7 @@ def source_attribution(
     for i, h in enumerate(histories):
         channel = capture_of(h, i).lead.source.channel
         leads[channel] += 1
-        sql[channel] += sql_stage in stages_reached(h)
+        sql[channel] += sql_name in stages_reached(h)
         if outcome_of(h) is Outcome.WON:
             won[channel] += 1
         revenue[channel] += sum(

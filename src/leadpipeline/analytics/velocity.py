@@ -9,8 +9,9 @@ from typing import Protocol
 
 import attrs
 
-from leadpipeline.analytics._history import WATERFALL, History, capture_of, median, p90
+from leadpipeline.analytics._history import History, capture_of, median, p90
 from leadpipeline.events import StageChanged
+from leadpipeline.lifecycle import STANDARD_LIFECYCLE, Lifecycle
 
 __all__ = ["BusinessClock", "StageTime", "Velocity", "velocity"]
 
@@ -49,13 +50,19 @@ class Velocity:
         return next((s for s in self.stages if s.stage == stage), None)
 
 
-def velocity(histories: Iterable[History], *, calendar: BusinessClock | None = None) -> Velocity:
+def velocity(
+    histories: Iterable[History],
+    *,
+    calendar: BusinessClock | None = None,
+    lifecycle: Lifecycle = STANDARD_LIFECYCLE,
+) -> Velocity:
     """Time leads spend in each stage, so slow handovers show up.
 
     A stay runs from entering a stage (capture or `StageChanged`) to leaving it; a stay
     still open is not counted. With `calendar` (anything with ``between(start, end)``, such
     as a `BusinessCalendar`), durations are business time; otherwise wall-clock time.
-    Each stay counts once, so a lead nurtured twice gives two nurture stays.
+    Each stay counts once, so a lead nurtured twice gives two nurture stays. Stages come
+    in the order of the waterfall of `lifecycle`, then any others by name.
 
     Example:
         >>> from datetime import datetime, timedelta, timezone
@@ -81,7 +88,8 @@ def velocity(histories: Iterable[History], *, calendar: BusinessClock | None = N
                 spent = calendar.between(since, end) if calendar is not None else end - since
                 stays[stage].append(spent)
                 stage, since = event.to_stage, end
-    ordered = [s for s in WATERFALL if s in stays] + sorted(s for s in stays if s not in WATERFALL)
+    order = lifecycle.waterfall
+    ordered = [s for s in order if s in stays] + sorted(s for s in stays if s not in order)
     return Velocity(
         business_time=calendar is not None,
         stages=tuple(
