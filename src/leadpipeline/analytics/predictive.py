@@ -36,9 +36,9 @@ from typing import Any
 import attrs
 
 from leadpipeline._checks import positive
-from leadpipeline.analytics._history import History, outcome_of
+from leadpipeline.analytics._history import History, capture_of, outcome_of, stages_reached
 from leadpipeline.errors import ValidationError
-from leadpipeline.events import LeadCaptured, Outcome, StageChanged, replay
+from leadpipeline.events import Outcome, replay
 from leadpipeline.lead import Lead
 from leadpipeline.lifecycle import STANDARD_LIFECYCLE, Lifecycle
 from leadpipeline.rules.scoring import field_kind
@@ -219,9 +219,7 @@ def _specs(
 
 def _labels(history: History, order: tuple[str, ...]) -> tuple[list[str], str | None]:
     """The stages this lead passed, and the stage it stopped at (None while open)."""
-    first = history[0]
-    assert isinstance(first, LeadCaptured)
-    reached = {first.lead.stage} | {e.to_stage for e in history if isinstance(e, StageChanged)}
+    reached = stages_reached(history)
     indices = [i for i, s in enumerate(order) if s in reached]
     if not indices:
         return [], None
@@ -277,8 +275,7 @@ def fit_predictive(
     values: dict[tuple[str, str], Counter[tuple[str, bool]]] = defaultdict(Counter)
     count = 0
     for i, h in enumerate(histories):
-        if not h or not isinstance(h[0], LeadCaptured):
-            raise ValidationError.at(f"histories[{i}]", "a history starts with LeadCaptured")
+        capture_of(h, i)
         count += 1
         through, stop = _labels(h, order)
         if not through and stop is None:
