@@ -23,7 +23,6 @@ from leadpipeline.adapters import (
     relay_outbox,
 )
 from leadpipeline.analytics import (
-    WATERFALL,
     BusinessClock,
     Funnel,
     PartnerScorecard,
@@ -55,6 +54,19 @@ from leadpipeline.analytics import (
     velocity,
     waterfall,
     what_if,
+)
+from leadpipeline.analytics.predictive import (
+    MISSING,
+    FieldContribution,
+    FieldCounts,
+    FieldSpec,
+    Prediction,
+    PredictiveModel,
+    StageCounts,
+    StageStep,
+    ValueCounts,
+    fit_predictive,
+    predict,
 )
 from leadpipeline.errors import (
     ConfigurationError,
@@ -131,19 +143,6 @@ from leadpipeline.pipeline import (
 from leadpipeline.playbook import (
     DEFAULT_PLAYBOOK,
     Playbook,
-)
-from leadpipeline.predictive import (
-    MISSING,
-    FieldContribution,
-    FieldCounts,
-    FieldSpec,
-    Prediction,
-    PredictiveModel,
-    StageCounts,
-    StageStep,
-    ValueCounts,
-    fit_predictive,
-    predict,
 )
 from leadpipeline.rules import (
     DEFAULT_CHANNEL_POLICY,
@@ -328,7 +327,6 @@ __all__ = [
     "OTHER_PARTNER",
     "STANDARD_CALENDAR",
     "STANDARD_LIFECYCLE",
-    "WATERFALL",
     "Accept",
     "Accepted",
     "AddNote",

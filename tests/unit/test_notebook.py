@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -19,15 +20,15 @@ from leadpipeline.analytics import (
     waterfall,
     what_if,
 )
-from leadpipeline.events import replay
-from leadpipeline.notebook import (
+from leadpipeline.analytics.notebook import (
     INSTALL_HINT,
     plot_funnel,
     plot_score_distribution,
     plot_sweep,
     to_frame,
 )
-from leadpipeline.predictive import fit_predictive, predict
+from leadpipeline.analytics.predictive import fit_predictive, predict
+from leadpipeline.events import replay
 from leadpipeline.rules.calendar import STANDARD_CALENDAR
 from tests.unit.test_analytics import (
     MODEL_A,
@@ -154,3 +155,15 @@ class TestMissingExtra:
         with pytest.raises(ImportError) as exc:
             plot_sweep(threshold_sweep(SCORED))
         assert str(exc.value) == INSTALL_HINT
+
+    def test_importing_analytics_loads_neither_pandas_nor_matplotlib(self) -> None:
+        """The package re-exports the notebook helpers, yet importing it loads no extra."""
+        probe = (
+            "import sys, leadpipeline.analytics; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'matplotlib'}))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "[]"

@@ -6,10 +6,16 @@ import math
 
 import pytest
 
+from leadpipeline.analytics.predictive import (
+    MISSING,
+    FieldSpec,
+    PredictiveModel,
+    fit_predictive,
+    predict,
+)
 from leadpipeline.errors import ValidationError
 from leadpipeline.events import Event, Outcome, replay
 from leadpipeline.lead import Company, Lead, Source
-from leadpipeline.predictive import MISSING, FieldSpec, PredictiveModel, fit_predictive, predict
 from leadpipeline.serialization import from_json, to_json
 from tests.unit.test_analytics import T0, completed, journey
 

@@ -13,18 +13,15 @@ import importlib.util
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from leadpipeline.analytics import (
-    PartnerScorecard,
-    ScoredOutcome,
-    SlaAttainment,
-    SourceAttribution,
-    ThresholdSweep,
-    Velocity,
-    Waterfall,
-    WhatIf,
-)
-from leadpipeline.predictive import Prediction, PredictiveModel
+from leadpipeline.analytics.attainment import SlaAttainment
+from leadpipeline.analytics.funnel import Waterfall
+from leadpipeline.analytics.partners import PartnerScorecard
+from leadpipeline.analytics.predictive import Prediction, PredictiveModel
+from leadpipeline.analytics.sources import SourceAttribution
+from leadpipeline.analytics.thresholds import ScoredOutcome, ThresholdSweep, WhatIf
+from leadpipeline.analytics.velocity import Velocity
 
+# pandas and matplotlib are the optional extra: annotations name them, the module needs neither
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
@@ -39,7 +36,8 @@ __all__ = [
 ]
 
 INSTALL_HINT = (
-    "leadpipeline.notebook needs pandas and matplotlib: pip install leadpipeline[notebook]"
+    "leadpipeline.analytics.notebook needs pandas and matplotlib:"
+    " pip install leadpipeline[notebook]"
 )
 """The message of the ImportError raised when the extra is not installed."""
 

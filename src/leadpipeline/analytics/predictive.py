@@ -4,8 +4,8 @@ The model is plain data: counts per stage, per field, per value. It round-trips 
 `to_json`/`from_json`, so a notebook can fit it, save it, and a service can load it.
 
 How leads are counted (the stage rule): the waterfall is walked stage by stage, and each
-stage before the last (``customer``) has its own table of leads that *passed* it and leads
-that *stopped* at it.
+stage before the last (the customer stage, the win) has its own table of leads that
+*passed* it and leads that *stopped* at it.
 
 - A lead passes stage *s* when it later reached a further waterfall stage (a stage it
   skipped counts as passed).
@@ -36,10 +36,11 @@ from typing import Any
 import attrs
 
 from leadpipeline._checks import positive
-from leadpipeline.analytics import WATERFALL, History, outcome_of
+from leadpipeline.analytics._history import History, capture_of, outcome_of, stages_reached
 from leadpipeline.errors import ValidationError
-from leadpipeline.events import LeadCaptured, Outcome, StageChanged, replay
+from leadpipeline.events import Outcome, replay
 from leadpipeline.lead import Lead
+from leadpipeline.lifecycle import STANDARD_LIFECYCLE, Lifecycle
 from leadpipeline.rules.scoring import field_kind
 
 __all__ = [
@@ -218,9 +219,7 @@ def _specs(
 
 def _labels(history: History, order: tuple[str, ...]) -> tuple[list[str], str | None]:
     """The stages this lead passed, and the stage it stopped at (None while open)."""
-    first = history[0]
-    assert isinstance(first, LeadCaptured)
-    reached = {first.lead.stage} | {e.to_stage for e in history if isinstance(e, StageChanged)}
+    reached = stages_reached(history)
     indices = [i for i, s in enumerate(order) if s in reached]
     if not indices:
         return [], None
@@ -239,14 +238,16 @@ def fit_predictive(
     fields: Sequence[str | FieldSpec],
     *,
     bins: Mapping[str, Sequence[float]] | None = None,
-    stages: Sequence[str] = WATERFALL,
+    stages: Sequence[str] | None = None,
+    lifecycle: Lifecycle = STANDARD_LIFECYCLE,
     alpha: float = 1.0,
 ) -> PredictiveModel:
     """Learn per-stage pass/stop counts for each field value (see the module for the rule).
 
     `fields` are dotted lead paths such as ``"source.channel"`` or ``"company.industry"``;
-    `bins` maps numeric paths to their ascending bin edges. `alpha` is the Laplace
-    smoothing added to every count.
+    `bins` maps numeric paths to their ascending bin edges. The stages walked are the
+    waterfall of `lifecycle` (by the names it gives them); `stages` replaces that order.
+    `alpha` is the Laplace smoothing added to every count.
 
     Example:
         >>> from datetime import datetime, timezone
@@ -263,9 +264,10 @@ def fit_predictive(
         >>> inquiry.passed, inquiry.stopped
         (1, 1)
     """
-    order = tuple(stages)
+    order = tuple(stages) if stages is not None else lifecycle.waterfall
     if len(order) < 2:
-        raise ValidationError.at("stages", "a waterfall needs at least two stages")
+        path = "stages" if stages is not None else "lifecycle"
+        raise ValidationError.at(path, "a waterfall needs at least two stages")
     specs = _specs(fields, bins or {})
     model_stages = order[:-1]
     passed: Counter[str] = Counter()
@@ -273,8 +275,7 @@ def fit_predictive(
     values: dict[tuple[str, str], Counter[tuple[str, bool]]] = defaultdict(Counter)
     count = 0
     for i, h in enumerate(histories):
-        if not h or not isinstance(h[0], LeadCaptured):
-            raise ValidationError.at(f"histories[{i}]", "a history starts with LeadCaptured")
+        capture_of(h, i)
         count += 1
         through, stop = _labels(h, order)
         if not through and stop is None:

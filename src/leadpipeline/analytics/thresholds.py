@@ -1,0 +1,407 @@
+"""Threshold back-testing: what each hand-over threshold or scoring policy would have given.
+
+Scores are paired with how each lead ended (`scored_outcomes`), every distinct score is
+tried as a threshold in one sorted pass (`threshold_sweep`, `suggest_threshold`), and two
+scoring policies are compared on the same leads (`what_if`).
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from itertools import accumulate, compress, repeat
+
+import attrs
+
+from leadpipeline._checks import require_aware
+from leadpipeline.analytics._history import History, capture_of, outcome_of, rate
+from leadpipeline.errors import ValidationError
+from leadpipeline.events import Outcome, replay
+from leadpipeline.lead import Lead
+from leadpipeline.playbook import Playbook
+from leadpipeline.rules.qualification import AllOf, AnyOf, Criterion, ScoreAtLeast
+from leadpipeline.rules.scoring import ScoringModel, compile_model, score_totals
+
+__all__ = [
+    "ScoredOutcome",
+    "ThresholdPoint",
+    "ThresholdSuggestion",
+    "ThresholdSweep",
+    "WhatIf",
+    "WhatIfSide",
+    "When",
+    "scored_outcomes",
+    "suggest_threshold",
+    "threshold_sweep",
+    "what_if",
+]
+
+
+@attrs.frozen(kw_only=True)
+class ScoredOutcome:
+    """A lead's score and whether it was eventually won: one row of a back-test."""
+
+    score: float
+    won: bool
+    lead_id: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class ThresholdPoint:
+    """What handing over every lead with ``score >= threshold`` would have given.
+
+    `conversion` is the share of handed-over leads that were won (precision), `recall`
+    the share of all wins kept, `lift` the conversion over the base rate.
+    """
+
+    threshold: float
+    volume: int
+    wins: int
+    conversion: float
+    recall: float | None
+    lift: float | None
+    volume_per_month: float | None
+
+
+@attrs.frozen(kw_only=True)
+class ThresholdSweep:
+    """Every distinct candidate threshold, ascending, as columns (for a million rows).
+
+    Iterate it (or use `point`) for `ThresholdPoint` rows; `thresholds`, `volumes` and
+    `wins` are parallel tuples, so volume falls as the threshold rises.
+    """
+
+    leads: int
+    total_wins: int
+    months: float | None
+    thresholds: tuple[float, ...]
+    volumes: tuple[int, ...]
+    wins: tuple[int, ...]
+
+    @property
+    def base_rate(self) -> float | None:
+        """The share of all leads that were won."""
+        return rate(self.total_wins, self.leads)
+
+    def __len__(self) -> int:
+        return len(self.thresholds)
+
+    def point(self, index: int) -> ThresholdPoint:
+        """The row at `index` (0 is the lowest threshold, handing over every lead)."""
+        volume, wins = self.volumes[index], self.wins[index]
+        conversion = wins / volume
+        base = self.base_rate
+        return ThresholdPoint(
+            threshold=self.thresholds[index],
+            volume=volume,
+            wins=wins,
+            conversion=conversion,
+            recall=rate(wins, self.total_wins),
+            lift=conversion / base if base else None,
+            volume_per_month=volume / self.months if self.months else None,
+        )
+
+    def at(self, threshold: float) -> ThresholdPoint | None:
+        """The row of the lowest candidate at or above `threshold` (None above them all)."""
+        index = bisect_left(self.thresholds, threshold)
+        return self.point(index) if index < len(self.thresholds) else None
+
+    def __iter__(self) -> Iterator[ThresholdPoint]:
+        return (self.point(i) for i in range(len(self.thresholds)))
+
+    @property
+    def points(self) -> tuple[ThresholdPoint, ...]:
+        """Every row, lowest threshold first."""
+        return tuple(self.point(i) for i in range(len(self.thresholds)))
+
+
+def _pairs(
+    scored: Sequence[tuple[float, bool]] | Sequence[ScoredOutcome],
+) -> tuple[list[float], list[bool]]:
+    try:  # the fast path: plain (score, won) pairs
+        scores = [float(s) for s, _ in scored]  # type: ignore[misc]
+        wins = [bool(w) for _, w in scored]  # type: ignore[misc]
+    except TypeError:  # ScoredOutcome values (alone or mixed in) are not pairs
+        pairs = [(o.score, o.won) if isinstance(o, ScoredOutcome) else o for o in scored]
+        scores = [float(s) for s, _ in pairs]
+        wins = [bool(w) for _, w in pairs]
+    if not all(map(math.isfinite, scores)):
+        bad = next(i for i, s in enumerate(scores) if not math.isfinite(s))
+        raise ValidationError.at(f"scored[{bad}]", f"score must be finite, got {scores[bad]!r}")
+    return scores, wins
+
+
+def threshold_sweep(
+    scored: Sequence[tuple[float, bool]] | Sequence[ScoredOutcome],
+    *,
+    months: float | None = None,
+) -> ThresholdSweep:
+    """Back-test every distinct score as a hand-over threshold (``score >= t``) at once.
+
+    Answers "what if we had handed over at t?" for every t in one O(n log n) pass: the
+    scores are sorted once and counted cumulatively from the top. `months`, the span the
+    data covers, adds the volume per month (what sales capacity is planned in).
+
+    Example:
+        >>> sweep = threshold_sweep([(80, True), (60, False), (60, True), (20, False)])
+        >>> [(p.threshold, p.volume, p.wins, p.recall) for p in sweep]
+        [(20.0, 4, 2, 1.0), (60.0, 3, 2, 1.0), (80.0, 1, 1, 0.5)]
+        >>> sweep.at(61).conversion
+        1.0
+    """
+    if months is not None and not (math.isfinite(months) and months > 0):
+        raise ValidationError.at("months", f"must be a positive number, got {months!r}")
+    scores, won = _pairs(scored)
+    per_score = Counter(scores)
+    won_per_score = Counter(compress(scores, won))
+    top_down = sorted(per_score, reverse=True)
+    volumes = list(accumulate(map(per_score.get, top_down, repeat(0))))
+    wins = list(accumulate(map(won_per_score.get, top_down, repeat(0))))
+    top_down.reverse()
+    volumes.reverse()
+    wins.reverse()
+    return ThresholdSweep(
+        leads=len(scores),
+        total_wins=wins[0] if wins else 0,
+        months=months,
+        thresholds=tuple(top_down),
+        volumes=tuple(volumes),
+        wins=tuple(wins),
+    )
+
+
+@attrs.frozen(kw_only=True)
+class ThresholdSuggestion:
+    """The suggested threshold with its back-tested row, or None and why none fits."""
+
+    threshold: float | None
+    point: ThresholdPoint | None
+    reason: str
+
+
+def suggest_threshold(
+    sweep: ThresholdSweep,
+    *,
+    volume_per_month: float | None = None,
+    min_conversion: float | None = None,
+) -> ThresholdSuggestion:
+    """The lowest threshold (so the most leads) that meets every given target.
+
+    `volume_per_month` is what sales can take (needs `months` on the sweep): the hand-over
+    volume must not exceed it. `min_conversion` is the least share of handed-over leads
+    that must be won. Finding none is an outcome, not an error: `threshold` is None.
+
+    Example:
+        >>> sweep = threshold_sweep([(80, True), (60, False), (60, True), (20, False)],
+        ...                         months=1)
+        >>> suggest_threshold(sweep, min_conversion=0.6).threshold
+        60.0
+        >>> suggest_threshold(sweep, volume_per_month=1).threshold
+        80.0
+    """
+    if volume_per_month is None and min_conversion is None:
+        raise ValidationError.at("target", "give volume_per_month, min_conversion or both")
+    if volume_per_month is not None and sweep.months is None:
+        raise ValidationError.at("sweep.months", "a monthly volume target needs the sweep's months")
+    wanted = []
+    if volume_per_month is not None:
+        wanted.append(f"at most {volume_per_month:g} leads a month")
+    if min_conversion is not None:
+        wanted.append(f"conversion at least {min_conversion:.1%}")
+    for i in range(len(sweep)):
+        p = sweep.point(i)
+        if volume_per_month is not None and (p.volume_per_month or 0.0) > volume_per_month:
+            continue
+        if min_conversion is not None and p.conversion < min_conversion:
+            continue
+        return ThresholdSuggestion(
+            threshold=p.threshold,
+            point=p,
+            reason=(
+                f"lowest threshold with {' and '.join(wanted)}: {p.volume} leads,"
+                f" {p.conversion:.1%} won"
+            ),
+        )
+    return ThresholdSuggestion(
+        threshold=None, point=None, reason=f"no threshold gives {' and '.join(wanted)}"
+    )
+
+
+When = datetime | Callable[[History], datetime]
+"""One instant for every lead, or a function choosing each lead's instant from its history."""
+
+
+def _leads_as_of(items: Sequence[History], now: When) -> tuple[list[Lead], list[datetime]]:
+    if isinstance(now, datetime):
+        require_aware("now", now)
+        return [replay(h) for h in items], [now] * len(items)
+    leads, instants = [], []
+    for i, h in enumerate(items):
+        at = now(h)
+        require_aware(f"now(histories[{i}])", at)
+        # the capture always counts, so a lead exists even before its first event's time
+        leads.append(replay([h[0], *(e for e in h[1:] if e.at <= at)]))
+        instants.append(at)
+    return leads, instants
+
+
+def _totals(
+    model: ScoringModel, leads: Sequence[Lead], instants: Sequence[datetime]
+) -> list[float]:
+    if len(set(instants)) <= 1:
+        return list(score_totals(leads, model, instants[0])) if leads else []
+    total = compile_model(model).total
+    return [total(lead, at) for lead, at in zip(leads, instants, strict=True)]
+
+
+def scored_outcomes(
+    histories: Iterable[History], model: ScoringModel, *, now: When
+) -> tuple[ScoredOutcome, ...]:
+    """Score each lead and pair the score with how the lead ended: a back-test's input.
+
+    With a datetime, every lead is replayed to its current state and scored at `now`.
+    With a function of the history (for example "when it was handed over"), each lead is
+    replayed only up to that instant and scored there, as the decision saw it. Won means
+    the last `Completed` of the whole history says won, so open leads count as not won.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> from leadpipeline.events import LeadCaptured
+        >>> from leadpipeline.lead import Lead, Party, Source
+        >>> from leadpipeline.rules.scoring import DEFAULT_SCORING_MODEL
+        >>> at = datetime(2026, 1, 5, tzinfo=timezone.utc)
+        >>> lead = Lead(id="L-1", source=Source(channel="referral", captured_at=at))
+        >>> history = (LeadCaptured(lead_id="L-1", at=at, actor=Party.marketing(), lead=lead),)
+        >>> scored_outcomes([history], DEFAULT_SCORING_MODEL, now=at)
+        (ScoredOutcome(score=5.0, won=False, lead_id='L-1'),)
+    """
+    items = list(histories)
+    for i, h in enumerate(items):
+        capture_of(h, i)
+    leads, instants = _leads_as_of(items, now)
+    totals = _totals(model, leads, instants)
+    return tuple(
+        ScoredOutcome(score=t, won=outcome_of(h) is Outcome.WON, lead_id=lead.id)
+        for h, lead, t in zip(items, leads, totals, strict=True)
+    )
+
+
+@attrs.frozen(kw_only=True)
+class WhatIfSide:
+    """One scoring model at its threshold: volume handed over and how it converted."""
+
+    model: str
+    threshold: float
+    volume: int
+    wins: int
+    conversion: float | None
+    recall: float | None
+
+
+@attrs.frozen(kw_only=True)
+class WhatIf:
+    """Two scoring policies side by side on the same leads, and where they disagree."""
+
+    leads: int
+    wins: int
+    a: WhatIfSide
+    b: WhatIfSide
+    both: int
+    only_a: int
+    only_b: int
+
+
+def _score_threshold(criterion: Criterion) -> float | None:
+    match criterion:
+        case ScoreAtLeast(group=None, threshold=threshold):
+            return threshold
+        case AllOf(criteria=criteria) | AnyOf(criteria=criteria):
+            found = (_score_threshold(c) for c in criteria)
+            return next((t for t in found if t is not None), None)
+        case _:
+            return None
+
+
+def _policy(
+    policy: ScoringModel | Playbook, threshold: float | None, path: str
+) -> tuple[ScoringModel, float]:
+    if isinstance(policy, ScoringModel):
+        if threshold is None:
+            raise ValidationError.at(f"threshold_{path}", "a bare scoring model needs a threshold")
+        return policy, threshold
+    if threshold is None:
+        threshold = _score_threshold(policy.mql.criterion)
+        if threshold is None:
+            raise ValidationError.at(
+                f"threshold_{path}", "the playbook's MQL definition has no total-score threshold"
+            )
+    return policy.scoring, threshold
+
+
+def what_if(
+    histories: Iterable[History],
+    a: ScoringModel | Playbook,
+    b: ScoringModel | Playbook,
+    *,
+    now: When,
+    threshold_a: float | None = None,
+    threshold_b: float | None = None,
+) -> WhatIf:
+    """Re-score the same leads with two scoring policies and compare what each hands over.
+
+    Each lead is scored with each side's model at `now` (a datetime, or a function of the
+    history choosing each lead's instant, as in `scored_outcomes`); a lead is handed over
+    when its score is at least the side's threshold. A `Playbook` side brings its
+    ``scoring`` model and, unless a threshold is given, the total-score threshold of its
+    MQL definition; a bare `ScoringModel` needs a threshold.
+    Wins are leads whose last `Completed` says won.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> import attrs
+        >>> from leadpipeline.events import LeadCaptured
+        >>> from leadpipeline.lead import Lead, Party, Source
+        >>> from leadpipeline.rules.scoring import DEFAULT_SCORING_MODEL
+        >>> at = datetime(2026, 1, 5, tzinfo=timezone.utc)
+        >>> lead = Lead(id="L-1", source=Source(channel="referral", captured_at=at))
+        >>> history = (LeadCaptured(lead_id="L-1", at=at, actor=Party.marketing(), lead=lead),)
+        >>> result = what_if([history], DEFAULT_SCORING_MODEL, DEFAULT_SCORING_MODEL,
+        ...                  now=at, threshold_a=5, threshold_b=10)
+        >>> result.a.volume, result.b.volume, result.only_a
+        (1, 0, 1)
+    """
+    model_a, threshold_a = _policy(a, threshold_a, "a")
+    model_b, threshold_b = _policy(b, threshold_b, "b")
+    items = list(histories)
+    for i, h in enumerate(items):
+        capture_of(h, i)
+    leads, instants = _leads_as_of(items, now)
+    won = [outcome_of(h) is Outcome.WON for h in items]
+    over_a = [s >= threshold_a for s in _totals(model_a, leads, instants)]
+    over_b = [s >= threshold_b for s in _totals(model_b, leads, instants)]
+    total_wins = sum(won)
+
+    def side(model: ScoringModel, threshold: float, over: list[bool]) -> WhatIfSide:
+        volume = sum(over)
+        wins = sum(o and w for o, w in zip(over, won, strict=True))
+        return WhatIfSide(
+            model=model.name,
+            threshold=threshold,
+            volume=volume,
+            wins=wins,
+            conversion=rate(wins, volume),
+            recall=rate(wins, total_wins),
+        )
+
+    return WhatIf(
+        leads=len(items),
+        wins=total_wins,
+        a=side(model_a, threshold_a, over_a),
+        b=side(model_b, threshold_b, over_b),
+        both=sum(x and y for x, y in zip(over_a, over_b, strict=True)),
+        only_a=sum(x and not y for x, y in zip(over_a, over_b, strict=True)),
+        only_b=sum(y and not x for x, y in zip(over_a, over_b, strict=True)),
+    )
