@@ -39,6 +39,7 @@ from leadpipeline.lead import (
     Revenue,
     Source,
 )
+from leadpipeline.lifecycle import Stage
 from leadpipeline.pipeline import Pipeline
 from leadpipeline.playbook import Playbook
 from leadpipeline.rules.partners import Partner
@@ -157,7 +158,7 @@ def _sales_answer(pipeline: Pipeline, rng: random.Random, lead_id: str) -> Steps
         pipeline.nurture(lead_id, reason="not ready for a sales conversation")
         return
     lead = pipeline.allocate(lead_id)
-    if lead.stage == "opportunity":
+    if lead.stage == pipeline.playbook.lifecycle.name_of(Stage.OPPORTUNITY):
         yield timedelta(days=rng.randint(5, 30))
         won = rng.random() < 0.45
         pipeline.complete(

@@ -1,7 +1,7 @@
 """The report an operations lead reads: waterfall, journey, SLAs, partners and reasons.
 
-Every figure comes from the stored histories alone, so the same store always prints the
-same report.
+Every figure comes from the stored histories alone, and every stage is named by the
+playbook's lifecycle, so a lifecycle with renamed stages reports under its own names.
 """
 
 from __future__ import annotations
@@ -98,7 +98,8 @@ def report(store: LeadStore, playbook: Playbook, now: datetime | None = None) ->
 
     Why: the figures an operations lead reads, from nothing but the stored histories, so
     the same store always prints the same report. `now` (default: the last recorded
-    event) decides which SLA clocks count as still open.
+    event) decides which SLA clocks count as still open. The waterfall follows the
+    playbook's lifecycle, under the names it gives its stages.
 
     Example:
         >>> from leadpipeline.adapters.memory import MemoryStore
@@ -109,7 +110,7 @@ def report(store: LeadStore, playbook: Playbook, now: datetime | None = None) ->
     histories = _histories(store)
     at = _as_of(histories) if now is None else now
     lines = [f"leads: {len(histories)} (as of {at.isoformat()})", "", "waterfall"]
-    funnel = waterfall(histories).total
+    funnel = waterfall(histories, stages=playbook.lifecycle.waterfall).total
     for step in funnel.conversions:
         lines.append(
             f"  {step.from_stage:>12} -> {step.to_stage:<12} "
