@@ -36,6 +36,7 @@ from cattrs.errors import (
 from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn
 
+from leadpipeline._toml import to_toml
 from leadpipeline.errors import LeadPipelineError, ValidationError
 
 __all__ = [
@@ -496,72 +497,3 @@ def load_file(path: str | Path, cls: type[T] | Any) -> T:
             (f"{file}: {p}" if p else str(file), m) for p, m in exc.problems
         ) from None
     raise ValidationError.at(str(file), f"unknown file type {suffix!r}: use .json or .toml")
-
-
-def _toml_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
-
-
-def _toml_scalar(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_scalar(v) for v in value) + "]"
-    if isinstance(value, dict):
-        items = [f"{_toml_key(k)} = {_toml_scalar(v)}" for k, v in value.items() if v is not None]
-        return "{ " + ", ".join(items) + " }" if items else "{}"
-    raise ValidationError.at("", f"cannot write {type(value).__name__} to TOML")
-
-
-def _toml_table(
-    data: dict[str, Any], prefix: str, comments: dict[str, str], out: list[str]
-) -> None:
-    tables: list[tuple[str, dict[str, Any]]] = []
-    for key, value in data.items():
-        if value is None:
-            continue
-        path = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, dict):
-            tables.append((path, value))
-        elif isinstance(value, list | tuple) and value and all(isinstance(v, dict) for v in value):
-            if path in comments:
-                out.append(f"# {comments[path]}")
-            out.append(f"{_toml_key(key)} = [")
-            out += [f"    {_toml_scalar(v)}," for v in value]
-            out.append("]")
-        else:
-            if path in comments:
-                out.append(f"# {comments[path]}")
-            out.append(f"{_toml_key(key)} = {_toml_scalar(value)}")
-    for path, table in tables:
-        out.append("")
-        if path in comments:
-            out.append(f"# {comments[path]}")
-        out.append(f"[{'.'.join(_toml_key(p) for p in path.split('.'))}]")
-        _toml_table(table, path, comments, out)
-
-
-def to_toml(value: object, *, comments: dict[str, str] | None = None) -> str:
-    """The value as TOML text, with optional comments keyed by dotted field path.
-
-    Lists of tables are written as arrays of inline tables, one per line; None is omitted
-    (TOML has no null), so write only values whose None is their default.
-
-    Example:
-        >>> from leadpipeline.lead import Revenue
-        >>> print(to_toml(Revenue(amount=2.5e6, source="broker"), comments={"source": "who"}))
-        amount = 2500000.0
-        currency = "EUR"
-        # who
-        source = "broker"
-    """
-    data = unstructure(value)
-    if not isinstance(data, dict):
-        raise ValidationError.at("", "only a table of fields can be written as TOML")
-    out: list[str] = []
-    _toml_table(data, "", comments or {}, out)
-    return "\n".join(out).lstrip("\n") + "\n"

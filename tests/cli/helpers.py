@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -38,3 +39,25 @@ def refusal(result: subprocess.CompletedProcess[str]) -> str:
 def lines_of(texts: Sequence[str]) -> str:
     """JSON-lines file content."""
     return "".join(t + "\n" for t in texts)
+
+
+def section(report: str, title: str) -> list[str]:
+    """The indented lines under one heading of the report."""
+    lines = report.splitlines()
+    start = lines.index(title) + 1
+    body = []
+    for line in lines[start:]:
+        if not line.startswith("  "):
+            break
+        body.append(line)
+    return body
+
+
+def journey_of(report: str) -> dict[str, int]:
+    """The journey section as {turn: count}."""
+    return {line[:27].strip(): numbers(line)[0] for line in section(report, "journey")}
+
+
+def numbers(line: str) -> list[int]:
+    """The whole numbers of a line, percentages left out."""
+    return [int(n) for n in re.findall(r"(?<![\w.-])(\d+)(?![\d%])", line)]

@@ -27,7 +27,7 @@ from leadpipeline import (
     waterfall,
 )
 from leadpipeline.cli import demo_playbook
-from tests.cli.helpers import GOLDEN, GOLDEN_ARGS, run
+from tests.cli.helpers import GOLDEN, GOLDEN_ARGS, numbers, run, section
 
 
 @pytest.fixture(scope="module")
@@ -44,28 +44,6 @@ def histories(golden_run: tuple[str, Path]) -> list[tuple[Event, ...]]:
     """Every stored history of the golden demo, read straight from its SQLite file."""
     with SqliteStore(golden_run[1]) as store:
         return [store.history(lead.id) for lead in store.query()]
-
-
-def section(report: str, title: str) -> list[str]:
-    """The indented lines under one heading of the report."""
-    lines = report.splitlines()
-    start = lines.index(title) + 1
-    body = []
-    for line in lines[start:]:
-        if not line.startswith("  "):
-            break
-        body.append(line)
-    return body
-
-
-def journey_of(report: str) -> dict[str, int]:
-    """The journey section as {turn: count}."""
-    return {line[:27].strip(): numbers(line)[0] for line in section(report, "journey")}
-
-
-def numbers(line: str) -> list[int]:
-    """The whole numbers of a line, percentages left out."""
-    return [int(n) for n in re.findall(r"(?<![\w.-])(\d+)(?![\d%])", line)]
 
 
 class TestGolden:

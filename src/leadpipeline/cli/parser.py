@@ -1,0 +1,176 @@
+"""The argument parser, its argument types, the command table and `main`.
+
+Usage errors are one line pointing at ``--help``; every `LeadPipelineError` a command
+raises ends the same way, with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import NoReturn
+
+from leadpipeline.cli.demo import demo_command, report_command
+from leadpipeline.cli.files import score_command, sweep_command
+from leadpipeline.cli.template import init_command
+from leadpipeline.errors import LeadPipelineError
+
+__all__ = ["main"]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, pointing at ``--help``."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print one line (no usage block) and exit with status 2."""
+        self.exit(2, f"{self.prog}: error: {_one_line(message)} (see {self.prog} --help)\n")
+
+
+def _instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 datetime: {text!r}") from None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise argparse.ArgumentTypeError(
+            f"naive datetime {text!r} refused: give a UTC offset, e.g. {text}+00:00"
+        )
+    return value
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="leadpipeline",
+        description="The B2B lead lifecycle from the command line: a demo, reports, "
+        "scoring, threshold back-tests and playbook files.",
+        epilog="Bad input ends with one line on standard error and exit code 2.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo = sub.add_parser(
+        "demo",
+        help="run a seeded population through the whole pipeline and print the report",
+        description="Run a seeded population of leads through scoring, handover, channel "
+        "allocation, partner offers, returns, SLA escalation and completion on a SQLite "
+        "file with a simulated clock, then print the report. The same seed prints the "
+        "same report.",
+    )
+    demo.add_argument(
+        "--leads", type=_at_least_one, default=200, help="how many leads (default 200)"
+    )
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    demo.add_argument(
+        "--schema", default="leadpipeline", help="PostgreSQL schema for a postgresql:// --db"
+    )
+    demo.add_argument(
+        "--db",
+        help="keep the SQLite file here (a new file; default: temporary),"
+        " or a postgresql:// DSN (needs the postgres extra)",
+    )
+    rep = sub.add_parser(
+        "report",
+        help="print the report of any SQLite store",
+        description="Print the waterfall, journey, SLA attainment, partner scorecard and "
+        "reasons of a SQLite store, such as the file `demo --db` keeps.",
+    )
+    rep.add_argument("--db", required=True, help="the SQLite file, or a postgresql:// DSN")
+    rep.add_argument("--schema", default="leadpipeline", help="PostgreSQL schema to read")
+    rep.add_argument(
+        "--playbook", type=Path, help="playbook file for the SLA policies (.toml or .json)"
+    )
+    rep.add_argument(
+        "--now",
+        type=_instant,
+        help="report as of this instant, with a UTC offset (default: the last event)",
+    )
+    sc = sub.add_parser(
+        "score",
+        help="score leads from a JSON-lines file",
+        description="Score every lead of a JSON-lines file (one lead per line) and print "
+        "one score card per line, as JSON.",
+    )
+    sc.add_argument("leads", type=Path, help="one lead per line, as JSON")
+    sc.add_argument("--playbook", type=Path, help="playbook file (.toml or .json)")
+    sc.add_argument(
+        "--now", type=_instant, help="score as of this instant, with a UTC offset (default: now)"
+    )
+    sw = sub.add_parser(
+        "sweep",
+        help="back-test every score threshold",
+        description="Back-test every score threshold on scored, closed leads and suggest one.",
+    )
+    sw.add_argument("scored", type=Path, help='one {"score": ..., "won": ...} per line')
+    sw.add_argument("--months", type=float, help="the span the data covers, in months")
+    sw.add_argument("--volume-per-month", type=float, help="what sales can take per month")
+    sw.add_argument("--min-conversion", type=float, help="least share of wins to accept")
+    pb = sub.add_parser(
+        "playbook",
+        help="work with playbook files",
+        description="Work with playbook files (TOML).",
+    )
+    pbsub = pb.add_subparsers(dest="playbook_command", required=True, metavar="COMMAND")
+    init = pbsub.add_parser(
+        "init",
+        help="write the default playbook as commented TOML",
+        description="Write the default playbook as commented TOML, to edit and load.",
+    )
+    init.add_argument("output", type=Path, nargs="?", help="file to write (default: stdout)")
+    init.add_argument("--force", action="store_true", help="replace an existing file")
+    return parser
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "demo": demo_command,
+    "report": report_command,
+    "score": score_command,
+    "sweep": sweep_command,
+    "playbook": init_command,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return the exit code (0 done, 2 bad input, 130 interrupted).
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> target = pathlib.Path(tempfile.mkdtemp()) / "playbook.toml"
+        >>> main(["playbook", "init", str(target)])
+        wrote .../playbook.toml
+        0
+    """
+    args = _parser().parse_args(argv)
+    try:
+        _COMMANDS[args.command](args)
+    except LeadPipelineError as exc:
+        print(f"leadpipeline: {_one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except sqlite3.Error as exc:
+        where = f"{args.db}: " if getattr(args, "db", None) is not None else ""
+        print(f"leadpipeline: {where}database error: {_one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("leadpipeline: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): stop quietly, as other tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    return 0
