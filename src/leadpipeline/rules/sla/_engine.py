@@ -8,12 +8,11 @@ by unchecked constructors: every instant in them was checked when its event or `
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-import attrs
-
 from leadpipeline._checks import require_aware
+from leadpipeline._unchecked import unchecked
 from leadpipeline.events import Escalated, Event, LeadCaptured, Merged, SlaBreached
 from leadpipeline.lead import InteractionKind, Party
 from leadpipeline.rules.calendar import BusinessCalendar
@@ -29,7 +28,6 @@ from leadpipeline.rules.sla._book import (
     _Book,
     _hit,
 )
-from leadpipeline.rules.sla.policy import EscalationAction
 from leadpipeline.rules.sla.results import Breach, Deadline, Escalation
 
 _UTC = UTC
@@ -194,21 +192,11 @@ def _fold(  # noqa: PLR0915  # one pass over the history, kept flat for speed
     return records, fold
 
 
-# Unchecked constructors for the result values: they set the slots directly and skip the
-# validators, which would only re-check instants already checked. Same values, same types.
-_new = object.__new__
-
-
-def _slot_setters(
-    cls: type, names: tuple[str, ...]
-) -> tuple[Callable[[object, object], None], ...]:
-    fields = tuple(a.name for a in attrs.fields(cls))
-    assert set(fields) == set(names), f"{cls.__name__} fields changed: {fields}"
-    return tuple(cls.__dict__[name].__set__ for name in names)
-
-
-def _deadline_maker() -> Callable[..., Deadline]:
-    names = (
+# The validators would only re-check instants already checked. Fields are named in the
+# order the call sites pass them, so reordering a class's fields cannot misplace a value.
+_make_deadline = unchecked(
+    Deadline,
+    (
         "policy",
         "lead_id",
         "started_at",
@@ -218,37 +206,11 @@ def _deadline_maker() -> Callable[..., Deadline]:
         "stopped_by",
         "paused_at",
         "remaining",
-    )
-    s0, s1, s2, s3, s4, s5, s6, s7, s8 = _slot_setters(Deadline, names)
-
-    def make(  # noqa: PLR0917  # positional on purpose: the fast path
-        policy: str,
-        lead_id: str,
-        started_at: datetime,
-        due_at: datetime | None,
-        partner_id: str | None,
-        met_at: datetime | None,
-        stopped_by: str,
-        paused_at: datetime | None,
-        remaining: timedelta | None,
-    ) -> Deadline:
-        d: Deadline = _new(Deadline)
-        s0(d, policy)
-        s1(d, lead_id)
-        s2(d, started_at)
-        s3(d, due_at)
-        s4(d, partner_id)
-        s5(d, met_at)
-        s6(d, stopped_by)
-        s7(d, paused_at)
-        s8(d, remaining)
-        return d
-
-    return make
-
-
-def _escalation_maker() -> Callable[..., Escalation]:
-    names = (
+    ),
+)
+_make_escalation = unchecked(
+    Escalation,
+    (
         "policy",
         "started_at",
         "due_at",
@@ -258,64 +220,11 @@ def _escalation_maker() -> Callable[..., Escalation]:
         "target",
         "recipient",
         "partner_id",
-    )
-    s0, s1, s2, s3, s4, s5, s6, s7, s8 = _slot_setters(Escalation, names)
-
-    def make(  # noqa: PLR0917  # positional on purpose: the fast path
-        policy: str,
-        started_at: datetime,
-        due_at: datetime,
-        step: int,
-        action: EscalationAction,
-        fires_at: datetime,
-        target: str,
-        recipient: str,
-        partner_id: str | None,
-    ) -> Escalation:
-        e: Escalation = _new(Escalation)
-        s0(e, policy)
-        s1(e, started_at)
-        s2(e, due_at)
-        s3(e, step)
-        s4(e, action)
-        s5(e, fires_at)
-        s6(e, target)
-        s7(e, recipient)
-        s8(e, partner_id)
-        return e
-
-    return make
-
-
-def _breach_maker() -> Callable[..., Breach]:
-    names = ("deadline", "now", "late", "open", "due_steps", "escalated", "recorded")
-    s0, s1, s2, s3, s4, s5, s6 = _slot_setters(Breach, names)
-
-    def make(  # noqa: PLR0917  # positional on purpose: the fast path
-        deadline: Deadline,
-        now: datetime,
-        late: timedelta,
-        is_open: bool,
-        due_steps: tuple[Escalation, ...],
-        escalated: tuple[int, ...],
-        recorded: bool,
-    ) -> Breach:
-        b: Breach = _new(Breach)
-        s0(b, deadline)
-        s1(b, now)
-        s2(b, late)
-        s3(b, is_open)
-        s4(b, due_steps)
-        s5(b, escalated)
-        s6(b, recorded)
-        return b
-
-    return make
-
-
-_make_deadline = _deadline_maker()
-_make_escalation = _escalation_maker()
-_make_breach = _breach_maker()
+    ),
+)
+_make_breach = unchecked(
+    Breach, ("deadline", "now", "late", "open", "due_steps", "escalated", "recorded")
+)
 
 
 def _started(record: _Record) -> datetime:
