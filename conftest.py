@@ -12,7 +12,8 @@ _markdown = Sybil(
 )
 _docstrings = Sybil(
     parsers=[DocTestParser(optionflags=ELLIPSIS | NORMALIZE_WHITESPACE)],
-    patterns=["src/leadpipeline/*.py", "src/leadpipeline/**/*.py"],
+    # PurePath.match reads "**" as one level: list each depth of sub-package.
+    patterns=["src/leadpipeline/*.py", "src/leadpipeline/*/*.py", "src/leadpipeline/*/*/*.py"],
 )
 
 pytest_collect_file = (_markdown + _docstrings).pytest()

@@ -1,0 +1,118 @@
+"""Reading SLA policies over a lead's history: every deadline, the breaches, what to escalate.
+
+Everything here is a pure function of the history, the policies, the calendar and an
+explicit `now`. Escalation is idempotent: a step already recorded as an `Escalated`
+event is never due again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from leadpipeline.events import Event
+from leadpipeline.rules.calendar import BusinessCalendar
+from leadpipeline.rules.sla._engine import _breaches, _deadlines
+from leadpipeline.rules.sla.compiled import CompiledPolicies, _book
+from leadpipeline.rules.sla.policy import SlaPolicy
+from leadpipeline.rules.sla.results import Breach, Deadline, Escalation
+
+__all__ = ["breaches", "deadlines", "escalation_due"]
+
+
+def deadlines(
+    history: Sequence[Event],
+    policies: Iterable[SlaPolicy] | CompiledPolicies,
+    calendar: BusinessCalendar,
+) -> tuple[Deadline, ...]:
+    """Every SLA clock in a lead's history, in the order the clocks started.
+
+    Why: one place answers "what was promised, by when, and was it kept?" for the shell,
+    for analytics (SLA attainment) and for escalation.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> from leadpipeline.events import HandedOver, Accepted
+        >>> from leadpipeline.lead import Party
+        >>> from leadpipeline.rules.calendar import STANDARD_CALENDAR
+        >>> from leadpipeline.rules.sla import DEFAULT_SLA_POLICIES
+        >>> at = datetime(2026, 3, 6, 15, 0, tzinfo=timezone.utc)  # Friday 16:00 in Berlin
+        >>> history = (
+        ...     HandedOver(lead_id="L-1", at=at, actor=Party.marketing(), to_owner=Party.sales()),
+        ... )
+        >>> (d,) = deadlines(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR)
+        >>> d.policy, d.due_at.isoformat(), d.awaiting_response
+        ('mql_handover_response', '2026-03-09T16:00:00+01:00', True)
+    """
+    return _deadlines(history, _book(policies), calendar)
+
+
+def breaches(
+    history: Sequence[Event],
+    policies: Iterable[SlaPolicy] | CompiledPolicies,
+    calendar: BusinessCalendar,
+    now: datetime,
+) -> tuple[Breach, ...]:
+    """The deadlines missed as of `now`: still unanswered past due, or answered late.
+
+    Why: the shell turns these into ``SlaBreached`` and ``Escalated`` events; analytics
+    counts them. An open breach lists the escalation steps whose time has come and which
+    of them the history already shows as escalated. A breach or step recorded with a
+    `partner_id` counts only for that partner's clock.
+
+    Raises:
+        ValidationError: `now` or an event time is naive.
+
+    Example:
+        >>> from datetime import datetime, timedelta, timezone
+        >>> from leadpipeline.events import HandedOver
+        >>> from leadpipeline.lead import Party
+        >>> from leadpipeline.rules.calendar import STANDARD_CALENDAR
+        >>> from leadpipeline.rules.sla import DEFAULT_SLA_POLICIES
+        >>> at = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)  # Monday 09:00 in Berlin
+        >>> history = (
+        ...     HandedOver(lead_id="L-1", at=at, actor=Party.marketing(), to_owner=Party.sales()),
+        ... )
+        >>> (b,) = breaches(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR,
+        ...                 now=at + timedelta(hours=9))
+        >>> b.policy, b.late, [s.action.value for s in b.due_steps]
+        ('mql_handover_response', datetime.timedelta(seconds=3600), ['notify_owner'])
+    """
+    return _breaches(history, _book(policies), calendar, now)
+
+
+def escalation_due(
+    history: Sequence[Event],
+    policies: Iterable[SlaPolicy] | CompiledPolicies,
+    calendar: BusinessCalendar,
+    now: datetime,
+) -> tuple[tuple[Breach, Escalation], ...]:
+    """The escalation steps to take now: due, and not yet in the history as `Escalated`.
+
+    Why: running it twice over the same history (after the `Escalated` events are
+    appended) yields nothing new, so a breach never escalates the same step twice.
+
+    Example:
+        >>> from datetime import datetime, timedelta, timezone
+        >>> from leadpipeline.events import Escalated, HandedOver
+        >>> from leadpipeline.lead import Party
+        >>> from leadpipeline.rules.calendar import STANDARD_CALENDAR
+        >>> from leadpipeline.rules.sla import DEFAULT_SLA_POLICIES
+        >>> at = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+        >>> history = (
+        ...     HandedOver(lead_id="L-1", at=at, actor=Party.marketing(), to_owner=Party.sales()),
+        ... )
+        >>> now = at + timedelta(hours=9)
+        >>> policies, calendar = DEFAULT_SLA_POLICIES, STANDARD_CALENDAR
+        >>> ((breach, step),) = escalation_due(history, policies, calendar, now)
+        >>> done = Escalated(lead_id="L-1", at=now, actor=Party.marketing(), policy=step.policy,
+        ...                  started_at=step.started_at, step=step.step,
+        ...                  action=step.action.value, target=step.target)
+        >>> escalation_due((*history, done), policies, calendar, now)
+        ()
+    """
+    return tuple(
+        (breach, step)
+        for breach in _breaches(history, _book(policies), calendar, now)
+        for step in breach.pending
+    )

@@ -1,0 +1,114 @@
+"""What evaluating SLA policies over a history returns: deadlines, breaches, escalation steps.
+
+Built by the evaluation alone, from instants already checked; a host reads them, and the
+escalation `decide` turns them into events.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import attrs
+
+from leadpipeline._checks import aware
+from leadpipeline.rules.sla.policy import EscalationAction
+
+__all__ = ["Breach", "Deadline", "Escalation"]
+
+
+@attrs.frozen(kw_only=True)
+class Deadline:
+    """One clock of one policy on one lead: when it started, when it is due, and if met.
+
+    `due_at` is None while the clock is paused (then `remaining` says how much is left).
+    `met_at` is the instant of the stop event; a stop after `due_at` is a late response.
+    """
+
+    policy: str
+    lead_id: str
+    started_at: datetime = attrs.field(validator=aware)
+    due_at: datetime | None = attrs.field(validator=aware)
+    partner_id: str | None = None
+    met_at: datetime | None = attrs.field(default=None, validator=aware)
+    stopped_by: str = ""
+    paused_at: datetime | None = attrs.field(default=None, validator=aware)
+    remaining: timedelta | None = None
+
+    @property
+    def awaiting_response(self) -> bool:
+        """No stop event has arrived yet."""
+        return self.met_at is None
+
+    @property
+    def late(self) -> timedelta | None:
+        """How late the response came (real elapsed time); None when on time or unanswered."""
+        if self.met_at is None or self.due_at is None or self.met_at <= self.due_at:
+            return None
+        return self.met_at.astimezone(UTC) - self.due_at.astimezone(UTC)
+
+
+@attrs.frozen(kw_only=True)
+class Escalation:
+    """One escalation step due on a breach: what the `decide` for escalation needs.
+
+    `target` is what an `Escalated` event records for the step (the partner id for a
+    per-partner clock, otherwise the recipient); `recipient` is who gets notified or
+    receives the lead. Built only by `breaches` from checked instants, so it skips
+    re-checking them.
+    """
+
+    policy: str
+    started_at: datetime
+    due_at: datetime
+    step: int
+    action: EscalationAction
+    fires_at: datetime
+    target: str
+    recipient: str
+    partner_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Breach:
+    """A deadline that passed without a response (or got one late), seen at `now`.
+
+    `due_steps` are the escalation steps whose time has come (only while the breach is
+    still open); `escalated` lists the step indexes already recorded in the history;
+    `recorded` says whether an `SlaBreached` event is already there.
+    """
+
+    deadline: Deadline
+    now: datetime = attrs.field(validator=aware)
+    late: timedelta
+    open: bool
+    due_steps: tuple[Escalation, ...] = ()
+    escalated: tuple[int, ...] = ()
+    recorded: bool = False
+
+    @property
+    def policy(self) -> str:
+        """The breached policy's name."""
+        return self.deadline.policy
+
+    @property
+    def started_at(self) -> datetime:
+        """When the clock started."""
+        return self.deadline.started_at
+
+    @property
+    def due_at(self) -> datetime:
+        """When the response was due."""
+        assert self.deadline.due_at is not None  # a breach always has a due instant
+        return self.deadline.due_at
+
+    @property
+    def partner_id(self) -> str | None:
+        """The partner a per-partner clock waits on."""
+        return self.deadline.partner_id
+
+    @property
+    def pending(self) -> tuple[Escalation, ...]:
+        """Due steps not yet escalated."""
+        if not self.escalated:
+            return self.due_steps
+        return tuple(s for s in self.due_steps if s.step not in self.escalated)
