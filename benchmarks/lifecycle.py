@@ -32,8 +32,8 @@ from leadpipeline import (
     RecordInteraction,
     Source,
     decide,
-    evolve,
 )
+from leadpipeline.events import evolve
 
 TARGET = 100_000  # transitions per second
 CHANNELS = ("exhibition", "web", "webinar", "referral", "purchased list")

@@ -28,7 +28,6 @@ from leadpipeline import (
     Lead,
     Needs,
     OfferToPartners,
-    Partner,
     PartnerAccept,
     Party,
     Playbook,
@@ -38,8 +37,9 @@ from leadpipeline import (
     Revenue,
     Source,
     decide,
-    evolve,
 )
+from leadpipeline.events import evolve
+from leadpipeline.rules import Partner
 
 __all__ = [
     "ELIGIBLE",

@@ -13,12 +13,12 @@ from leadpipeline import (
     InteractionKind,
     Lead,
     Needs,
-    Partner,
     Playbook,
     Revenue,
     Source,
 )
 from leadpipeline.adapters.notification import Notification
+from leadpipeline.rules import Partner
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 """Monday morning of the trade fair."""

@@ -76,7 +76,7 @@ class TransitionError(LeadPipelineError):
         reason: why it was refused, in words.
 
     Example:
-        >>> from leadpipeline import STANDARD_LIFECYCLE
+        >>> from leadpipeline.lifecycle import STANDARD_LIFECYCLE
         >>> try:
         ...     STANDARD_LIFECYCLE.check_move(lead_id="L-1", src="sal", dst="customer",
         ...                                   command="move_stage")

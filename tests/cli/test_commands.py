@@ -19,9 +19,9 @@ from leadpipeline import (
     Playbook,
     Revenue,
     Source,
-    load_file,
     to_json,
 )
+from leadpipeline.serialization import load_file
 from tests.cli.helpers import lines_of, run
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

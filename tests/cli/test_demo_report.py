@@ -12,21 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from leadpipeline import (
-    Completed,
-    Escalated,
-    Event,
-    Outcome,
-    Reclaimed,
-    Rejected,
-    Returned,
-    SlaBreached,
-    SqliteStore,
-    partner_scorecard,
-    sla_attainment,
-    waterfall,
-)
+from leadpipeline import Event, Outcome, SqliteStore, sla_attainment, waterfall
+from leadpipeline.analytics import partner_scorecard
 from leadpipeline.cli import demo_playbook
+from leadpipeline.events import Completed, Escalated, Reclaimed, Rejected, Returned, SlaBreached
 from tests.cli.helpers import GOLDEN, GOLDEN_ARGS, numbers, run, section
 
 

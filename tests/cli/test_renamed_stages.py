@@ -5,20 +5,10 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from leadpipeline import (
-    Lifecycle,
-    MemoryStore,
-    Outcome,
-    Party,
-    PartyKind,
-    Pipeline,
-    RecordingNotifier,
-    SimulatedClock,
-    Stage,
-    StageSpec,
-    waterfall,
-)
+from leadpipeline import MemoryStore, Outcome, Party, PartyKind, Pipeline, waterfall
+from leadpipeline.adapters import RecordingNotifier, SimulatedClock
 from leadpipeline.cli import demo_playbook, report
+from leadpipeline.lifecycle import Lifecycle, Stage, StageSpec
 from tests.cli.helpers import journey_of, numbers, section
 from tests.pipeline_support import T0, fair_lead
 

@@ -8,17 +8,7 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leadpipeline import (
-    Capture,
-    Event,
-    Lead,
-    Party,
-    Source,
-    decide,
-    evolve,
-    from_json,
-    to_json,
-)
+from leadpipeline import Capture, Event, Lead, Party, Source, decide, from_json, to_json
 from leadpipeline.adapters import (
     EncodedTransition,
     LeadKeys,
@@ -26,6 +16,7 @@ from leadpipeline.adapters import (
     normalise_email,
     party_key,
 )
+from leadpipeline.events import evolve
 from leadpipeline.playbook import DEFAULT_PLAYBOOK
 from leadpipeline.stages import Transition
 from tests.strategies import aware_datetimes, captured_leads, decided_batches, parties

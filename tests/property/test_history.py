@@ -8,19 +8,9 @@ import pytest
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
-from leadpipeline import (
-    DEFAULT_PLAYBOOK,
-    STANDARD_LIFECYCLE,
-    Event,
-    Lead,
-    LeadCaptured,
-    Lifecycle,
-    Playbook,
-    evolve,
-    from_json,
-    replay,
-    to_json,
-)
+from leadpipeline import DEFAULT_PLAYBOOK, Event, Lead, Playbook, from_json, replay, to_json
+from leadpipeline.events import LeadCaptured, evolve
+from leadpipeline.lifecycle import STANDARD_LIFECYCLE, Lifecycle
 from tests.strategies import custom_lifecycles, decided_batches, histories
 
 

@@ -14,13 +14,10 @@ from hypothesis import strategies as st
 from leadpipeline import (
     Company,
     Contact,
-    CriterionResult,
     Event,
     Interaction,
     Lead,
-    Lifecycle,
     Needs,
-    Offer,
     Party,
     ProductHolding,
     Revenue,
@@ -28,6 +25,9 @@ from leadpipeline import (
     from_json,
     to_json,
 )
+from leadpipeline.events import CriterionResult
+from leadpipeline.lead import Offer
+from leadpipeline.lifecycle import Lifecycle
 from leadpipeline.serialization import structure, tag_of, unstructure
 from tests.strategies import (
     EVENT_STRATEGIES,

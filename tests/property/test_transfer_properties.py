@@ -26,24 +26,19 @@ from leadpipeline import (
     LeadPipelineError,
     Merge,
     Nurture,
-    Offered,
     OfferToPartners,
     Outcome,
-    OwnerChanged,
-    Partner,
     PartnerAccept,
     Party,
     PartyKind,
     Reclaim,
     ReturnLead,
     Revenue,
-    Routing,
-    allocate_channel,
     decide,
-    evolve,
-    rank_partners,
     replay,
 )
+from leadpipeline.events import Offered, OwnerChanged, evolve
+from leadpipeline.rules import Partner, Routing, allocate_channel, rank_partners
 from tests.levels import (
     OFFERED_AT,
     PLAYBOOK,

@@ -12,18 +12,24 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from leadpipeline import (
-    ERASED,
-    Accepted,
-    ChannelAllocated,
     Company,
     Contact,
-    Disqualified,
-    Escalated,
     Event,
     Interaction,
     InteractionKind,
-    InteractionRecorded,
     Lead,
+    Party,
+    Source,
+    ValidationError,
+    replay,
+)
+from leadpipeline.events import (
+    ERASED,
+    Accepted,
+    ChannelAllocated,
+    Disqualified,
+    Escalated,
+    InteractionRecorded,
     LeadCaptured,
     Merged,
     NoteAdded,
@@ -31,19 +37,15 @@ from leadpipeline import (
     OfferWithdrawn,
     OwnerChanged,
     PartnerAccepted,
-    Party,
     PersonalDataErased,
     ProfileUpdated,
     Reclaimed,
     Rejected,
     Returned,
     SlaBreached,
-    Source,
     StageChanged,
-    ValidationError,
     evolve,
     redact,
-    replay,
 )
 from tests.strategies import event_of
 

@@ -14,28 +14,30 @@ import pytest
 
 from leadpipeline import (
     Accept,
-    Accepted,
     Capture,
-    HandedOver,
     HandOver,
     Nurture,
-    Nurtured,
-    OwnerChanged,
     Party,
     QualificationError,
-    Qualified,
     Qualify,
     QualifySql,
     Reject,
-    Rejected,
-    StageChanged,
-    TimingStatus,
     TransitionError,
     ValidationError,
-    handover_package,
     replay,
 )
+from leadpipeline.events import (
+    Accepted,
+    HandedOver,
+    Nurtured,
+    OwnerChanged,
+    Qualified,
+    Rejected,
+    StageChanged,
+)
+from leadpipeline.rules import TimingStatus
 from leadpipeline.rules.returns import DEFAULT_REJECTION_REASONS
+from leadpipeline.stages import handover_package
 from tests.levels import (
     LEAD_ID,
     PLAYBOOK,

@@ -20,7 +20,6 @@ from leadpipeline import (
     Needs,
     OfferToPartners,
     Outcome,
-    Partner,
     PartnerAccept,
     Party,
     Playbook,
@@ -31,9 +30,10 @@ from leadpipeline import (
     Revenue,
     Source,
     decide,
-    evolve,
     replay,
 )
+from leadpipeline.events import evolve
+from leadpipeline.rules import Partner
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -16,7 +16,6 @@ from leadpipeline import (
     InteractionKind,
     Lead,
     Needs,
-    Offer,
     Party,
     PartyKind,
     ProductHolding,
@@ -24,6 +23,7 @@ from leadpipeline import (
     Source,
     ValidationError,
 )
+from leadpipeline.lead import Offer
 
 AT = datetime(2026, 3, 4, 10, 0, tzinfo=timezone(timedelta(hours=1)))
 NAIVE = datetime(2026, 3, 4, 10, 0)  # naive on purpose: the point of these tests

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from leadpipeline import (
-    STANDARD_LIFECYCLE,
-    ConfigurationError,
-    Lifecycle,
-    PartyKind,
-    Stage,
-    StageSpec,
-    TransitionError,
-)
+from leadpipeline import ConfigurationError, PartyKind, TransitionError
+from leadpipeline.lifecycle import STANDARD_LIFECYCLE, Lifecycle, Stage, StageSpec
 
 M, S, P, C = PartyKind.MARKETING, PartyKind.SALES, PartyKind.PARTNER, PartyKind.CUSTOMER_MARKETING
 

@@ -12,23 +12,23 @@ from datetime import timedelta
 import attrs
 
 from leadpipeline import (
-    OTHER_PARTNER,
     AddNote,
     Event,
+    OfferToPartners,
+    PartnerAccept,
+    Party,
+    PartyKind,
+    ReturnLead,
+)
+from leadpipeline.events import (
     HandedOver,
     LeadCaptured,
     NoteAdded,
     Offered,
-    OfferToPartners,
     OfferWithdrawn,
-    PartnerAccept,
-    PartnerPackage,
-    Party,
-    PartyKind,
     Qualified,
-    ReturnLead,
-    partner_package,
 )
+from leadpipeline.stages import OTHER_PARTNER, PartnerPackage, partner_package
 from tests.levels import (
     OFFERED_AT,
     PLAYBOOK,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from leadpipeline import AddNote, Interaction, InteractionKind, Pipeline, decide, evolve
+from leadpipeline import AddNote, Interaction, InteractionKind, Pipeline, decide
 from leadpipeline.adapters import (
     CallbackNotifier,
     DeliveryError,
@@ -22,7 +22,7 @@ from leadpipeline.adapters import (
 from leadpipeline.adapters.notification import Notification
 from leadpipeline.adapters.ports import LeadStore
 from leadpipeline.errors import ConflictError, TransitionError, ValidationError
-from leadpipeline.events import ERASED, HandedOver, Merged, OwnerChanged
+from leadpipeline.events import ERASED, HandedOver, Merged, OwnerChanged, evolve
 from leadpipeline.lead import Party
 from leadpipeline.stages import Transition
 from tests.pipeline_support import PLAYBOOK, T0, DedupConsumer, fair_lead

@@ -1,4 +1,4 @@
-"""docs/reference.md lists every public name, and only names that exist."""
+"""docs/reference.md lists every public name of every package, and only names that exist."""
 
 from __future__ import annotations
 
@@ -6,10 +6,27 @@ import importlib
 import re
 from pathlib import Path
 
+import pytest
+
 import leadpipeline
 
 REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "reference.md"
 _ENTRY = re.compile(r"^- `([\w.]+)`: (.+)$")
+PACKAGES = (
+    "leadpipeline.lead",
+    "leadpipeline.events",
+    "leadpipeline.errors",
+    "leadpipeline.lifecycle",
+    "leadpipeline.playbook",
+    "leadpipeline.stages",
+    "leadpipeline.rules",
+    "leadpipeline.pipeline",
+    "leadpipeline.adapters",
+    "leadpipeline.analytics",
+    "leadpipeline.serialization",
+    "leadpipeline.testing",
+    "leadpipeline.cli",
+)
 
 
 def entries() -> dict[str, str]:
@@ -37,6 +54,16 @@ class TestReference:
         missing = sorted(set(leadpipeline.__all__) - set(entries()))
         assert missing == []
 
+    @pytest.mark.parametrize("package", PACKAGES)
+    def test_every_sub_package_name_is_listed(self, package: str) -> None:
+        """Each name a sub-package exports is listed, at the root or under the package."""
+        listed = set(entries())
+        exported = importlib.import_module(package).__all__
+        missing = [
+            n for n in exported if n not in leadpipeline.__all__ and f"{package}.{n}" not in listed
+        ]
+        assert missing == []
+
     def test_every_listed_name_exists(self) -> None:
         """Each name on the page is exported (root names) or importable (dotted names)."""
         listed = entries()
@@ -46,7 +73,20 @@ class TestReference:
             resolve(name)  # raises AttributeError or ImportError for a stale entry
 
     def test_every_entry_has_a_one_line_summary(self) -> None:
-        """Each entry's summary is a sentence of its own, not left blank."""
+        """Each entry's summary is a sentence of its own, not left blank or cut short."""
         for name, summary in entries().items():
             assert len(summary.split()) >= 3, name
             assert summary.endswith((".", ")", "`", ":", "...")), name
+            assert not summary.endswith(("e.g.", "i.e.")), name
+
+
+class TestFrontDoor:
+    def test_the_root_exports_at_most_sixty_names(self) -> None:
+        """The front door stays small: what a host needs on day one, sorted."""
+        assert len(leadpipeline.__all__) <= 60
+        assert list(leadpipeline.__all__) == sorted(leadpipeline.__all__, key=_sort_key)
+
+
+def _sort_key(name: str) -> tuple[bool, str]:
+    """The linter's order for `__all__`: constants first, then the rest case-sensitively."""
+    return (not name.isupper(), name)

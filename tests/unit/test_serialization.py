@@ -12,24 +12,20 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from leadpipeline import (
-    STANDARD_LIFECYCLE,
     Event,
     Interaction,
     InteractionKind,
     Lead,
-    Lifecycle,
-    NoteAdded,
     Party,
     Revenue,
     Source,
-    StageChanged,
     ValidationError,
     from_json,
-    from_toml,
-    load_file,
     to_json,
 )
-from leadpipeline.serialization import structure, tag_of, unstructure
+from leadpipeline.events import NoteAdded, StageChanged
+from leadpipeline.lifecycle import STANDARD_LIFECYCLE, Lifecycle
+from leadpipeline.serialization import from_toml, load_file, structure, tag_of, unstructure
 
 AT = "2026-03-04T10:00:00+01:00"
 LEAD: dict[str, Any] = {"id": "L-1", "source": {"channel": "exhibition", "captured_at": AT}}

@@ -98,7 +98,7 @@ class EncodedTransition:
 
     Example:
         >>> from datetime import datetime, timezone
-        >>> from leadpipeline import Capture, Lead, Source, DEFAULT_PLAYBOOK
+        >>> from leadpipeline import DEFAULT_PLAYBOOK, Capture, Lead, Source
         >>> from leadpipeline.stages import transition
         >>> at = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
         >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=at))

@@ -52,7 +52,7 @@ class MemoryStore:
 
     Example:
         >>> from datetime import datetime, timezone
-        >>> from leadpipeline import Capture, DEFAULT_PLAYBOOK, Lead, Source
+        >>> from leadpipeline import DEFAULT_PLAYBOOK, Capture, Lead, Source
         >>> from leadpipeline.stages import transition
         >>> now = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
         >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=now))
