@@ -5,58 +5,12 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from leadpipeline import MemoryStore, Outcome, Party, PartyKind, Pipeline, waterfall
+from leadpipeline import MemoryStore, Outcome, Party, Pipeline, waterfall
 from leadpipeline.adapters import RecordingNotifier, SimulatedClock
 from leadpipeline.cli import demo_playbook, report
-from leadpipeline.lifecycle import Lifecycle, Stage, StageSpec
 from tests.cli.helpers import journey_of, numbers, section
+from tests.lifecycles import RENAMED
 from tests.pipeline_support import T0, fair_lead
-
-_M, _S, _P, _C = (
-    PartyKind.MARKETING,
-    PartyKind.SALES,
-    PartyKind.PARTNER,
-    PartyKind.CUSTOMER_MARKETING,
-)
-
-RENAMED = Lifecycle(
-    stages=(
-        StageSpec(name="lead", role=Stage.INQUIRY, owners={_M}),
-        StageSpec(name="marketing-qualified", role=Stage.MQL, owners={_M, _S}),
-        StageSpec(name="accepted", role=Stage.SAL, owners={_S}),
-        StageSpec(name="qualified", role=Stage.SQL, owners={_S}),
-        StageSpec(name="deal", role=Stage.OPPORTUNITY, owners={_S, _P}),
-        StageSpec(name="won", role=Stage.CUSTOMER, owners={_C}),
-        StageSpec(name="recycle", role=Stage.NURTURE, owners={_M}),
-        StageSpec(name="lost", role=Stage.DISQUALIFIED, owners={_M}),
-    ),
-    moves=frozenset(
-        {
-            ("lead", "marketing-qualified"),
-            ("lead", "recycle"),
-            ("lead", "lost"),
-            ("marketing-qualified", "accepted"),
-            ("marketing-qualified", "lead"),
-            ("marketing-qualified", "recycle"),
-            ("marketing-qualified", "lost"),
-            ("accepted", "qualified"),
-            ("accepted", "recycle"),
-            ("accepted", "lost"),
-            ("qualified", "deal"),
-            ("qualified", "recycle"),
-            ("qualified", "lost"),
-            ("deal", "qualified"),
-            ("deal", "won"),
-            ("deal", "recycle"),
-            ("deal", "lost"),
-            ("recycle", "marketing-qualified"),
-            ("recycle", "lost"),
-            ("lost", "recycle"),
-        }
-    ),
-    initial="lead",
-)
-"""The standard waterfall's shape and roles, every stage under another name."""
 
 
 @pytest.fixture

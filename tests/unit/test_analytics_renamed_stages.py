@@ -4,33 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import attrs
-
 from leadpipeline.analytics import fit_predictive, source_attribution, velocity, waterfall
 from leadpipeline.events import Completed, Event, LeadCaptured, Outcome, StageChanged
 from leadpipeline.lead import Lead, Party, Source
-from leadpipeline.lifecycle import STANDARD_LIFECYCLE, Lifecycle
+from tests.lifecycles import RENAMED
 
 T0 = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
-
-RENAMES = {
-    "inquiry": "lead",
-    "mql": "marketing-qualified",
-    "sal": "accepted",
-    "sql": "qualified",
-    "opportunity": "deal",
-    "customer": "won",
-    "nurture": "recycle",
-    "disqualified": "lost",
-}
-
-RENAMED = Lifecycle(
-    stages=tuple(attrs.evolve(s, name=RENAMES[s.name]) for s in STANDARD_LIFECYCLE.stages),
-    moves=frozenset((RENAMES[a], RENAMES[b]) for a, b in STANDARD_LIFECYCLE.moves),
-    initial=RENAMES[STANDARD_LIFECYCLE.initial],
-)
-"""The standard lifecycle with every stage renamed and every role kept."""
 
 
 def journey(lead_id: str, *steps: tuple[float, str], won: bool = False) -> tuple[Event, ...]:
