@@ -40,13 +40,13 @@ from leadpipeline.rules.scoring import (
     RuleKind,
     ScoreCard,
     ScoringModel,
-    _reference_score,
     compile_model,
     field_kind,
     score,
     score_many,
     score_totals,
 )
+from leadpipeline.rules.scoring._reference import _reference_score
 from leadpipeline.serialization import from_json, from_toml, to_json
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
