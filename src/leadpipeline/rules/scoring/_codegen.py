@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from leadpipeline.lead import InteractionKind, Lead
-from leadpipeline.rules.scoring._reference import _step_fn
+from leadpipeline.rules.scoring._decay import points_text, window
 from leadpipeline.rules.scoring.card import _SETTERS, RuleKind, ScoreCard
 from leadpipeline.rules.scoring.model import (
     ScoringModel,
@@ -24,14 +24,11 @@ from leadpipeline.rules.scoring.model import (
     _unwrap_optional,
 )
 from leadpipeline.rules.scoring.rules import (
-    _DAY,
     GENERAL_GROUP,
-    CalendarStep,
     Contains,
     DomainIn,
     Equals,
     FitRule,
-    HalfLife,
     InRange,
     Match,
     Missing,
@@ -303,7 +300,7 @@ def _emit_engagement(  # noqa: PLR0915  # one straight emitter
     """The touch loop: a cheap window pre-check, then per-kind inline arithmetic."""
     body = 2
     rules = model.engagement
-    windows = [math.inf if r.within_days is None else r.within_days * _DAY for r in rules]
+    windows = [window(r) for r in rules]
     widest = max(windows)
     src.emit(body, "interactions = lead.interactions")
     src.emit(body, "if interactions:")
@@ -338,24 +335,11 @@ def _emit_engagement(  # noqa: PLR0915  # one straight emitter
         src.emit(b, "age = delta.total_seconds()")
         for j in js:
             rule = rules[j]
-            p = src.lit(float(rule.points))
-            decay = rule.decay
-            half = decay.days * _DAY if isinstance(decay, HalfLife) else 0.0
-            if half:
-                value = f"{p} * 0.5 ** (age / {src.lit(half)})"
-            elif isinstance(decay, CalendarStep):
-                if decay.months:
-                    value = f"{p} * {src.const(_step_fn(decay), 'step')}(at, now)"
-                else:
-                    step = src.const(timedelta(weeks=decay.weeks, days=decay.days), "W")
-                    value = f"{p} * float({src.lit(decay.factor)} ** (delta // {step}))"
-            else:
-                value = p
             inner = b
             if windows[j] != math.inf:
                 src.emit(b, f"if age <= {src.lit(windows[j])}:")
                 inner = b + 1
-            src.emit(inner, f"a{j} += {value}")
+            src.emit(inner, f"a{j} += {points_text(rule, src)}")
             if card:
                 src.emit(inner, f"n{j} += 1")
     for j, rule in enumerate(rules):

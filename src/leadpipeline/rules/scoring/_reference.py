@@ -2,7 +2,8 @@
 
 Why: the generated scorer of `CompiledModel` is fast but hard to read; the property tests
 compare it, card for card, with this interpreter of closures, which says what each rule
-means in the most direct way.
+means in the most direct way. Only a touch's window and decayed points are shared with
+the generator (`_decay`), so each decay is written once.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ import functools
 import math
 import operator
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import attrs
-from dateutil.relativedelta import relativedelta
 
 from leadpipeline._checks import require_aware
 from leadpipeline.lead import InteractionKind, Lead
+from leadpipeline.rules.scoring._decay import PointsFn, points_function, window
 from leadpipeline.rules.scoring.card import (
     _FAST_CONTRIBUTION,
     Contribution,
@@ -28,15 +29,12 @@ from leadpipeline.rules.scoring.card import (
 )
 from leadpipeline.rules.scoring.model import ScoringModel, _FieldKind, _getter, _resolve
 from leadpipeline.rules.scoring.rules import (
-    _DAY,
     GENERAL_GROUP,
-    CalendarStep,
     Contains,
     DomainIn,
     EngagementRule,
     Equals,
     FitRule,
-    HalfLife,
     InRange,
     Match,
     Missing,
@@ -119,29 +117,6 @@ def _shown(match: Match, kind: _FieldKind, test: Callable[[Any], bool]) -> Calla
 
 # --- the interpreter ---------------------------------------------------------------------
 
-_StepFn = Callable[[datetime, datetime], float]
-
-
-def _step_fn(decay: CalendarStep) -> _StepFn:
-    """The multiplier of a calendar-step decay for a touch at `at`, seen at `now`."""
-    factor = decay.factor
-    if not decay.months:
-        fixed = timedelta(weeks=decay.weeks, days=decay.days)
-        return lambda at, now: float(factor ** ((now - at) // fixed))
-    step = relativedelta(months=decay.months, weeks=decay.weeks, days=decay.days)
-    approx = timedelta(days=decay.months * 30.436875 + decay.weeks * 7 + decay.days)
-
-    def calendar(at: datetime, now: datetime) -> float:
-        k = (now - at) // approx
-        while k > 0 and at + step * k > now:
-            k -= 1
-        while at + step * (k + 1) <= now:
-            k += 1
-        return float(factor**k)
-
-    return calendar
-
-
 _FitSlot = tuple[
     str,
     Callable[[Lead], Any],
@@ -155,8 +130,8 @@ _FitSlot = tuple[
 # name, group name, group index, cap, matched suffix, matched suffix when capped
 _EngMeta = tuple[str, str, int, float, str, str]
 _FastFit = tuple[Callable[[Lead], Any], Callable[[Any], bool], float, int]
-# rule index, points, window (s), half-life (s, 0 = none), calendar step (or None)
-_EngSlot = tuple[int, float, float, float, _StepFn | None]
+# rule index, window (s), the points of one touch
+_EngSlot = tuple[int, float, PointsFn]
 
 
 @attrs.frozen(kw_only=True)
@@ -177,31 +152,34 @@ class _Interpreted:
     _group_names: tuple[str, ...]
     _group_caps: tuple[float, ...]
 
+    def _touches(self, lead: Lead, now: datetime) -> tuple[list[float], list[int]]:
+        """Each engagement rule's uncapped points and the number of touches it counted."""
+        n = len(self._eng_rules)
+        acc = [0.0] * n
+        counts = [0] * n
+        by_kind = self._by_kind
+        for it in lead.interactions:
+            slots = by_kind.get(it.kind)
+            if slots is None:
+                continue
+            at = it.at
+            delta = now - at
+            age = delta.total_seconds()
+            if age < 0:
+                continue
+            for j, within, points in slots:
+                if age <= within:
+                    acc[j] += points(age, delta, at, now)
+                    counts[j] += 1
+        return acc, counts
+
     def _total(self, lead: Lead, now: datetime) -> float:
         groups = [0.0] * len(self._group_names)
         for get, test, points, gi in self._fast_fit:
             if test(get(lead)):
                 groups[gi] += points
-        interactions = lead.interactions
-        if interactions:
-            by_kind = self._by_kind
-            acc = [0.0] * len(self._eng_rules)
-            for it in interactions:
-                slots = by_kind.get(it.kind)
-                if slots is None:
-                    continue
-                at = it.at
-                age = (now - at).total_seconds()
-                if age < 0:
-                    continue
-                for j, points, window, half, step in slots:
-                    if age <= window:
-                        if half:
-                            acc[j] += points * 0.5 ** (age / half)
-                        elif step is None:
-                            acc[j] += points
-                        else:
-                            acc[j] += points * step(at, now)
+        if lead.interactions:
+            acc, _ = self._touches(lead, now)
             caps = self._eng_cap
             eng_group = self._eng_group
             for j, value in enumerate(acc):
@@ -220,7 +198,7 @@ class _Interpreted:
             total = model.floor
         return total
 
-    def _score(self, lead: Lead, now: datetime) -> ScoreCard:  # noqa: PLR0915  # one hot loop, inline for speed
+    def _score(self, lead: Lead, now: datetime) -> ScoreCard:
         # Contributions are filled slot by slot: the same values as Contribution(...),
         # without the keyword-argument __init__, which dominates a batch's cost.
         new, c_rule, c_kind, c_group, c_points, c_matched = _FAST_CONTRIBUTION
@@ -243,28 +221,7 @@ class _Interpreted:
                 add(c)
         engagement = 0.0
         if lead.interactions:
-            n = len(self._eng_rules)
-            acc = [0.0] * n
-            counts = [0] * n
-            by_kind = self._by_kind
-            for it in lead.interactions:
-                slots = by_kind.get(it.kind)
-                if slots is None:
-                    continue
-                at = it.at
-                age = (now - at).total_seconds()
-                if age < 0:
-                    continue
-                for j, points, window, half, step in slots:
-                    if age <= window:
-                        if half:
-                            acc[j] += points * 0.5 ** (age / half)
-                        elif step is None:
-                            acc[j] += points
-                        else:
-                            acc[j] += points * step(at, now)
-                        counts[j] += 1
-            eng_kind = RuleKind.ENGAGEMENT
+            acc, counts = self._touches(lead, now)
             for (rule, group, gi, cap, plain, capped), raw, count in zip(
                 self._eng_meta, acc, counts, strict=True
             ):
@@ -275,7 +232,7 @@ class _Interpreted:
                 engagement += value
                 c = new(Contribution)
                 c_rule(c, rule)
-                c_kind(c, eng_kind)
+                c_kind(c, RuleKind.ENGAGEMENT)
                 c_group(c, group)
                 c_points(c, value)
                 c_matched(c, f"{count}{plain if raw <= cap else capped}")
@@ -302,7 +259,7 @@ class _Interpreted:
 
 
 def _interpret(model: ScoringModel) -> _Interpreted:
-    """The reference scorer of a model: closures, no generated code."""
+    """The reference scorer of a model: closures; only each touch's points come from `_decay`."""
     declared = {g.name: g.cap for g in model.groups}
     names = (GENERAL_GROUP, *(g.name for g in model.groups if g.name != GENERAL_GROUP))
     index = {name: i for i, name in enumerate(names)}
@@ -328,11 +285,8 @@ def _interpret(model: ScoringModel) -> _Interpreted:
         )
     by_kind: dict[InteractionKind, list[_EngSlot]] = {}
     for j, rule_e in enumerate(model.engagement):
-        window = math.inf if rule_e.within_days is None else rule_e.within_days * _DAY
-        decay = rule_e.decay
-        half = decay.days * _DAY if isinstance(decay, HalfLife) else 0.0
-        step = _step_fn(decay) if isinstance(decay, CalendarStep) else None
-        by_kind.setdefault(rule_e.kind, []).append((j, float(rule_e.points), window, half, step))
+        slot = (j, window(rule_e), points_function(rule_e))
+        by_kind.setdefault(rule_e.kind, []).append(slot)
     return _Interpreted(
         model=model,
         fit=tuple(fit),

@@ -40,8 +40,6 @@ __all__ = [
 GENERAL_GROUP = "general"
 """The group of every rule that names none; it exists in every model, uncapped unless declared."""
 
-_DAY = 86400.0
-
 
 def _finite(_: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
     if value is not None and not math.isfinite(value):
