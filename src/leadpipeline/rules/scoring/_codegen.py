@@ -16,7 +16,7 @@ from typing import Any
 
 from leadpipeline.lead import InteractionKind, Lead
 from leadpipeline.rules.scoring._decay import points_text, window
-from leadpipeline.rules.scoring.card import _SETTERS, RuleKind, ScoreCard
+from leadpipeline.rules.scoring.card import RuleKind, _new_card
 from leadpipeline.rules.scoring.model import (
     ScoringModel,
     _FieldKind,
@@ -155,20 +155,9 @@ def _shown_expr(match: Match, f: _Field) -> str:
     return f"str({v})"
 
 
-def _construct(src: _Source, depth: int, var: str, cls: type, *values: str) -> None:
-    """Emit ``var = cls(...)`` as slot stores: the same value, without the keyword __init__."""
-    setters = _SETTERS[cls]
-    assert len(values) == len(setters)
-    name = src.const(cls, "T")
-    src.emit(depth, f"{var} = _new({name})")
-    for setter, value in zip(setters, values, strict=True):
-        src.emit(depth, f"{src.const(setter, 's')}({var}, {value})")
-
-
 def _generate(model: ScoringModel, *, card: bool) -> tuple[str, dict[str, Any]]:  # noqa: PLR0915  # one straight emitter
     """The source of ``make(consts) -> fn(lead, now)`` scoring with `model`, and the consts."""
     src = _Source()
-    src.consts["_new"] = object.__new__
     body = 2  # inside make() and the scoring function
     declared = {g.name: g.cap for g in model.groups}
     names = (GENERAL_GROUP, *(g.name for g in model.groups if g.name != GENERAL_GROUP))
@@ -268,22 +257,11 @@ def _generate(model: ScoringModel, *, card: bool) -> tuple[str, dict[str, Any]]:
             f"{name!r}, {gvar[name]}, {'None' if name not in declared else src.lit(declared[name])}"
             for name in names
         ]
-        _construct(
-            src,
-            body,
-            "card",
-            ScoreCard,
-            "lead.id",
-            "now",
-            repr(model.name),
-            "fit",
-            "engagement",
-            total,
-            "grade",
-            "(" + ", ".join(group_parts) + ")",
-            "tuple(cs)",
-        )
-        src.emit(body, "return card")
+        # The card's fields in declaration order, without the keyword __init__.
+        card_fields = f"lead.id, now, {model.name!r}, fit, engagement, {total}, grade"
+        groups = "(" + ", ".join(group_parts) + ")"
+        new_card = src.const(_new_card, "card")
+        src.emit(body, f"return {new_card}({card_fields}, {groups}, tuple(cs))")
 
     params = ", ".join(src.consts)
     header = [

@@ -21,11 +21,11 @@ from leadpipeline._checks import require_aware
 from leadpipeline.lead import InteractionKind, Lead
 from leadpipeline.rules.scoring._decay import PointsFn, points_function, window
 from leadpipeline.rules.scoring.card import (
-    _FAST_CONTRIBUTION,
     Contribution,
     GroupScore,
     RuleKind,
     ScoreCard,
+    _new_contribution,
 )
 from leadpipeline.rules.scoring.model import ScoringModel, _FieldKind, _getter, _resolve
 from leadpipeline.rules.scoring.rules import (
@@ -199,26 +199,17 @@ class _Interpreted:
         return total
 
     def _score(self, lead: Lead, now: datetime) -> ScoreCard:
-        # Contributions are filled slot by slot: the same values as Contribution(...),
-        # without the keyword-argument __init__, which dominates a batch's cost.
-        new, c_rule, c_kind, c_group, c_points, c_matched = _FAST_CONTRIBUTION
+        new = _new_contribution
         names = self._group_names
         groups = [0.0] * len(names)
         contributions: list[Contribution] = []
-        add = contributions.append
         fit = 0.0
         for rule, get, test, shown, points, gi, rule_kind, group in self._fit:
             value = get(lead)
             if test(value):
                 groups[gi] += points
                 fit += points
-                c = new(Contribution)
-                c_rule(c, rule)
-                c_kind(c, rule_kind)
-                c_group(c, group)
-                c_points(c, points)
-                c_matched(c, shown(value))
-                add(c)
+                contributions.append(new(rule, rule_kind, group, points, shown(value)))
         engagement = 0.0
         if lead.interactions:
             acc, counts = self._touches(lead, now)
@@ -230,13 +221,8 @@ class _Interpreted:
                 value = raw if raw <= cap else cap
                 groups[gi] += value
                 engagement += value
-                c = new(Contribution)
-                c_rule(c, rule)
-                c_kind(c, RuleKind.ENGAGEMENT)
-                c_group(c, group)
-                c_points(c, value)
-                c_matched(c, f"{count}{plain if raw <= cap else capped}")
-                add(c)
+                matched = f"{count}{plain if raw <= cap else capped}"
+                contributions.append(new(rule, RuleKind.ENGAGEMENT, group, value, matched))
         return ScoreCard(
             lead_id=lead.id,
             at=now,

@@ -14,6 +14,8 @@ from typing import Any
 
 import attrs
 
+from leadpipeline._unchecked import unchecked
+
 __all__ = ["Contribution", "GroupScore", "RuleKind", "ScoreCard"]
 
 
@@ -83,54 +85,33 @@ class ScoreCard:
         return "\n".join(lines)
 
 
-_FAST_CONTRIBUTION: tuple[Any, ...] = (
-    object.__new__,
-    *(
-        Contribution.__dict__[name].__set__
-        for name in ("rule", "kind", "group", "points", "matched")
-    ),
-)
-
-_SETTERS: dict[type, tuple[Any, ...]] = {
-    cls: tuple(cls.__dict__[a.name].__set__ for a in attrs.fields(cls))
-    for cls in (Contribution, GroupScore, ScoreCard)
-}
-"""The slot stores of each result class: building a value slot by slot skips the keyword
-__init__, which costs more than a lead's arithmetic; the values are the same."""
-
+# Results built from parts already computed skip the keyword __init__, which costs more
+# than a lead's arithmetic. The card's is taken before the compact descriptors below
+# replace two of its slot descriptors, so it stores the compact tuples straight in.
+_new_contribution = unchecked(Contribution)
+_new_group = unchecked(GroupScore)
+_new_card = unchecked(ScoreCard)
 
 _KIND_OF_TEXT = {kind.value: kind for kind in RuleKind}
 
 
 def _expand_contributions(compact: tuple[Any, ...]) -> tuple[Contribution, ...]:
     """Contributions from their compact form: ``((rule, kind text, group), points, matched)*``."""
-    new, s_rule, s_kind, s_group, s_points, s_matched = object.__new__, *_SETTERS[Contribution]
-    kinds = _KIND_OF_TEXT
+    new, kinds = _new_contribution, _KIND_OF_TEXT
     out = []
     for i in range(0, len(compact), 3):
         (rule, kind, group), points, matched = compact[i : i + 3]
-        c = new(Contribution)
-        s_rule(c, rule)
-        s_kind(c, kinds[kind])
-        s_group(c, group)
-        s_points(c, points)
-        s_matched(c, matched)
-        out.append(c)
+        out.append(new(rule, kinds[kind], group, points, matched))
     return tuple(out)
 
 
 def _expand_groups(compact: tuple[Any, ...]) -> tuple[GroupScore, ...]:
     """Group scores from their compact form: ``(name, raw, cap or None)*``."""
-    new, s_name, s_points, s_raw, s_cap = object.__new__, *_SETTERS[GroupScore]
+    new = _new_group
     out = []
     for i in range(0, len(compact), 3):
         name, raw, cap = compact[i : i + 3]
-        g = new(GroupScore)
-        s_name(g, name)
-        s_points(g, raw if cap is None or raw <= cap else cap)
-        s_raw(g, raw)
-        s_cap(g, cap)
-        out.append(g)
+        out.append(new(name, raw if cap is None or raw <= cap else cap, raw, cap))
     return tuple(out)
 
 
