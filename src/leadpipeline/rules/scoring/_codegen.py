@@ -2,12 +2,15 @@
 
 Why: interpreting rules lead by lead costs a closure call per rule; a model is compiled
 once into the text of two functions (totals only, and full score cards) with every rule
-inline, like attrs writes the methods of a class.
+inline, like attrs writes the methods of a class. The text is registered with
+`linecache` under a unique name, so a traceback through it shows the generated lines.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
+import linecache
 import math
 import typing
 from collections.abc import Callable, Iterable
@@ -40,6 +43,8 @@ from leadpipeline.rules.scoring.rules import (
 # The generated code does the same float operations in the same order as the reference
 # scorer (`_reference`), so both give identical numbers; it only avoids the cost of calling
 # a closure per rule, of enum hashing per touch and of keyword constructors.
+
+_serial = itertools.count()
 
 
 @functools.lru_cache(maxsize=512)
@@ -347,10 +352,14 @@ def _emit_engagement(  # noqa: PLR0915  # one straight emitter
 def build(model: ScoringModel, *, card: bool) -> tuple[str, Callable[..., Any]]:
     """The generated source scoring with `model` and the function it defines.
 
-    `card` chooses full score cards over totals only.
+    `card` chooses full score cards over totals only. The source is registered with
+    `linecache` under a name unique to this build, so tracebacks show its lines.
     """
     source, consts = _generate(model, card=card)
     namespace: dict[str, Any] = {"__builtins__": __builtins__}
-    filename = f"<leadpipeline scoring model {model.name!r} {'card' if card else 'total'}>"
-    exec(compile(source, filename, "exec"), namespace)  # our own generated text, never input
+    what = "card" if card else "total"
+    filename = f"<leadpipeline scoring model {model.name!r} {what} #{next(_serial)}>"
+    code = compile(source, filename, "exec")
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(code, namespace)  # our own generated text, never input
     return source, namespace["make"](**consts)
