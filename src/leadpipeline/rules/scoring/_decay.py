@@ -8,6 +8,7 @@ So a decay is defined in one place, and the generated code pays no call per touc
 
 from __future__ import annotations
 
+import functools
 import itertools
 import linecache
 import math
@@ -103,8 +104,12 @@ class _Constants:
         return name
 
 
+@functools.lru_cache(maxsize=512)
 def points_function(rule: EngagementRule) -> PointsFn:
     """`points_text` of `rule` compiled into a function, for the reference scorer.
+
+    Remembered per rule value: the reference scorer is built anew for every lead it scores,
+    and compiling (and registering the text with `linecache`) once per rule is enough.
 
     Example:
         >>> from leadpipeline.lead import InteractionKind
