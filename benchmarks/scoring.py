@@ -56,12 +56,12 @@ from leadpipeline.rules.scoring import (
     OneOf,
     Present,
     ScoringModel,
-    _reference_score,
     compile_model,
     score,
     score_many,
     score_totals,
 )
+from leadpipeline.rules.scoring._reference import _reference_score
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 FREE_MAIL = frozenset({"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "gmx.de"})

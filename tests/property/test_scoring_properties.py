@@ -37,13 +37,12 @@ from leadpipeline.rules.scoring import (
     PointGroup,
     Present,
     ScoringModel,
-    _reference_score,
-    _reference_total,
     compile_model,
     score,
     score_many,
     score_totals,
 )
+from leadpipeline.rules.scoring._reference import _reference_score, _reference_total
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 # Every touch happens before NOW, so moving `now` forward never reveals a new one.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import traceback
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -40,13 +41,13 @@ from leadpipeline.rules.scoring import (
     RuleKind,
     ScoreCard,
     ScoringModel,
-    _reference_score,
     compile_model,
     field_kind,
     score,
     score_many,
     score_totals,
 )
+from leadpipeline.rules.scoring._reference import _reference_score
 from leadpipeline.serialization import from_json, from_toml, to_json
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
@@ -456,6 +457,24 @@ class TestCompiledModel:
         )
         assert first is not again
         assert compile_model(first) is compile_model(again)
+
+    def test_traceback_shows_the_generated_line(self) -> None:
+        """A traceback through generated code shows the generated line of that very model."""
+        needs = ScoringModel(
+            fit=(FitRule(name="budget", field="needs.budget", match=Present(), points=10),)
+        )
+        company = ScoringModel(
+            fit=(FitRule(name="size", field="company.employees", match=Present(), points=10),)
+        )
+        both = (
+            (compile_model(needs), "o1 = lead.needs"),
+            (compile_model(company), "o1 = lead.company"),
+        )
+        not_a_lead: Any = object()
+        for compiled, line in both:
+            with pytest.raises(AttributeError) as raised:
+                compiled.total(not_a_lead, NOW)
+            assert line in "".join(traceback.format_exception(raised.value))
 
     def test_card_equals_the_reference_scorer(self) -> None:
         """A card from generated code equals the interpretive reference's, contributions too."""

@@ -21,14 +21,8 @@ from leadpipeline.errors import ConfigurationError, ValidationError
 from leadpipeline.events import CriterionResult
 from leadpipeline.lead import InteractionKind, Lead
 from leadpipeline.rules.pyramid import ProfileLevel, PyramidLevel, profile_level
-from leadpipeline.rules.scoring import (
-    ScoreCard,
-    ScoringModel,
-    _getter,
-    _is_present,
-    _resolve,
-    compile_model,
-)
+from leadpipeline.rules.scoring import ScoreCard, ScoringModel, compile_model
+from leadpipeline.rules.scoring.model import _getter, _is_present, _resolve
 
 __all__ = [
     "DEFAULT_MQL",
