@@ -350,22 +350,26 @@ def main() -> None:
     print(f"{n:,} leads, {touches:,} interactions, {rules} rules")
 
     base_rate, base = rate(lambda: [baseline_total(d, NOW) for d in dicts], n, repeat)
-    full_rate, cards = rate(lambda: score_many(leads, model, NOW), n, repeat)
-    fast_rate, totals = rate(lambda: score_totals(leads, model, NOW), n, repeat)
+    full_rate, cards = rate(lambda: score_many(leads, model, now=NOW), n, repeat)
+    fast_rate, totals = rate(lambda: score_totals(leads, model, now=NOW), n, repeat)
 
     worst = max(abs(a - b) for a, b in zip(base, totals, strict=True))
     assert worst < 1e-9, f"fast path and baseline disagree by {worst}"
     assert all(c.total == t for c, t in zip(cards, totals, strict=True))
     compiled = compile_model(model)
-    assert compiled.totals(leads[:100], NOW) == totals[:100]
+    assert compiled.totals(leads[:100], now=NOW) == totals[:100]
     # Full cards, contributions included, equal the interpretive reference scorer's.
-    assert cards[:1000] == tuple(_reference_score(lead, model, NOW) for lead in leads[:1000])
+    assert cards[:1000] == tuple(_reference_score(lead, model, now=NOW) for lead in leads[:1000])
 
     # Not targets, shown for honesty: contributions are kept compact until first read, so
     # also time reading every card's contributions; and scoring lead by lead with score().
-    read_rate, _ = rate(lambda: [c.contributions for c in score_many(leads, model, NOW)], n, repeat)
+    read_rate, _ = rate(
+        lambda: [c.contributions for c in score_many(leads, model, now=NOW)], n, repeat
+    )
     one_n = n // 10
-    one_rate, _ = rate(lambda: [score(lead, model, NOW) for lead in leads[:one_n]], one_n, repeat)
+    one_rate, _ = rate(
+        lambda: [score(lead, model, now=NOW) for lead in leads[:one_n]], one_n, repeat
+    )
 
     print(f"baseline (plain dicts)      {base_rate:>10,.0f} leads/s")
     print(f"score_many (contributions)  {full_rate:>10,.0f} leads/s  {full_rate / base_rate:.2f}x")

@@ -167,19 +167,19 @@ def main() -> None:
         f"{len(policies)} policies, calendar {calendar.name!r}"
     )
 
-    found = sum(len(breaches(h, policies, calendar, now)) for h in histories)
-    due = sum(len(escalation_due(h, policies, calendar, now)) for h in histories)
+    found = sum(len(breaches(h, policies, calendar, now=now)) for h in histories)
+    due = sum(len(escalation_due(h, policies, calendar, now=now)) for h in histories)
     print(f"at now: {found:,} breaches (open or answered late), {due:,} escalation steps due")
 
     def run_breaches() -> None:
         for h in histories:
-            breaches(h, policies, calendar, now)  # a nightly sweep: each lead, then the next
+            breaches(h, policies, calendar, now=now)  # a nightly sweep: each lead, then the next
 
     compiled = CompiledPolicies(policies=policies)
 
     def run_compiled() -> None:
         for h in histories:
-            breaches(h, compiled, calendar, now)
+            breaches(h, compiled, calendar, now=now)
 
     def run_deadlines() -> None:
         for h in histories:
@@ -187,7 +187,7 @@ def main() -> None:
 
     def run_escalation_due() -> None:
         for h in histories:
-            escalation_due(h, policies, calendar, now)
+            escalation_due(h, policies, calendar, now=now)
 
     timed("deadlines(history, policies, calendar)", count, run_deadlines, "leads")
     rate, wall_rate = timed(
@@ -197,7 +197,7 @@ def main() -> None:
     timed(
         "breaches, every result kept in one list",
         count,
-        lambda: [breaches(h, policies, calendar, now) for h in histories],
+        lambda: [breaches(h, policies, calendar, now=now) for h in histories],
         "leads",
     )
     timed("escalation_due(history, policies, calendar, now)", count, run_escalation_due, "leads")
@@ -226,7 +226,7 @@ def main() -> None:
 
     def run_stale() -> None:
         for h in histories:
-            breaches(h, policies, calendar, stale)
+            breaches(h, policies, calendar, now=stale)
 
     timed("breaches, every clock long overdue (worst case)", count, run_stale, "leads")
     for name, measured in (("sla_breaches", rate), ("sla_breaches_wall", wall_rate)):

@@ -129,5 +129,5 @@ def to_partner_channel(pipeline: object, n: int) -> str:
     pipeline.hand_over(lead_id)
     pipeline.accept(lead_id)
     pipeline.qualify_sql(lead_id)
-    pipeline.allocate(lead_id)
+    pipeline.allocate_channel(lead_id)
     return lead_id

@@ -31,8 +31,8 @@ def pipeline() -> Pipeline:
     for lead_id in ("L-1", "L-2"):
         pipeline.accept(lead_id)
         pipeline.qualify_sql(lead_id)
-    pipeline.allocate("L-1")
-    taker = pipeline.offer("L-1", seed=0).offers[0].partner_id
+    pipeline.allocate_channel("L-1")
+    taker = pipeline.offer_to_partners("L-1", seed=0).offers[0].partner_id
     pipeline.partner_accept("L-1", taker)
     pipeline.complete("L-1", Outcome.WON, revenue=80_000.0, actor=Party.partner(taker))
     pipeline.nurture("L-2", reason="no budget this year")
@@ -48,7 +48,7 @@ class TestRenamedStages:
 
     def test_waterfall_counts_the_renamed_stages(self, pipeline: Pipeline) -> None:
         """The waterfall names each step by the lifecycle's names, with the leads reaching it."""
-        text = report(pipeline.store, pipeline.playbook, pipeline.clock.now())
+        text = report(pipeline.store, pipeline.playbook, now=pipeline.clock.now())
         steps = [
             (line.split()[0], line.split()[2], *numbers(line))
             for line in section(text, "waterfall")
@@ -63,7 +63,7 @@ class TestRenamedStages:
 
     def test_waterfall_agrees_with_analytics_on_the_lifecycle(self, pipeline: Pipeline) -> None:
         """Each printed step has the counts `waterfall` gives for the lifecycle's stages."""
-        text = report(pipeline.store, pipeline.playbook, pipeline.clock.now())
+        text = report(pipeline.store, pipeline.playbook, now=pipeline.clock.now())
         histories = [pipeline.store.history(lead.id) for lead in pipeline.store.query()]
         expected = waterfall(histories, stages=RENAMED.waterfall).total.conversions
         printed = [numbers(line) for line in section(text, "waterfall")]
@@ -71,7 +71,7 @@ class TestRenamedStages:
 
     def test_journey_counts_the_turns_by_role(self, pipeline: Pipeline) -> None:
         """Rejection, nurturing, disqualification and the win are counted whatever their names."""
-        text = report(pipeline.store, pipeline.playbook, pipeline.clock.now())
+        text = report(pipeline.store, pipeline.playbook, now=pipeline.clock.now())
         journey = journey_of(text)
         assert journey["rejected by sales"] == 1
         assert journey["nurtured"] == 1

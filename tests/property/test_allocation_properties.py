@@ -15,7 +15,7 @@ from leadpipeline.rules.channels import (
     Channel,
     ChannelPolicy,
     RevenueBand,
-    allocate_channel,
+    channel_decision,
 )
 from leadpipeline.rules.partners import (
     DEFAULT_PARTNER_POLICY,
@@ -133,14 +133,14 @@ class TestAllocationProperties:
     @given(leads(), channel_policies())
     def test_allocation_is_deterministic(self, lead: Lead, policy: ChannelPolicy) -> None:
         """The same lead, policy and `now` always give the same decision."""
-        assert allocate_channel(lead, policy, NOW) == allocate_channel(lead, policy, NOW)
+        assert channel_decision(lead, policy, now=NOW) == channel_decision(lead, policy, now=NOW)
 
     @given(leads(), channel_policies())
     def test_exactly_one_outcome_with_its_explanation(
         self, lead: Lead, policy: ChannelPolicy
     ) -> None:
         """A decision either names a channel with its rule and value, or says what is missing."""
-        decision = allocate_channel(lead, policy, NOW)
+        decision = channel_decision(lead, policy, now=NOW)
         assert decision.reason
         assert decision.data_source == policy.revenue_source
         if decision.channel is None:
@@ -158,7 +158,7 @@ class TestAllocationProperties:
     ) -> None:
         """Revenue from any other source, or none, never yields a channel."""
         revenue = lead.company.annual_revenue
-        decision = allocate_channel(lead, policy, NOW)
+        decision = channel_decision(lead, policy, now=NOW)
         if revenue is None or revenue.source != policy.revenue_source:
             assert decision.blocked is AllocationBlock.REVENUE_MISSING
 
@@ -174,7 +174,7 @@ class TestAllocationProperties:
                 annual_revenue=Revenue(amount=amount, source="address-broker", as_of=NOW.date())
             ),
         )
-        decision = allocate_channel(lead, policy, NOW)
+        decision = channel_decision(lead, policy, now=NOW)
         containing = [b for b in policy.bands if b.contains(amount)]
         assert len(containing) == 1
         assert (decision.rule, decision.channel) == (containing[0].name, containing[0].channel)

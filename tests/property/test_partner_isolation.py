@@ -24,14 +24,16 @@ VICTIM_LEADS = ("L-2", "L-3", "L-4", "L-5")
 def build_world(store: LeadStore) -> Pipeline:
     pipeline = Pipeline(PLAYBOOK, store=store, clock=SimulatedClock(T0))
     to_partner_channel(pipeline, 1)
-    pipeline.offer("L-1", [ATTACKER])  # the attacker's own lead, to show it can act at all
+    pipeline.offer_to_partners(
+        "L-1", [ATTACKER]
+    )  # the attacker's own lead, to show it can act at all
     to_partner_channel(pipeline, 2)
-    pipeline.offer("L-2", ["p-silver"])
+    pipeline.offer_to_partners("L-2", ["p-silver"])
     to_partner_channel(pipeline, 3)
     pipeline.assign_partner("L-3", "p-bronze")
     to_partner_channel(pipeline, 4)
     to_partner_channel(pipeline, 5)
-    pipeline.offer("L-5", ["p-silver", "p-bronze"])
+    pipeline.offer_to_partners("L-5", ["p-silver", "p-bronze"])
     pipeline.relay_outbox()
     return pipeline
 

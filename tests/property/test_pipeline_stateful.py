@@ -197,9 +197,9 @@ class PipelineMachine(RuleBasedStateMachine):
             (Accept(), lambda p: p.accept(lead_id)),
             (Reject(reason="no_budget"), lambda p: p.reject(lead_id, reason="no_budget")),
             (QualifySql(), lambda p: p.qualify_sql(lead_id)),
-            (AllocateChannel(), lambda p: p.allocate(lead_id)),
+            (AllocateChannel(), lambda p: p.allocate_channel(lead_id)),
             (AssignPartner(partner_id=pid), lambda p: p.assign_partner(lead_id, pid)),
-            (OfferToPartners(partner_ids=some), lambda p: p.offer(lead_id, some)),
+            (OfferToPartners(partner_ids=some), lambda p: p.offer_to_partners(lead_id, some)),
             (PartnerAccept(partner_id=pid), lambda p: p.partner_accept(lead_id, pid)),
             (
                 ReturnLead(partner_id=pid, reason="project_does_not_fit", comment="no fit"),
@@ -239,11 +239,11 @@ class PipelineMachine(RuleBasedStateMachine):
                 else (Accept(), lambda p: p.accept(lead_id))
             )
         elif lead.stage == "sql" and lead.channel is None:
-            step = (AllocateChannel(), lambda p: p.allocate(lead_id))
+            step = (AllocateChannel(), lambda p: p.allocate_channel(lead_id))
         elif lead.stage == "sql" and lead.offers:
             step = (PartnerAccept(partner_id=pid), lambda p: p.partner_accept(lead_id, pid))
         elif lead.stage == "sql":
-            step = (OfferToPartners(), lambda p: p.offer(lead_id))
+            step = (OfferToPartners(), lambda p: p.offer_to_partners(lead_id))
         elif lead.stage in steps:
             step = steps[lead.stage]
         else:
@@ -256,7 +256,7 @@ class PipelineMachine(RuleBasedStateMachine):
     def escalate(self, data: st.DataObject) -> None:
         lead_id = data.draw(st.sampled_from(sorted(self.model)))
         found = breaches(
-            self.model[lead_id], PLAYBOOK.sla_policies, PLAYBOOK.calendar, self.clock.now()
+            self.model[lead_id], PLAYBOOK.sla_policies, PLAYBOOK.calendar, now=self.clock.now()
         )
         if not any(not b.recorded or b.pending for b in found):
             for pipeline in self.pipelines:

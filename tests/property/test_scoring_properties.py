@@ -119,14 +119,14 @@ class TestScoringProperties:
     @given(models, leads())
     def test_scores_are_deterministic(self, model: ScoringModel, lead: Lead) -> None:
         """Scoring the same lead twice at the same instant gives equal cards."""
-        assert score(lead, model, NOW) == score(lead, model, NOW)
+        assert score(lead, model, now=NOW) == score(lead, model, now=NOW)
 
     @given(models, leads(), interactions, st.integers(0, 25))
     def test_adding_a_touch_never_lowers_the_score(
         self, model: ScoringModel, lead: Lead, extra: Interaction, position: int
     ) -> None:
         """One more interaction, anywhere in the history, never lowers the total at one now."""
-        before = score(lead, model, NOW).total
+        before = score(lead, model, now=NOW).total
         touches = list(lead.interactions)
         touches.insert(min(position, len(touches)), extra)
         after = score(
@@ -140,7 +140,7 @@ class TestScoringProperties:
                 interests=lead.interests,
             ),
             model,
-            NOW,
+            now=NOW,
         ).total
         assert after >= before
 
@@ -149,18 +149,20 @@ class TestScoringProperties:
         self, model: ScoringModel, lead: Lead, later: timedelta
     ) -> None:
         """With no new touches, the total at a later instant is never higher."""
-        assert score(lead, model, NOW + later).total <= score(lead, model, NOW).total
+        assert score(lead, model, now=NOW + later).total <= score(lead, model, now=NOW).total
 
     @given(models, st.lists(leads(), max_size=5))
     def test_score_many_equals_mapping_score(self, model: ScoringModel, batch: list[Lead]) -> None:
         """score_many returns what scoring each lead on its own returns."""
-        assert score_many(batch, model, NOW) == tuple(score(lead, model, NOW) for lead in batch)
+        assert score_many(batch, model, now=NOW) == tuple(
+            score(lead, model, now=NOW) for lead in batch
+        )
 
     @given(models, st.lists(leads(), max_size=5))
     def test_fast_path_equals_card_total(self, model: ScoringModel, batch: list[Lead]) -> None:
         """The totals-only fast path equals each score card's total."""
-        assert score_totals(batch, model, NOW) == tuple(
-            score(lead, model, NOW).total for lead in batch
+        assert score_totals(batch, model, now=NOW) == tuple(
+            score(lead, model, now=NOW).total for lead in batch
         )
 
 
@@ -372,10 +374,14 @@ class TestGeneratedCodeAgreesWithReference:
     ) -> None:
         """On random models and leads the generated code gives the reference's exact card."""
         lead = data.draw(random_leads(now))
-        expected = _reference_score(lead, model, now)
+        expected = _reference_score(lead, model, now=now)
         compiled = compile_model(model)
-        assert compiled.score(lead, now) == expected
-        assert compiled.total(lead, now) == expected.total == _reference_total(lead, model, now)
-        assert [attrs.astuple(c) for c in score(lead, model, now).contributions] == [
+        assert compiled.score(lead, now=now) == expected
+        assert (
+            compiled.total(lead, now=now)
+            == expected.total
+            == _reference_total(lead, model, now=now)
+        )
+        assert [attrs.astuple(c) for c in score(lead, model, now=now).contributions] == [
             attrs.astuple(c) for c in expected.contributions
         ]

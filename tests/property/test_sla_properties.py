@@ -477,10 +477,10 @@ class TestFastEvaluationAgreesWithTheReference:
         later, zone = when
         now = (history[-1].at + later).astimezone(zone)
         expected = reference_breaches(history, cal, now)
-        found = breaches(history, CompiledPolicies(policies=POLICIES), cal, now)
+        found = breaches(history, CompiledPolicies(policies=POLICIES), cal, now=now)
         assert found == expected
         assert repr(found) == repr(expected)
-        assert breaches(history, POLICIES, cal, now) == found
+        assert breaches(history, POLICIES, cal, now=now) == found
 
     @settings(max_examples=200, deadline=None)
     @given(
@@ -537,4 +537,4 @@ class TestFastEvaluationAgreesWithTheReference:
             )
         recorded = (*history, *records)
         expected = reference_breaches(recorded, cal, now)
-        assert breaches(recorded, POLICIES, cal, now) == expected
+        assert breaches(recorded, POLICIES, cal, now=now) == expected

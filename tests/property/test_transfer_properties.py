@@ -38,7 +38,7 @@ from leadpipeline import (
     replay,
 )
 from leadpipeline.events import Offered, OwnerChanged, evolve
-from leadpipeline.rules import Partner, Routing, allocate_channel, rank_partners
+from leadpipeline.rules import Partner, Routing, channel_decision, rank_partners
 from tests.levels import (
     OFFERED_AT,
     PLAYBOOK,
@@ -325,7 +325,7 @@ class TestDeterminism:
 
         assert first == second
         policy = PLAYBOOK.channel_policy
-        assert allocate_channel(lead, policy, now) == allocate_channel(lead, policy, now)
+        assert channel_decision(lead, policy, now=now) == channel_decision(lead, policy, now=now)
 
     @given(sql_leads(), rosters(), st.integers(min_value=0, max_value=5), st.data())
     def test_ranking_is_the_same_for_the_same_input_in_any_roster_order(

@@ -285,7 +285,7 @@ class TestSlaAttainment:
             handed_over("L-3", T0, None),
             handed_over("L-4", now - HOUR, None),
         ]
-        result = sla_attainment(histories, [SLA_POLICY], STANDARD_CALENDAR, now)
+        result = sla_attainment(histories, [SLA_POLICY], STANDARD_CALENDAR, now=now)
         stats = result.of("accept_within_8h")
         assert (stats.on_time, stats.late, stats.open, stats.overdue) == (1, 1, 2, 1)
         assert stats.attainment == pytest.approx(1 / 3)
@@ -293,19 +293,19 @@ class TestSlaAttainment:
     def test_answer_after_now_is_still_open(self) -> None:
         """Looking back at an earlier `now`, a later acceptance does not count yet."""
         history = handed_over("L-1", T0, 2 * HOUR)
-        stats = sla_attainment([history], [SLA_POLICY], STANDARD_CALENDAR, T0 + HOUR)
+        stats = sla_attainment([history], [SLA_POLICY], STANDARD_CALENDAR, now=T0 + HOUR)
         assert (stats.of("accept_within_8h").on_time, stats.of("accept_within_8h").open) == (0, 1)
 
     def test_policy_without_clocks_reports_zeros(self) -> None:
         """A policy no history started still appears, with no attainment."""
-        stats = sla_attainment([tuple(journey("L-1"))], [SLA_POLICY], STANDARD_CALENDAR, T0)
+        stats = sla_attainment([tuple(journey("L-1"))], [SLA_POLICY], STANDARD_CALENDAR, now=T0)
         only = stats.of("accept_within_8h")
         assert (only.on_time, only.late, only.open, only.attainment) == (0, 0, 0, None)
 
     def test_naive_now_is_refused(self) -> None:
         """`now` must carry a timezone."""
         with pytest.raises(ValidationError):
-            sla_attainment([], [SLA_POLICY], STANDARD_CALENDAR, datetime(2026, 1, 1))
+            sla_attainment([], [SLA_POLICY], STANDARD_CALENDAR, now=datetime(2026, 1, 1))
 
 
 def partner_histories() -> list[tuple[Event, ...]]:

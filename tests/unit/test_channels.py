@@ -17,7 +17,7 @@ from leadpipeline.rules.channels import (
     ChannelOverride,
     ChannelPolicy,
     RevenueBand,
-    allocate_channel,
+    channel_decision,
 )
 from leadpipeline.serialization import from_json, structure, to_json
 
@@ -66,7 +66,7 @@ def three_bands(**kw: object) -> ChannelPolicy:
 class TestAllocateChannel:
     def test_broker_revenue_below_the_threshold_goes_to_partners(self) -> None:
         """A 12 million EUR company by the address broker lands in the partner channel."""
-        decision = allocate_channel(a_lead(broker_revenue(12e6)), DEFAULT_CHANNEL_POLICY, NOW)
+        decision = channel_decision(a_lead(broker_revenue(12e6)), DEFAULT_CHANNEL_POLICY, now=NOW)
         assert decision.channel is Channel.PARTNER
         assert decision.rule == "mid-market"
         assert decision.value == "12,000,000 EUR"
@@ -76,18 +76,18 @@ class TestAllocateChannel:
 
     def test_broker_revenue_above_the_threshold_goes_to_direct_sales(self) -> None:
         """A 250 million EUR company goes to direct sales under the enterprise band."""
-        decision = allocate_channel(a_lead(broker_revenue(250e6)), DEFAULT_CHANNEL_POLICY, NOW)
+        decision = channel_decision(a_lead(broker_revenue(250e6)), DEFAULT_CHANNEL_POLICY, now=NOW)
         assert (decision.channel, decision.rule) == (Channel.DIRECT, "enterprise")
 
     def test_band_lower_bound_is_inclusive(self) -> None:
         """Exactly 50 million EUR falls in the band that starts there, not the one below."""
-        decision = allocate_channel(a_lead(broker_revenue(50e6)), DEFAULT_CHANNEL_POLICY, NOW)
+        decision = channel_decision(a_lead(broker_revenue(50e6)), DEFAULT_CHANNEL_POLICY, now=NOW)
         assert decision.rule == "enterprise"
 
     def test_crm_estimate_is_ignored_when_the_policy_trusts_the_address_broker(self) -> None:
         """Revenue from the CRM's own estimate is ignored: cannot allocate, never a guess."""
         lead = a_lead(Revenue(amount=400e6, source="crm-estimate"))
-        decision = allocate_channel(lead, DEFAULT_CHANNEL_POLICY, NOW)
+        decision = channel_decision(lead, DEFAULT_CHANNEL_POLICY, now=NOW)
         assert decision.channel is None
         assert decision.blocked is AllocationBlock.REVENUE_MISSING
         assert decision.reason.startswith("cannot allocate: authoritative revenue missing")
@@ -97,7 +97,7 @@ class TestAllocateChannel:
 
     def test_no_revenue_at_all_cannot_be_allocated(self) -> None:
         """A lead whose company revenue is unknown is blocked with the source it needs."""
-        decision = allocate_channel(a_lead(None), DEFAULT_CHANNEL_POLICY, NOW)
+        decision = channel_decision(a_lead(None), DEFAULT_CHANNEL_POLICY, now=NOW)
         assert decision.blocked is AllocationBlock.REVENUE_MISSING
         assert BROKER in decision.reason
 
@@ -105,7 +105,7 @@ class TestAllocateChannel:
         """A broker figure older than the allowed age blocks allocation as stale."""
         policy = three_bands(max_revenue_age_days=365)
         lead = a_lead(broker_revenue(5e6, as_of=date(2024, 1, 31)))
-        decision = allocate_channel(lead, policy, NOW)
+        decision = channel_decision(lead, policy, now=NOW)
         assert decision.blocked is AllocationBlock.REVENUE_STALE
         assert decision.reason.startswith("cannot allocate: authoritative revenue stale")
         assert "2024-01-31" in decision.reason
@@ -114,20 +114,20 @@ class TestAllocateChannel:
         """A broker figure exactly as old as allowed still decides."""
         policy = three_bands(max_revenue_age_days=365)
         lead = a_lead(broker_revenue(5e6, as_of=NOW.date() - timedelta(days=365)))
-        decision = allocate_channel(lead, policy, NOW)
+        decision = channel_decision(lead, policy, now=NOW)
         assert (decision.channel, decision.rule) == (Channel.PARTNER, "small business")
         assert "as of" in decision.reason
 
     def test_undated_figure_is_stale_when_an_age_limit_applies(self) -> None:
         """Without an as-of date the age cannot be shown, so the figure is not trusted."""
         policy = three_bands(max_revenue_age_days=365)
-        decision = allocate_channel(a_lead(broker_revenue(5e6)), policy, NOW)
+        decision = channel_decision(a_lead(broker_revenue(5e6)), policy, now=NOW)
         assert decision.blocked is AllocationBlock.REVENUE_STALE
 
     def test_revenue_in_another_currency_is_not_converted(self) -> None:
         """A USD figure against EUR bands blocks allocation rather than guessing a rate."""
         lead = a_lead(broker_revenue(80e6, currency="USD"))
-        decision = allocate_channel(lead, DEFAULT_CHANNEL_POLICY, NOW)
+        decision = channel_decision(lead, DEFAULT_CHANNEL_POLICY, now=NOW)
         assert decision.blocked is AllocationBlock.CURRENCY_MISMATCH
 
     def test_country_override_wins_over_revenue(self) -> None:
@@ -142,7 +142,7 @@ class TestAllocateChannel:
             )
         )
         lead = a_lead(broker_revenue(900e6), country="ch")
-        decision = allocate_channel(lead, policy, NOW)
+        decision = channel_decision(lead, policy, now=NOW)
         assert decision.channel is Channel.PARTNER
         assert decision.rule == "no direct sales in Switzerland"
         assert decision.value == "country=ch"
@@ -160,7 +160,7 @@ class TestAllocateChannel:
             )
         )
         lead = a_lead(None, interests=("mainframe", "crm"))
-        decision = allocate_channel(lead, policy, NOW)
+        decision = channel_decision(lead, policy, now=NOW)
         assert (decision.channel, decision.rule) == (Channel.DIRECT, "mainframe is direct only")
         assert decision.value == "product_line=mainframe"
 
@@ -173,26 +173,26 @@ class TestAllocateChannel:
                 ),
             )
         )
-        decision = allocate_channel(a_lead(broker_revenue(200e6)), policy, NOW)
+        decision = channel_decision(a_lead(broker_revenue(200e6)), policy, now=NOW)
         assert decision.rule == "key accounts"
 
     def test_needs_do_not_count_as_revenue(self) -> None:
         """A large budget says nothing about company revenue: still cannot allocate."""
         lead = attrs.evolve(a_lead(None), needs=Needs(budget=5e6))
-        assert allocate_channel(lead, DEFAULT_CHANNEL_POLICY, NOW).channel is None
+        assert channel_decision(lead, DEFAULT_CHANNEL_POLICY, now=NOW).channel is None
 
     def test_naive_now_is_refused(self) -> None:
         """A naive `now` is ambiguous across offices and is refused by field name."""
         with pytest.raises(ValidationError) as err:
-            allocate_channel(
-                a_lead(broker_revenue(1e6)), DEFAULT_CHANNEL_POLICY, datetime(2026, 3, 4)
+            channel_decision(
+                a_lead(broker_revenue(1e6)), DEFAULT_CHANNEL_POLICY, now=datetime(2026, 3, 4)
             )
         assert err.value.paths == ("now",)
 
     def test_other_time_zones_are_accepted(self) -> None:
         """A `now` in any fixed offset works the same as UTC."""
         now = NOW.astimezone(timezone(timedelta(hours=-5)))
-        decision = allocate_channel(a_lead(broker_revenue(1e6)), DEFAULT_CHANNEL_POLICY, now)
+        decision = channel_decision(a_lead(broker_revenue(1e6)), DEFAULT_CHANNEL_POLICY, now=now)
         assert decision.channel is Channel.PARTNER
 
 

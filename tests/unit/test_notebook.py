@@ -94,7 +94,7 @@ class TestToFrame:
             [handed_over("L-1", T0, timedelta(hours=2))],
             [SLA_POLICY],
             STANDARD_CALENDAR,
-            T0 + timedelta(days=1),
+            now=T0 + timedelta(days=1),
         )
         assert list(to_frame(sla)["on_time"]) == [1]
         assert list(to_frame(source_attribution(funnel_histories()))["channel"]) == [

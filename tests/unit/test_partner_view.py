@@ -16,7 +16,7 @@ def pipeline() -> Pipeline:
     """Two partner-channel leads: L-1 offered to gold and silver, L-2 assigned to bronze."""
     pipeline = Pipeline(PLAYBOOK, store=MemoryStore(), clock=SimulatedClock(T0))
     to_partner_channel(pipeline, 1)
-    pipeline.offer("L-1", ["p-gold", "p-silver"])
+    pipeline.offer_to_partners("L-1", ["p-gold", "p-silver"])
     to_partner_channel(pipeline, 2)
     pipeline.assign_partner("L-2", "p-bronze")
     return pipeline

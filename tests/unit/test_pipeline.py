@@ -239,8 +239,8 @@ class TestOutbox:
         pipeline.hand_over("L-1")
         pipeline.accept("L-1")
         pipeline.qualify_sql("L-1")
-        pipeline.allocate("L-1")
-        pipeline.offer("L-1", ["p-gold", "p-silver"])
+        pipeline.allocate_channel("L-1")
+        pipeline.offer_to_partners("L-1", ["p-gold", "p-silver"])
         assert len(recording.appends) == 7
         kinds = [e.notification.kind for e in store.outbox("L-1")]
         assert kinds.count("offered") == 2

@@ -71,8 +71,8 @@ def check(
         subject,
         Definition(name="t", criterion=criterion),
         model,
-        NOW,
         currently_in=currently_in,
+        now=NOW,
     )
     return result.qualified, result.results
 
@@ -171,7 +171,7 @@ class TestComposites:
             lead(needs=Needs(budget=5.0)),
             Definition(name="d", criterion=AllOf(criteria=(self.budget, self.volume))),
             FORMS,
-            NOW,
+            now=NOW,
         )
         assert not result.qualified
         assert [r.criterion for r in result.met] == ["needs.budget known"]
@@ -218,7 +218,7 @@ class TestDefaultDefinitions:
 
     def test_mql_needs_score_timing_volume_and_product(self) -> None:
         """A lead with the score plus purchase timing, volume and current product is an MQL."""
-        result = assess(self.mql_lead(), DEFAULT_MQL, DEFAULT_SCORING_MODEL, NOW)
+        result = assess(self.mql_lead(), DEFAULT_MQL, DEFAULT_SCORING_MODEL, now=NOW)
         assert result.qualified, result.missed
         assert result.score_card.total >= 50
 
@@ -232,14 +232,14 @@ class TestDefaultDefinitions:
             company=subject.company,
             needs=Needs(purchase_decision=date(2026, 10, 1), current_product="legacy suite"),
         )
-        result = assess(subject, DEFAULT_MQL, DEFAULT_SCORING_MODEL, NOW)
+        result = assess(subject, DEFAULT_MQL, DEFAULT_SCORING_MODEL, now=NOW)
         assert "needs.expected_volume known" in [r.criterion for r in result.missed]
 
     def test_sal_and_sql_build_on_the_profile(self) -> None:
         """The full lead is an SAL; it is no SQL without product holding level and a high score."""
         subject = self.mql_lead()
-        assert assess(subject, DEFAULT_SAL, DEFAULT_SCORING_MODEL, NOW).qualified
-        sql = assess(subject, DEFAULT_SQL, DEFAULT_SCORING_MODEL, NOW)
+        assert assess(subject, DEFAULT_SAL, DEFAULT_SCORING_MODEL, now=NOW).qualified
+        sql = assess(subject, DEFAULT_SQL, DEFAULT_SCORING_MODEL, now=NOW)
         assert [r.criterion for r in sql.missed] == ["score >= 70 (in stage: >= 60)"]
 
     @pytest.mark.parametrize("definition", [DEFAULT_MQL, DEFAULT_SAL, DEFAULT_SQL])

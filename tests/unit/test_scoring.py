@@ -76,7 +76,7 @@ class TestFitRules:
                 name="head of", field="contact.job_title", match=Contains(text="head of"), points=10
             )
         )
-        card = score(make_lead(contact=Contact(job_title="Head of Purchasing")), model, NOW)
+        card = score(make_lead(contact=Contact(job_title="Head of Purchasing")), model, now=NOW)
         assert card.total == 10
         assert card.contributions == (
             Contribution(
@@ -99,7 +99,7 @@ class TestFitRules:
             )
         )
         totals = [
-            score(make_lead(company=Company(employees=n)), model, NOW).total
+            score(make_lead(company=Company(employees=n)), model, now=NOW).total
             for n in (199, 200, 5000, 5001)
         ]
         assert totals == [0, 15, 15, 0]
@@ -115,8 +115,8 @@ class TestFitRules:
             )
         )
         rich = make_lead(company=Company(annual_revenue=Revenue(amount=2e7, source="broker")))
-        assert score(rich, model, NOW).total == 10
-        assert score(make_lead(), model, NOW).total == 0
+        assert score(rich, model, now=NOW).total == 10
+        assert score(make_lead(), model, now=NOW).total == 0
 
     def test_equals_and_one_of(self) -> None:
         """Equals and one-of compare text without regard to case."""
@@ -133,7 +133,7 @@ class TestFitRules:
             make_lead(company=Company(country="DE")),
             source=Source(channel="Exhibition", captured_at=NOW),
         )
-        assert [c.rule for c in score(lead, model, NOW).contributions] == ["de", "fair"]
+        assert [c.rule for c in score(lead, model, now=NOW).contributions] == ["de", "fair"]
 
     def test_present_and_missing(self) -> None:
         """Present fires on a known budget, missing on a blank email."""
@@ -141,7 +141,9 @@ class TestFitRules:
             FitRule(name="budget", field="needs.budget", match=Present(), points=10),
             FitRule(name="no email", field="contact.email", match=Missing(), points=1),
         )
-        card = score(make_lead(needs=Needs(budget=0.0), contact=Contact(email="  ")), model, NOW)
+        card = score(
+            make_lead(needs=Needs(budget=0.0), contact=Contact(email="  ")), model, now=NOW
+        )
         assert [(c.rule, c.matched) for c in card.contributions] == [
             ("budget", "0.0"),
             ("no email", "missing"),
@@ -152,7 +154,7 @@ class TestFitRules:
         model = fit_model(
             FitRule(name="erp", field="interests", match=OneOf(values=("ERP",)), points=4)
         )
-        card = score(make_lead(interests=("cloud", "erp")), model, NOW)
+        card = score(make_lead(interests=("cloud", "erp")), model, now=NOW)
         assert (card.total, card.contributions[0].matched) == (4, "erp")
 
     def test_unknown_field_is_refused_with_rule_path(self) -> None:
@@ -185,7 +187,7 @@ class TestEngagementRules:
             engagement=(EngagementRule(name="visits", kind=K.SITE_VISIT, points=2),)
         )
         lead = make_lead(interactions=tuple(touch(K.SITE_VISIT, d) for d in (1, 2, 3)))
-        card = score(lead, model, NOW)
+        card = score(lead, model, now=NOW)
         assert (card.total, card.engagement, card.contributions[0].matched) == (
             6,
             6,
@@ -197,7 +199,7 @@ class TestEngagementRules:
         model = ScoringModel(
             engagement=(EngagementRule(name="visits", kind=K.SITE_VISIT, points=2),)
         )
-        assert score(make_lead(interactions=(touch(K.EMAIL_OPEN, 1),)), model, NOW).total == 0
+        assert score(make_lead(interactions=(touch(K.EMAIL_OPEN, 1),)), model, now=NOW).total == 0
 
     def test_half_life_halves_at_one_and_quarters_at_two(self) -> None:
         """A 10-point touch is worth exactly 5 after one half-life and 2.5 after two."""
@@ -209,7 +211,7 @@ class TestEngagementRules:
             )
         )
         values = [
-            score(make_lead(interactions=(touch(K.FORM_SUBMIT, d),)), model, NOW).total
+            score(make_lead(interactions=(touch(K.FORM_SUBMIT, d),)), model, now=NOW).total
             for d in (0, 30, 60)
         ]
         assert values == [10.0, 5.0, 2.5]
@@ -225,9 +227,9 @@ class TestEngagementRules:
         )
         at = datetime(2026, 1, 31, 9, 0, tzinfo=UTC)
         lead = make_lead(interactions=(Interaction(kind=K.EXHIBITION, at=at),))
-        assert score(lead, model, datetime(2026, 2, 28, 8, 59, tzinfo=UTC)).total == 8
-        assert score(lead, model, datetime(2026, 2, 28, 9, 0, tzinfo=UTC)).total == 4
-        assert score(lead, model, datetime(2026, 3, 31, 9, 0, tzinfo=UTC)).total == 2
+        assert score(lead, model, now=datetime(2026, 2, 28, 8, 59, tzinfo=UTC)).total == 8
+        assert score(lead, model, now=datetime(2026, 2, 28, 9, 0, tzinfo=UTC)).total == 4
+        assert score(lead, model, now=datetime(2026, 3, 31, 9, 0, tzinfo=UTC)).total == 2
 
     def test_weekly_step_counts_whole_weeks(self) -> None:
         """A weekly step with factor 0.5 leaves a quarter after 15 days."""
@@ -236,7 +238,7 @@ class TestEngagementRules:
                 EngagementRule(name="calls", kind=K.CALL, points=8, decay=CalendarStep(weeks=1)),
             )
         )
-        assert score(make_lead(interactions=(touch(K.CALL, 15),)), model, NOW).total == 2
+        assert score(make_lead(interactions=(touch(K.CALL, 15),)), model, now=NOW).total == 2
 
     def test_cap_per_rule(self) -> None:
         """Ten site visits at 2 points are capped at 10 and the contribution says so."""
@@ -244,7 +246,7 @@ class TestEngagementRules:
             engagement=(EngagementRule(name="visits", kind=K.SITE_VISIT, points=2, cap=10),)
         )
         lead = make_lead(interactions=tuple(touch(K.SITE_VISIT, 1) for _ in range(10)))
-        card = score(lead, model, NOW)
+        card = score(lead, model, now=NOW)
         assert card.total == 10
         assert card.contributions[0].matched == "10 x site_visit, capped at 10"
 
@@ -254,14 +256,14 @@ class TestEngagementRules:
             engagement=(EngagementRule(name="visits", kind=K.SITE_VISIT, points=2, within_days=90),)
         )
         lead = make_lead(interactions=(touch(K.SITE_VISIT, 91), touch(K.SITE_VISIT, 89)))
-        assert score(lead, model, NOW).total == 2
+        assert score(lead, model, now=NOW).total == 2
 
     def test_future_touches_are_not_counted_yet(self) -> None:
         """A touch after `now` does not count, so replaying at past instants is honest."""
         model = ScoringModel(
             engagement=(EngagementRule(name="visits", kind=K.SITE_VISIT, points=2),)
         )
-        assert score(make_lead(interactions=(touch(K.SITE_VISIT, -1),)), model, NOW).total == 0
+        assert score(make_lead(interactions=(touch(K.SITE_VISIT, -1),)), model, now=NOW).total == 0
 
     def test_negative_half_life_is_refused(self) -> None:
         """A half-life of minus three days is refused at its field."""
@@ -300,7 +302,7 @@ class TestNegativeRulesAndFloor:
     def test_free_mail_penalty(self) -> None:
         """A gmail address costs 15 points and is listed as a negative contribution."""
         lead = make_lead(needs=Needs(budget=1e5), contact=Contact(email="kim@GMail.com"))
-        card = score(lead, self.model(floor=None), NOW)
+        card = score(lead, self.model(floor=None), now=NOW)
         assert card.total == -5
         assert card.contributions[-1].kind is RuleKind.NEGATIVE
         assert card.contributions[-1].points == -15
@@ -308,17 +310,17 @@ class TestNegativeRulesAndFloor:
     def test_competitor_subdomain_counts(self) -> None:
         """A competitor's subdomain is still the competitor."""
         lead = make_lead(company=Company(domain="eu.rival.example"))
-        assert score(lead, self.model(floor=None), NOW).total == -50
+        assert score(lead, self.model(floor=None), now=NOW).total == -50
 
     def test_student_penalty(self) -> None:
         """A working student loses 25 points."""
         lead = make_lead(contact=Contact(job_title="Working Student"))
-        assert score(lead, self.model(floor=None), NOW).total == -25
+        assert score(lead, self.model(floor=None), now=NOW).total == -25
 
     def test_floor_stops_the_total_falling_below_it(self) -> None:
         """With a floor of 0, a competitor's total is 0 while its fit shows the penalty."""
         lead = make_lead(company=Company(domain="rival.example"))
-        card = score(lead, self.model(), NOW)
+        card = score(lead, self.model(), now=NOW)
         assert (card.total, card.fit) == (0, -50)
 
 
@@ -338,7 +340,7 @@ class TestGroupsAndCaps:
         lead = make_lead(
             interactions=(*(touch(K.DOWNLOAD, 1) for _ in range(3)), touch(K.SITE_VISIT, 1))
         )
-        card = score(lead, self.model(), NOW)
+        card = score(lead, self.model(), now=NOW)
         assert (card.group("erp"), card.group("general"), card.total) == (12, 2, 14)
         erp = next(g for g in card.groups if g.name == "erp")
         assert (erp.raw, erp.cap) == (15, 12)
@@ -346,7 +348,7 @@ class TestGroupsAndCaps:
     def test_overall_cap(self) -> None:
         """The total never exceeds the model's cap."""
         lead = make_lead(interactions=tuple(touch(K.SITE_VISIT, 1) for _ in range(30)))
-        assert score(lead, self.model(), NOW).total == 20
+        assert score(lead, self.model(), now=NOW).total == 20
 
     def test_undeclared_group_is_refused(self) -> None:
         """A rule in a group the model does not declare is refused at its group."""
@@ -391,7 +393,7 @@ class TestGrades:
             company=Company(employees=300),
             needs=Needs(budget=1.0, purchase_decision=date(2026, 9, 1)),
         )
-        card = score(lead, DEFAULT_SCORING_MODEL, NOW)
+        card = score(lead, DEFAULT_SCORING_MODEL, now=NOW)
         assert (card.fit, card.grade) == (35, "B")
 
 
@@ -409,31 +411,31 @@ class TestBatchesAndFastPath:
     def test_score_many_equals_mapping_score(self) -> None:
         """A batch gives the same cards as scoring each lead alone."""
         leads = self.leads()
-        assert score_many(leads, DEFAULT_SCORING_MODEL, NOW) == tuple(
-            score(lead, DEFAULT_SCORING_MODEL, NOW) for lead in leads
+        assert score_many(leads, DEFAULT_SCORING_MODEL, now=NOW) == tuple(
+            score(lead, DEFAULT_SCORING_MODEL, now=NOW) for lead in leads
         )
 
     def test_totals_equal_card_totals(self) -> None:
         """The fast path returns each card's total."""
         leads = self.leads()
-        assert score_totals(leads, DEFAULT_SCORING_MODEL, NOW) == tuple(
-            c.total for c in score_many(leads, DEFAULT_SCORING_MODEL, NOW)
+        assert score_totals(leads, DEFAULT_SCORING_MODEL, now=NOW) == tuple(
+            c.total for c in score_many(leads, DEFAULT_SCORING_MODEL, now=NOW)
         )
 
     def test_compiled_model_total(self) -> None:
         """A compiled model scores one lead like score()."""
         lead = self.leads()[1]
         compiled = compile_model(DEFAULT_SCORING_MODEL)
-        assert compiled.total(lead, NOW) == score(lead, DEFAULT_SCORING_MODEL, NOW).total
+        assert compiled.total(lead, now=NOW) == score(lead, DEFAULT_SCORING_MODEL, now=NOW).total
 
     def test_naive_now_is_refused(self) -> None:
         """Scoring at a naive instant is refused."""
         with pytest.raises(ValidationError):
-            score(make_lead(), DEFAULT_SCORING_MODEL, datetime(2026, 3, 4))
+            score(make_lead(), DEFAULT_SCORING_MODEL, now=datetime(2026, 3, 4))
 
     def test_explain_lists_contributions(self) -> None:
         """The explanation names each rule with its points."""
-        text = score(self.leads()[0], DEFAULT_SCORING_MODEL, NOW).explain()
+        text = score(self.leads()[0], DEFAULT_SCORING_MODEL, now=NOW).explain()
         assert "+10 title: head of [general]: Head of IT" in text
         assert "-10 free-mail address" in text
 
@@ -473,7 +475,7 @@ class TestCompiledModel:
         not_a_lead: Any = object()
         for compiled, line in both:
             with pytest.raises(AttributeError) as raised:
-                compiled.total(not_a_lead, NOW)
+                compiled.total(not_a_lead, now=NOW)
             assert line in "".join(traceback.format_exception(raised.value))
 
     def test_card_equals_the_reference_scorer(self) -> None:
@@ -483,8 +485,8 @@ class TestCompiledModel:
             company=Company(employees=900),
             interactions=(touch(K.FORM_SUBMIT, 3), touch(K.EXHIBITION, 40)),
         )
-        card = score(lead, DEFAULT_SCORING_MODEL, NOW)
-        assert card == _reference_score(lead, DEFAULT_SCORING_MODEL, NOW)
+        card = score(lead, DEFAULT_SCORING_MODEL, now=NOW)
+        assert card == _reference_score(lead, DEFAULT_SCORING_MODEL, now=NOW)
         assert [c.rule for c in card.contributions] == [
             "title: head of",
             "company size 200-5000",
@@ -496,7 +498,7 @@ class TestCompiledModel:
     def test_compact_card_reads_like_a_plain_value(self) -> None:
         """A scored card's contributions and groups are Contribution and GroupScore values."""
         lead = make_lead(contact=Contact(job_title="Chief Buyer"))
-        card = score(lead, DEFAULT_SCORING_MODEL, NOW)
+        card = score(lead, DEFAULT_SCORING_MODEL, now=NOW)
         assert card.contributions == (
             Contribution(
                 rule="title: chief",
@@ -511,7 +513,9 @@ class TestCompiledModel:
         assert rebuilt == card
         assert hash(rebuilt) == hash(card)
         assert attrs.evolve(card, total=1.0).contributions == card.contributions
-        assert "Contribution(rule='title: chief'" in repr(score(lead, DEFAULT_SCORING_MODEL, NOW))
+        assert "Contribution(rule='title: chief'" in repr(
+            score(lead, DEFAULT_SCORING_MODEL, now=NOW)
+        )
 
 
 class TestModelFiles:

@@ -123,7 +123,10 @@ class TestHotFormSubmit:
         assert deadline.late is None
         assert (
             breaches(
-                history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, self.submit + timedelta(hours=1)
+                history,
+                DEFAULT_SLA_POLICIES,
+                STANDARD_CALENDAR,
+                now=self.submit + timedelta(hours=1),
             )
             == ()
         )
@@ -138,7 +141,7 @@ class TestHotFormSubmit:
             history,
             only("hot_form_submit_call"),
             STANDARD_CALENDAR,
-            self.submit + timedelta(hours=1),
+            now=self.submit + timedelta(hours=1),
         )
         assert breach.late == timedelta(minutes=2)
         assert not breach.open
@@ -149,14 +152,14 @@ class TestHotFormSubmit:
         policies = only("hot_form_submit_call")
         history = hot_history(self.submit)
         (early,) = breaches(
-            history, policies, STANDARD_CALENDAR, self.submit + timedelta(minutes=6)
+            history, policies, STANDARD_CALENDAR, now=self.submit + timedelta(minutes=6)
         )
         assert early.open
         assert early.late == timedelta(minutes=1)
         assert [s.action for s in early.due_steps] == [EscalationAction.NOTIFY_OWNER]
         assert early.due_steps[0].recipient == "marketing"
         (later,) = breaches(
-            history, policies, STANDARD_CALENDAR, self.submit + timedelta(minutes=16)
+            history, policies, STANDARD_CALENDAR, now=self.submit + timedelta(minutes=16)
         )
         assert [s.action for s in later.due_steps] == [
             EscalationAction.NOTIFY_OWNER,
@@ -217,7 +220,7 @@ class TestMqlHandover:
             Rejected(lead_id=LEAD, at=berlin(2026, 3, 9, 16, 30), actor=SALES, reason="no budget"),
         )
         (breach,) = breaches(
-            history, only("mql_handover_response"), STANDARD_CALENDAR, berlin(2026, 3, 10, 9)
+            history, only("mql_handover_response"), STANDARD_CALENDAR, now=berlin(2026, 3, 10, 9)
         )
         assert breach.late == timedelta(minutes=30)
         assert breach.deadline.stopped_by == "Rejected"
@@ -227,19 +230,19 @@ class TestMqlHandover:
         """No answer: the owner is told at once, the manager four working hours later."""
         history = (captured(self.friday), *handed_over(self.friday))
         policies = only("mql_handover_response")
-        (breach,) = breaches(history, policies, STANDARD_CALENDAR, berlin(2026, 3, 10, 10))
+        (breach,) = breaches(history, policies, STANDARD_CALENDAR, now=berlin(2026, 3, 10, 10))
         assert breach.open
         assert breach.due_at == self.due
         assert [s.step for s in breach.due_steps] == [0]
         assert breach.due_steps[0].recipient == "sales/inside-sales"
-        (later,) = breaches(history, policies, STANDARD_CALENDAR, berlin(2026, 3, 10, 12))
+        (later,) = breaches(history, policies, STANDARD_CALENDAR, now=berlin(2026, 3, 10, 12))
         assert [s.step for s in later.due_steps] == [0, 1]
         assert later.due_steps[1].fires_at == berlin(2026, 3, 10, 12)
 
     def test_not_breached_before_due(self) -> None:
         """At the due instant itself the handover is not yet breached."""
         history = (captured(self.friday), *handed_over(self.friday))
-        assert breaches(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, self.due) == ()
+        assert breaches(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, now=self.due) == ()
 
     def test_due_instant_compares_across_zones(self) -> None:
         """A due instant computed in Berlin is checked against a `now` given in New York."""
@@ -247,8 +250,8 @@ class TestMqlHandover:
         policies = only("mql_handover_response")
         in_time = datetime(2026, 3, 9, 10, 59, tzinfo=NEW_YORK)  # 15:59 in Berlin
         late = datetime(2026, 3, 9, 11, 1, tzinfo=NEW_YORK)  # 16:01 in Berlin
-        assert breaches(history, policies, STANDARD_CALENDAR, in_time) == ()
-        (breach,) = breaches(history, policies, STANDARD_CALENDAR, late)
+        assert breaches(history, policies, STANDARD_CALENDAR, now=in_time) == ()
+        (breach,) = breaches(history, policies, STANDARD_CALENDAR, now=late)
         assert breach.late == timedelta(minutes=1)
 
     def test_second_handover_after_an_answer_starts_a_new_clock(self) -> None:
@@ -277,7 +280,7 @@ class TestPartnerOffer:
             accepted_by(berlin(2026, 3, 3, 11), "p-1"),
         )
         (breach,) = breaches(
-            history, only("partner_offer_response"), STANDARD_CALENDAR, berlin(2026, 3, 6, 10)
+            history, only("partner_offer_response"), STANDARD_CALENDAR, now=berlin(2026, 3, 6, 10)
         )
         assert breach.partner_id == "p-2"
         assert breach.due_at == berlin(2026, 3, 4, 17)  # three working days
@@ -315,7 +318,8 @@ class TestPartnerOffer:
             ("p-2", "OfferWithdrawn"),
         }
         assert (
-            breaches(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, berlin(2026, 4, 1, 9)) == ()
+            breaches(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, now=berlin(2026, 4, 1, 9))
+            == ()
         )
 
     def test_another_partners_answer_does_not_count(self) -> None:
@@ -342,7 +346,7 @@ class TestPartnerAssignment:
         """A partner assigned a lead that never answers is reclaimed after the ladder."""
         history = (captured(self.monday), self.assign(self.monday, "p-7"))
         due = escalation_due(
-            history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, berlin(2026, 3, 9, 9)
+            history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, now=berlin(2026, 3, 9, 9)
         )
         actions = [(b.policy, s.action, s.target) for b, s in due]
         assert (
@@ -388,7 +392,7 @@ class TestPartnerStatus:
         """No report for more than ten working days breaches the status SLA."""
         history = (captured(self.start), accepted_by(self.start, "p-1"))
         (breach,) = breaches(
-            history, only("partner_status_report"), STANDARD_CALENDAR, berlin(2026, 3, 17, 9)
+            history, only("partner_status_report"), STANDARD_CALENDAR, now=berlin(2026, 3, 17, 9)
         )
         assert breach.due_at == berlin(2026, 3, 13, 17)
         assert [s.action for s in breach.due_steps] == [EscalationAction.NOTIFY_OWNER]
@@ -443,10 +447,14 @@ class TestPartnerCompletion:
         """Ninety-one days without an outcome breaches; reclaim follows two weeks later."""
         history = (captured(self.start), accepted_by(self.start, "p-1"))
         policies = only("partner_completion")
-        (breach,) = breaches(history, policies, STANDARD_CALENDAR, self.start + timedelta(days=91))
+        (breach,) = breaches(
+            history, policies, STANDARD_CALENDAR, now=self.start + timedelta(days=91)
+        )
         assert breach.late == timedelta(days=1)
         assert [s.action for s in breach.due_steps] == [EscalationAction.NOTIFY_OWNER]
-        (later,) = breaches(history, policies, STANDARD_CALENDAR, self.start + timedelta(days=104))
+        (later,) = breaches(
+            history, policies, STANDARD_CALENDAR, now=self.start + timedelta(days=104)
+        )
         assert later.due_steps[-1].action is EscalationAction.RECLAIM_FROM_PARTNER
         assert later.due_steps[-1].partner_id == "p-1"
 
@@ -481,7 +489,7 @@ class TestPauseAndResume:
         assert deadline.due_at is None
         assert deadline.remaining == timedelta(hours=6)
         assert deadline.paused_at == berlin(2026, 3, 2, 11)
-        assert breaches(history, (WAITING,), STANDARD_CALENDAR, berlin(2026, 4, 1, 9)) == ()
+        assert breaches(history, (WAITING,), STANDARD_CALENDAR, now=berlin(2026, 4, 1, 9)) == ()
 
     def test_resume_moves_the_due_instant(self) -> None:
         """Two hours used, paused, resumed Wednesday 10:00: due Wednesday 16:00."""
@@ -493,7 +501,7 @@ class TestPauseAndResume:
         )
         (deadline,) = deadlines(history, (WAITING,), STANDARD_CALENDAR)
         assert deadline.due_at == berlin(2026, 3, 4, 16)
-        (breach,) = breaches(history, (WAITING,), STANDARD_CALENDAR, berlin(2026, 3, 4, 16, 30))
+        (breach,) = breaches(history, (WAITING,), STANDARD_CALENDAR, now=berlin(2026, 3, 4, 16, 30))
         assert breach.late == timedelta(minutes=30)
 
     def test_pausing_after_the_due_instant_does_not_rescue(self) -> None:
@@ -503,7 +511,7 @@ class TestPauseAndResume:
             *handed_over(self.monday),
             self.waiting(berlin(2026, 3, 3, 10)),
         )
-        (breach,) = breaches(history, (WAITING,), STANDARD_CALENDAR, berlin(2026, 3, 3, 11))
+        (breach,) = breaches(history, (WAITING,), STANDARD_CALENDAR, now=berlin(2026, 3, 3, 11))
         assert breach.due_at == berlin(2026, 3, 2, 17)
 
     def test_answer_while_paused_meets_it(self) -> None:
@@ -539,11 +547,11 @@ class TestEscalationOnce:
         """After the Escalated event is in the history the same step is no longer due."""
         now = berlin(2026, 3, 10, 10)
         history: tuple[Event, ...] = (captured(self.friday), *handed_over(self.friday))
-        due = escalation_due(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, now)
+        due = escalation_due(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, now=now)
         assert [s.step for _, s in due] == [0]
         history = (*history, self.escalated(due[0], now))
-        assert escalation_due(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, now) == ()
-        (breach,) = breaches(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, now)
+        assert escalation_due(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, now=now) == ()
+        (breach,) = breaches(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, now=now)
         assert breach.escalated == (0,)
         assert breach.pending == ()
 
@@ -551,10 +559,10 @@ class TestEscalationOnce:
         """Escalating step 0 does not silence step 1 when its time comes."""
         now = berlin(2026, 3, 10, 10)
         history: tuple[Event, ...] = (captured(self.friday), *handed_over(self.friday))
-        (first,) = escalation_due(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, now)
+        (first,) = escalation_due(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, now=now)
         history = (*history, self.escalated(first, now))
         later = escalation_due(
-            history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, berlin(2026, 3, 10, 13)
+            history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, now=berlin(2026, 3, 10, 13)
         )
         assert [(s.step, s.action) for _, s in later] == [(1, EscalationAction.NOTIFY_MANAGER)]
 
@@ -567,18 +575,18 @@ class TestEscalationOnce:
             offered(monday, "p-1"),
             offered(monday, "p-2"),
         )
-        due = escalation_due(history, only("partner_offer_response"), STANDARD_CALENDAR, now)
+        due = escalation_due(history, only("partner_offer_response"), STANDARD_CALENDAR, now=now)
         assert sorted(s.target for _, s in due) == ["p-1", "p-2"]
         p1 = next(item for item in due if item[1].target == "p-1")
         history = (*history, self.escalated(p1, now))
-        again = escalation_due(history, only("partner_offer_response"), STANDARD_CALENDAR, now)
+        again = escalation_due(history, only("partner_offer_response"), STANDARD_CALENDAR, now=now)
         assert [s.target for _, s in again] == ["p-2"]
 
     def test_recorded_breach_is_flagged(self) -> None:
         """A breach already recorded as SlaBreached says so, so it is not recorded twice."""
         now = berlin(2026, 3, 10, 10)
         history: tuple[Event, ...] = (captured(self.friday), *handed_over(self.friday))
-        (breach,) = breaches(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, now)
+        (breach,) = breaches(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, now=now)
         assert not breach.recorded
         history = (
             *history,
@@ -591,7 +599,7 @@ class TestEscalationOnce:
                 due_at=breach.due_at,
             ),
         )
-        (again,) = breaches(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, now)
+        (again,) = breaches(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, now=now)
         assert again.recorded
 
 
@@ -630,7 +638,7 @@ class TestPerPartnerRecords:
         )
 
     def by_partner(self, history: tuple[Event, ...]) -> dict[str | None, Breach]:
-        found = breaches(history, self.policies, STANDARD_CALENDAR, self.now)
+        found = breaches(history, self.policies, STANDARD_CALENDAR, now=self.now)
         return {b.partner_id: b for b in found}
 
     def test_recording_one_partners_breach_leaves_the_other_unrecorded(self) -> None:
@@ -655,19 +663,19 @@ class TestPerPartnerRecords:
         found = self.by_partner(history)
         assert found["p-2"].escalated == (0,)
         assert found["p-1"].escalated == ()
-        due = escalation_due(history, self.policies, STANDARD_CALENDAR, self.now)
+        due = escalation_due(history, self.policies, STANDARD_CALENDAR, now=self.now)
         assert [(s.partner_id, s.step) for _, s in due] == [("p-1", 0)]
 
     def test_steps_from_the_escalation_stage_are_not_due_again(self) -> None:
         """Steps recorded as the escalation stage records them leave nothing due."""
         history = self.two_offers()
-        due = escalation_due(history, self.policies, STANDARD_CALENDAR, self.now)
+        due = escalation_due(history, self.policies, STANDARD_CALENDAR, now=self.now)
         assert len(due) == 2
         done = tuple(
             self.escalated(step, partner_id=step.partner_id, target=step.target) for _, step in due
         )
         later = (*history, *done)
-        assert escalation_due(later, self.policies, STANDARD_CALENDAR, self.now) == ()
+        assert escalation_due(later, self.policies, STANDARD_CALENDAR, now=self.now) == ()
 
 
 class TestCompiledPolicies:
@@ -683,13 +691,13 @@ class TestCompiledPolicies:
         )
         cal = STANDARD_CALENDAR
         assert deadlines(history, compiled, cal) == deadlines(history, DEFAULT_SLA_POLICIES, cal)
-        assert breaches(history, compiled, cal, now) == breaches(
-            history, DEFAULT_SLA_POLICIES, cal, now
+        assert breaches(history, compiled, cal, now=now) == breaches(
+            history, DEFAULT_SLA_POLICIES, cal, now=now
         )
-        assert escalation_due(history, compiled, cal, now) == escalation_due(
-            history, list(DEFAULT_SLA_POLICIES), cal, now
+        assert escalation_due(history, compiled, cal, now=now) == escalation_due(
+            history, list(DEFAULT_SLA_POLICIES), cal, now=now
         )
-        assert len(breaches(history, compiled, cal, now)) == 2
+        assert len(breaches(history, compiled, cal, now=now)) == 2
 
     def test_compiled_policies_compare_by_their_policies(self) -> None:
         """Two compilations of the same policies are equal."""
@@ -703,7 +711,7 @@ class TestRefusals:
         """`now` must carry a zone."""
         history = (captured(berlin(2026, 3, 2, 9)),)
         with pytest.raises(ValidationError) as info:
-            breaches(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, datetime(2026, 3, 2, 9))
+            breaches(history, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, now=datetime(2026, 3, 2, 9))
         assert info.value.paths == ("now",)
 
     def test_unknown_event_type_is_refused(self) -> None:

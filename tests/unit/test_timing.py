@@ -55,33 +55,33 @@ class TestHandoverWindow:
 class TestTiming:
     def test_before_the_window_is_too_early(self) -> None:
         """Nine months before a decision on a six-month cycle is too early."""
-        verdict = timing(lead(cycle=6), on(date(2026, 9, 15)))
+        verdict = timing(lead(cycle=6), now=on(date(2026, 9, 15)))
         assert verdict.status is TimingStatus.TOO_EARLY
 
     def test_inside_the_window(self) -> None:
         """Seven months before the decision on a six-month cycle is the time to hand over."""
-        verdict = timing(lead(cycle=6), on(date(2026, 11, 15)))
+        verdict = timing(lead(cycle=6), now=on(date(2026, 11, 15)))
         assert verdict.in_window
 
     def test_window_edges_are_inclusive(self) -> None:
         """The first and last day of the window are both in it."""
-        assert timing(lead(cycle=6), on(date(2026, 10, 15))).in_window
-        assert timing(lead(cycle=6), on(date(2026, 12, 15))).in_window
+        assert timing(lead(cycle=6), now=on(date(2026, 10, 15))).in_window
+        assert timing(lead(cycle=6), now=on(date(2026, 12, 15))).in_window
 
     def test_after_the_window_is_late(self) -> None:
         """Three months before the decision on a six-month cycle is late."""
-        verdict = timing(lead(cycle=6), on(date(2027, 3, 15)))
+        verdict = timing(lead(cycle=6), now=on(date(2027, 3, 15)))
         assert verdict.status is TimingStatus.LATE
 
     def test_default_cycle_applies_when_the_lead_has_none(self) -> None:
         """Without a cycle on the lead, the default cycle decides."""
-        verdict = timing(lead(), on(date(2026, 11, 15)), default_cycle_months=6)
+        verdict = timing(lead(), default_cycle_months=6, now=on(date(2026, 11, 15)))
         assert verdict.in_window
 
     def test_unknown_without_decision_or_cycle(self) -> None:
         """No decision date, or no cycle at all, gives an unknown verdict with the reason."""
-        assert timing(lead(decision=None, cycle=6), on(DECISION)).status is TimingStatus.UNKNOWN
-        verdict = timing(lead(), on(DECISION))
+        assert timing(lead(decision=None, cycle=6), now=on(DECISION)).status is TimingStatus.UNKNOWN
+        verdict = timing(lead(), now=on(DECISION))
         assert (verdict.status, verdict.reason) == (
             TimingStatus.UNKNOWN,
             "sales cycle length unknown",

@@ -51,6 +51,7 @@ def sla_attainment(
     histories: Iterable[History],
     policies: Sequence[SlaPolicy],
     calendar: BusinessCalendar,
+    *,
     now: datetime,
 ) -> SlaAttainment:
     """Per SLA policy: clocks answered on time, late, and still open at `now`.
@@ -75,7 +76,7 @@ def sla_attainment(
         ...     Accepted(lead_id="L-1", at=at + timedelta(hours=2), actor=Party.sales()),
         ... )
         >>> result = sla_attainment([history], DEFAULT_SLA_POLICIES, STANDARD_CALENDAR,
-        ...                         at + timedelta(days=1))
+        ...                         now=at + timedelta(days=1))
         >>> stats = result.of("mql_handover_response")
         >>> stats.on_time, stats.late, stats.open, stats.attainment
         (1, 0, 0, 1.0)

@@ -252,9 +252,9 @@ def _totals(
     model: ScoringModel, leads: Sequence[Lead], instants: Sequence[datetime]
 ) -> list[float]:
     if len(set(instants)) <= 1:
-        return list(score_totals(leads, model, instants[0])) if leads else []
+        return list(score_totals(leads, model, now=instants[0])) if leads else []
     total = compile_model(model).total
-    return [total(lead, at) for lead, at in zip(leads, instants, strict=True)]
+    return [total(lead, now=at) for lead, at in zip(leads, instants, strict=True)]
 
 
 def scored_outcomes(

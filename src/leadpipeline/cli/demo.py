@@ -157,7 +157,7 @@ def _sales_answer(pipeline: Pipeline, rng: random.Random, lead_id: str) -> Steps
     except TransitionError:
         pipeline.nurture(lead_id, reason="not ready for a sales conversation")
         return
-    lead = pipeline.allocate(lead_id)
+    lead = pipeline.allocate_channel(lead_id)
     if lead.stage == pipeline.playbook.lifecycle.name_of(Stage.OPPORTUNITY):
         yield timedelta(days=rng.randint(5, 30))
         won = rng.random() < 0.45
@@ -168,7 +168,7 @@ def _sales_answer(pipeline: Pipeline, rng: random.Random, lead_id: str) -> Steps
             revenue=rng.choice((40_000.0, 120_000.0)) if won else None,
         )
     elif lead.channel == "partner":
-        pipeline.offer(lead_id, seed=rng.randint(0, 999))
+        pipeline.offer_to_partners(lead_id, seed=rng.randint(0, 999))
         yield from _partners_work(pipeline, rng, lead_id)
 
 
@@ -381,7 +381,7 @@ def report_command(args: argparse.Namespace) -> None:
     if _is_dsn(args.db):
         store = _open_store(args.db, schema=args.schema, fresh=False)
         try:
-            print(report(store, playbook, args.now))
+            print(report(store, playbook, now=args.now))
         finally:
             store.close()
         return
@@ -389,4 +389,4 @@ def report_command(args: argparse.Namespace) -> None:
     if not args.db.is_file():
         raise LeadPipelineError(f"{args.db}: no such file")
     with SqliteStore(args.db) as store:
-        print(report(store, playbook, args.now))
+        print(report(store, playbook, now=args.now))

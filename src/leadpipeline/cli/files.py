@@ -63,7 +63,7 @@ def score_command(args: argparse.Namespace) -> None:
     for number, line in _read_lines(args.leads):
         lead = _parse(args.leads, number, line, Lead)
         assert isinstance(lead, Lead)  # structure built the class it was given
-        cards.append(to_json(score(lead, playbook.scoring, now)))
+        cards.append(to_json(score(lead, playbook.scoring, now=now)))
     sys.stdout.write("".join(card + "\n" for card in cards))
 
 

@@ -93,7 +93,7 @@ def _as_of(histories: Sequence[Sequence[Event]]) -> datetime:
     return max((e.at for h in histories for e in h), default=START)
 
 
-def report(store: LeadStore, playbook: Playbook, now: datetime | None = None) -> str:
+def report(store: LeadStore, playbook: Playbook, *, now: datetime | None = None) -> str:
     """The waterfall, journey, SLA attainment, partner scorecard and reasons of a store.
 
     Why: the figures an operations lead reads, from nothing but the stored histories, so
@@ -118,7 +118,7 @@ def report(store: LeadStore, playbook: Playbook, now: datetime | None = None) ->
         )
     lines += ["", *_journey_lines(histories)]
     lines += ["", "SLA attainment"]
-    for sla in sla_attainment(histories, playbook.sla_policies, playbook.calendar, at).policies:
+    for sla in sla_attainment(histories, playbook.sla_policies, playbook.calendar, now=at).policies:
         lines.append(
             f"  {sla.policy:<28} on time {sla.on_time:>4}  late {sla.late:>4}  "
             f"open {sla.open:>4}  overdue {sla.overdue:>4}  {_pct(sla.attainment):>5}"

@@ -383,7 +383,7 @@ class Pipeline:
         """Sales qualifies a SAL as SQL."""
         return self.execute(lead_id, QualifySql())
 
-    def allocate(self, lead_id: str) -> Lead:
+    def allocate_channel(self, lead_id: str) -> Lead:
         """Decide direct sales or the partner channel."""
         return self.execute(lead_id, AllocateChannel())
 
@@ -391,7 +391,7 @@ class Pipeline:
         """Give the lead to one partner (the best-ranked when none is named)."""
         return self.execute(lead_id, AssignPartner(partner_id=partner_id, seed=seed))
 
-    def offer(
+    def offer_to_partners(
         self,
         lead_id: str,
         partner_ids: Sequence[str] = (),

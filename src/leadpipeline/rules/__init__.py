@@ -16,7 +16,7 @@ from leadpipeline.rules.channels import (
     ChannelOverride,
     ChannelPolicy,
     RevenueBand,
-    allocate_channel,
+    channel_decision,
     lead_product_lines,
 )
 from leadpipeline.rules.heat import (
@@ -226,10 +226,10 @@ __all__ = [
     "TouchedWithin",
     "WeekHours",
     "Weekday",
-    "allocate_channel",
     "annual_holidays",
     "assess",
     "breaches",
+    "channel_decision",
     "check_rejection_reasons",
     "check_roster",
     "compile_model",

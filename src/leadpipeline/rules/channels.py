@@ -30,7 +30,7 @@ __all__ = [
     "ChannelOverride",
     "ChannelPolicy",
     "RevenueBand",
-    "allocate_channel",
+    "channel_decision",
     "lead_product_lines",
 ]
 
@@ -329,7 +329,7 @@ def _blocked(block: AllocationBlock, source: str, value: str, detail: str) -> Ch
     )
 
 
-def allocate_channel(lead: Lead, policy: ChannelPolicy, now: datetime) -> ChannelDecision:
+def channel_decision(lead: Lead, policy: ChannelPolicy, *, now: datetime) -> ChannelDecision:
     """Decide direct or partner for a lead, from the policy's one trusted revenue source.
 
     Overrides come first; then the revenue band. Revenue from any other source, in another
@@ -345,12 +345,12 @@ def allocate_channel(lead: Lead, policy: ChannelPolicy, now: datetime) -> Channe
         >>> now = datetime(2026, 3, 4, tzinfo=timezone.utc)
         >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=now),
         ...             company=Company(annual_revenue=Revenue(amount=2e6, source="crm-estimate")))
-        >>> decision = allocate_channel(lead, DEFAULT_CHANNEL_POLICY, now)
+        >>> decision = channel_decision(lead, DEFAULT_CHANNEL_POLICY, now=now)
         >>> decision.channel, decision.blocked.value
         (None, 'authoritative revenue missing')
         >>> broker = Revenue(amount=80e6, source="address-broker")
         >>> lead = attrs.evolve(lead, company=Company(annual_revenue=broker))
-        >>> decision = allocate_channel(lead, DEFAULT_CHANNEL_POLICY, now)
+        >>> decision = channel_decision(lead, DEFAULT_CHANNEL_POLICY, now=now)
         >>> decision.channel.value, decision.rule, decision.value, decision.data_source
         ('direct', 'enterprise', '80,000,000 EUR', 'address-broker')
     """

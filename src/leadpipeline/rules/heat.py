@@ -95,7 +95,7 @@ class Heat:
         return self.level is HeatLevel.HOT
 
 
-def heat(lead: Lead, now: datetime, policy: HeatPolicy) -> Heat:
+def heat(lead: Lead, policy: HeatPolicy, *, now: datetime) -> Heat:
     """How hot a lead is from the frequency and recency of its touches.
 
     Example:
@@ -107,7 +107,7 @@ def heat(lead: Lead, now: datetime, policy: HeatPolicy) -> Heat:
         ...                         (2, K.SITE_VISIT), (0, K.FORM_SUBMIT)]]
         >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=now),
         ...             interactions=tuple(touches))
-        >>> h = heat(lead, now, HeatPolicy())
+        >>> h = heat(lead, HeatPolicy(), now=now)
         >>> h.level.value, h.call_within
         ('hot', datetime.timedelta(seconds=300))
     """
@@ -159,7 +159,7 @@ def heat(lead: Lead, now: datetime, policy: HeatPolicy) -> Heat:
 
 
 def is_stale(
-    history: Iterable[Event], now: datetime, policy: HeatPolicy, model: ScoringModel
+    history: Iterable[Event], policy: HeatPolicy, model: ScoringModel, *, now: datetime
 ) -> bool:
     """Whether a lead's score has failed to progress over `policy.stale_after`.
 
@@ -176,7 +176,7 @@ def is_stale(
         >>> first = Lead(id="L-1", source=Source(channel="web", captured_at=start))
         >>> history = [LeadCaptured(lead_id="L-1", at=start, actor=Party.marketing(),
         ...                         lead=first)]
-        >>> is_stale(history, start + timedelta(days=90), HeatPolicy(), DEFAULT_SCORING_MODEL)
+        >>> is_stale(history, HeatPolicy(), DEFAULT_SCORING_MODEL, now=start + timedelta(days=90))
         True
     """
     require_aware("now", now)
@@ -187,6 +187,6 @@ def is_stale(
     if events[0].at > since:
         return False
     compiled = compile_model(model)
-    then = compiled.total(replay(e for e in events if e.at <= since), since)
-    current = compiled.total(replay(events), now)
+    then = compiled.total(replay(e for e in events if e.at <= since), now=since)
+    current = compiled.total(replay(events), now=now)
     return current - then < policy.min_progress

@@ -343,8 +343,8 @@ def assess(
     lead: Lead,
     definition: Definition,
     model: ScoringModel,
-    now: datetime,
     *,
+    now: datetime,
     currently_in: bool = False,
 ) -> Assessment:
     """Check a lead against a definition and list every criterion met and missed.
@@ -359,12 +359,12 @@ def assess(
         >>> now = datetime(2026, 3, 4, tzinfo=timezone.utc)
         >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=now),
         ...             needs=Needs(purchase_decision=date(2026, 10, 1)))
-        >>> result = assess(lead, DEFAULT_MQL, DEFAULT_SCORING_MODEL, now)
+        >>> result = assess(lead, DEFAULT_MQL, DEFAULT_SCORING_MODEL, now=now)
         >>> result.qualified, [r.criterion for r in result.missed][:2]
         (False, ['score >= 50 (in stage: >= 40)', 'needs.expected_volume known'])
     """
     require_aware("now", now)
-    card = compile_model(model).score(lead, now)
+    card = compile_model(model).score(lead, now=now)
     ctx = _Context(
         lead=lead,
         card=card,

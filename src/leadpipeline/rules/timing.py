@@ -90,7 +90,9 @@ class TimingVerdict:
         return self.status is TimingStatus.IN_WINDOW
 
 
-def timing(lead: Lead, now: datetime, default_cycle_months: float | None = None) -> TimingVerdict:
+def timing(
+    lead: Lead, default_cycle_months: float | None = None, *, now: datetime
+) -> TimingVerdict:
     """Judge the handover timing from the lead's purchase decision and sales cycle.
 
     The lead's own `needs.sales_cycle_months` wins over `default_cycle_months`. Without a
@@ -102,7 +104,7 @@ def timing(lead: Lead, now: datetime, default_cycle_months: float | None = None)
         >>> now = datetime(2026, 3, 4, tzinfo=timezone.utc)
         >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=now),
         ...             needs=Needs(purchase_decision=date(2027, 3, 1)))
-        >>> timing(lead, now, default_cycle_months=6).status.value
+        >>> timing(lead, default_cycle_months=6, now=now).status.value
         'too_early'
     """
     require_aware("now", now)

@@ -5,7 +5,7 @@ it, importable for tests, notebooks and hosts that want one decision alone.
 """
 
 from leadpipeline.stages.channel import (
-    allocate,
+    allocate_channel,
 )
 from leadpipeline.stages.commands import (
     Accept,
@@ -74,7 +74,6 @@ from leadpipeline.stages.partners import (
     expire_offers,
     offer_to_partners,
     partner_accept,
-    ranking,
     reclaim,
     return_lead,
 )
@@ -121,7 +120,7 @@ __all__ = [
     "Transition",
     "UpdateProfile",
     "accept",
-    "allocate",
+    "allocate_channel",
     "assign_partner",
     "command_name",
     "complete",
@@ -140,7 +139,6 @@ __all__ = [
     "partner_package",
     "qualify",
     "qualify_sql",
-    "ranking",
     "reclaim",
     "reject",
     "return_lead",

@@ -18,16 +18,18 @@ from leadpipeline.events import (
 from leadpipeline.lead import Lead, Party, PartyKind
 from leadpipeline.lifecycle import Stage
 from leadpipeline.playbook import Playbook
-from leadpipeline.rules.channels import Channel, allocate_channel
+from leadpipeline.rules.channels import Channel, channel_decision
 from leadpipeline.stages.moves import require_stage, to_role, withdraw_offers
 
-__all__ = ["DIRECT_SALES", "allocate"]
+__all__ = ["DIRECT_SALES", "allocate_channel"]
 
 DIRECT_SALES = Party.sales(team="direct")
 """Who works a lead allocated to the direct channel."""
 
 
-def allocate(lead: Lead, playbook: Playbook, *, now: datetime, actor: Party) -> tuple[Event, ...]:
+def allocate_channel(
+    lead: Lead, playbook: Playbook, *, now: datetime, actor: Party
+) -> tuple[Event, ...]:
     """Decide direct sales or the partner channel for an SQL; never a guess.
 
     Direct: the lead becomes an opportunity worked by direct sales. Partner: the channel
@@ -42,7 +44,7 @@ def allocate(lead: Lead, playbook: Playbook, *, now: datetime, actor: Party) -> 
             command="allocate_channel",
             reason=f"only sales allocates a channel; the lead is held by {lead.owner}",
         )
-    decision = allocate_channel(lead, playbook.channel_policy, now)
+    decision = channel_decision(lead, playbook.channel_policy, now=now)
     if decision.channel is None:
         return (
             AllocationBlocked(

@@ -209,7 +209,7 @@ def decide(
         case QualifySql():
             return handover.qualify_sql(lead, playbook, now=now, actor=actor)
         case AllocateChannel():
-            return channel.allocate(lead, playbook, now=now, actor=actor)
+            return channel.allocate_channel(lead, playbook, now=now, actor=actor)
         case AssignPartner(partner_id=partner_id, seed=seed):
             return partners.assign_partner(
                 lead, playbook, partner_id=partner_id, seed=seed, now=now, actor=actor
@@ -258,7 +258,7 @@ def decide(
                     raise ValidationError.at(
                         "history", f"escalate needs the {lead.version} events of lead {lead.id!r}"
                     )
-                found = breaches(history, playbook.sla_policies, playbook.calendar, now)
+                found = breaches(history, playbook.sla_policies, playbook.calendar, now=now)
             return escalation.escalate(lead, playbook, found, now=now)
         case Erase():
             if lead.erased:

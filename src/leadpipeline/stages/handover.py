@@ -67,7 +67,7 @@ def _qualify_against(
     command: str,
     currently_in: bool,
 ) -> Assessment:
-    result = assess(lead, definition, playbook.scoring, now, currently_in=currently_in)
+    result = assess(lead, definition, playbook.scoring, currently_in=currently_in, now=now)
     if not result.qualified:
         raise QualificationError(
             lead_id=lead.id,
@@ -148,7 +148,7 @@ def hand_over(
     result = _qualify_against(
         lead, playbook.mql, playbook, now=now, command="hand_over", currently_in=True
     )
-    verdict = timing(lead, now, playbook.default_sales_cycle_months)
+    verdict = timing(lead, playbook.default_sales_cycle_months, now=now)
     if verdict.status is TimingStatus.TOO_EARLY and playbook.enforce_handover_window:
         raise TransitionError(
             lead_id=lead.id,
@@ -185,12 +185,12 @@ def handover_package(
     lead: Lead, history: tuple[Event, ...], playbook: Playbook, *, now: datetime
 ) -> HandoverPackage:
     """Everything sales needs to judge a handed-over lead, computed from values alone."""
-    result = assess(lead, playbook.mql, playbook.scoring, now, currently_in=True)
+    result = assess(lead, playbook.mql, playbook.scoring, currently_in=True, now=now)
     return HandoverPackage(
         lead=lead,
         score_card=result.score_card,
         assessment=result,
-        timing=timing(lead, now, playbook.default_sales_cycle_months),
+        timing=timing(lead, playbook.default_sales_cycle_months, now=now),
         expected_quality=expected_quality(result.score_card),
         history=history,
     )

@@ -222,7 +222,7 @@ def notifications_for(
                 message = f"cannot allocate lead {lead_id}: {reason}"
                 note(version, "allocation_blocked", Party.sales(), message, None)
             case InteractionRecorded(interaction=i) if i.kind is InteractionKind.FORM_SUBMIT:
-                hot = heat(after, now, playbook.heat)
+                hot = heat(after, playbook.heat, now=now)
                 if hot.call_within is not None:
                     message = f"hot lead {lead_id} submitted a form: call now"
                     note(version, "call_now", after.owner, message, i.at + hot.call_within)

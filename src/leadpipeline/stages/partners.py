@@ -35,13 +35,12 @@ __all__ = [
     "expire_offers",
     "offer_to_partners",
     "partner_accept",
-    "ranking",
     "reclaim",
     "return_lead",
 ]
 
 
-def ranking(lead: Lead, playbook: Playbook, *, now: datetime, seed: int = 0) -> PartnerRanking:
+def _ranking(lead: Lead, playbook: Playbook, *, now: datetime, seed: int = 0) -> PartnerRanking:
     """Partners ranked for this lead, excluding those who returned it or let an offer lapse."""
     excluded = tuple(sorted({*lead.returned_by, *lead.lapsed_offers}))
     return rank_partners(
@@ -104,7 +103,7 @@ def assign_partner(
 ) -> tuple[Event, ...]:
     """Give the lead straight to one suitable partner (the best-ranked one by default)."""
     _require_partner_channel(lead, playbook, "assign_partner")
-    rank = ranking(lead, playbook, now=now, seed=seed)
+    rank = _ranking(lead, playbook, now=now, seed=seed)
     if partner_id is None:
         if not rank.candidate_ids:
             raise TransitionError(
@@ -139,7 +138,7 @@ def offer_to_partners(
 ) -> tuple[Event, ...]:
     """Offer the lead to several suitable partners at once, until an expiry."""
     _require_partner_channel(lead, playbook, "offer_to_partners")
-    rank = ranking(lead, playbook, now=now, seed=seed)
+    rank = _ranking(lead, playbook, now=now, seed=seed)
     chosen = tuple(partner_ids) or rank.candidate_ids[: playbook.partner_policy.offer_count]
     if not chosen:
         raise TransitionError(
@@ -242,7 +241,7 @@ def _route(
     """Where a lead goes once a partner no longer holds it. `after` has the return folded in."""
     offer: tuple[Event, ...] = ()
     if routing is Routing.NEXT_PARTNER:
-        rank = ranking(after, playbook, now=now, seed=seed)
+        rank = _ranking(after, playbook, now=now, seed=seed)
         if rank.candidate_ids:
             offer = (
                 Offered(
@@ -354,7 +353,7 @@ def expire_offers(lead: Lead, playbook: Playbook, *, now: datetime, seed: int) -
     after = lead
     for event in withdrawn:
         after = evolve(after, event)
-    rank = ranking(after, playbook, now=now, seed=seed)
+    rank = _ranking(after, playbook, now=now, seed=seed)
     chosen = rank.candidate_ids[: playbook.partner_policy.offer_count]
     expires_at = now + playbook.partner_policy.offer_expiry
     return (

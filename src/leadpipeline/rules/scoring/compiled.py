@@ -42,7 +42,7 @@ class CompiledModel:
     _total_fn: Callable[[Lead, datetime], float] = attrs.field(repr=False)
     _card_fn: Callable[[Lead, datetime], ScoreCard] = attrs.field(repr=False)
 
-    def total(self, lead: Lead, now: datetime) -> float:
+    def total(self, lead: Lead, *, now: datetime) -> float:
         """The total score only, with no contributions; `now` must be timezone-aware.
 
         Example:
@@ -51,24 +51,24 @@ class CompiledModel:
             >>> from leadpipeline.rules.scoring import DEFAULT_SCORING_MODEL
             >>> now = datetime(2026, 3, 4, tzinfo=timezone.utc)
             >>> lead = Lead(id="L-1", source=Source(channel="exhibition", captured_at=now))
-            >>> compile_model(DEFAULT_SCORING_MODEL).total(lead, now)
+            >>> compile_model(DEFAULT_SCORING_MODEL).total(lead, now=now)
             5.0
         """
         require_aware("now", now)
         return self._total_fn(lead, now)
 
-    def totals(self, leads: Iterable[Lead], now: datetime) -> tuple[float, ...]:
+    def totals(self, leads: Iterable[Lead], *, now: datetime) -> tuple[float, ...]:
         """Totals for many leads at one instant, in order."""
         require_aware("now", now)
         total = self._total_fn
         return tuple([total(lead, now) for lead in leads])
 
-    def score(self, lead: Lead, now: datetime) -> ScoreCard:
+    def score(self, lead: Lead, *, now: datetime) -> ScoreCard:
         """The full score card of one lead; `now` must be timezone-aware."""
         require_aware("now", now)
         return self._card_fn(lead, now)
 
-    def score_many(self, leads: Iterable[Lead], now: datetime) -> tuple[ScoreCard, ...]:
+    def score_many(self, leads: Iterable[Lead], *, now: datetime) -> tuple[ScoreCard, ...]:
         """Full score cards for many leads at one instant, in order."""
         require_aware("now", now)
         card = self._card_fn
@@ -104,7 +104,7 @@ def compile_model(model: ScoringModel) -> CompiledModel:
     return _compiled(model)
 
 
-def score(lead: Lead, model: ScoringModel, now: datetime) -> ScoreCard:
+def score(lead: Lead, model: ScoringModel, *, now: datetime) -> ScoreCard:
     """Score one lead at `now`, with every contribution, so the number can be explained.
 
     Interactions after `now` are not counted yet; `now` must be timezone-aware.
@@ -116,14 +116,16 @@ def score(lead: Lead, model: ScoringModel, now: datetime) -> ScoreCard:
         >>> now = datetime(2026, 3, 4, tzinfo=timezone.utc)
         >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=now),
         ...             company=Company(employees=800))
-        >>> card = score(lead, DEFAULT_SCORING_MODEL, now)
+        >>> card = score(lead, DEFAULT_SCORING_MODEL, now=now)
         >>> card.total, [(c.rule, c.points, c.matched) for c in card.contributions]
         (15.0, [('company size 200-5000', 15.0, '800')])
     """
-    return compile_model(model).score(lead, now)
+    return compile_model(model).score(lead, now=now)
 
 
-def score_many(leads: Iterable[Lead], model: ScoringModel, now: datetime) -> tuple[ScoreCard, ...]:
+def score_many(
+    leads: Iterable[Lead], model: ScoringModel, *, now: datetime
+) -> tuple[ScoreCard, ...]:
     """Score a batch at one instant; the model is compiled once for all of them.
 
     Example:
@@ -133,13 +135,13 @@ def score_many(leads: Iterable[Lead], model: ScoringModel, now: datetime) -> tup
         >>> now = datetime(2026, 3, 4, tzinfo=timezone.utc)
         >>> leads = [Lead(id=f"L-{i}", source=Source(channel="web", captured_at=now))
         ...          for i in range(3)]
-        >>> [card.total for card in score_many(leads, DEFAULT_SCORING_MODEL, now)]
+        >>> [card.total for card in score_many(leads, DEFAULT_SCORING_MODEL, now=now)]
         [0.0, 0.0, 0.0]
     """
-    return compile_model(model).score_many(leads, now)
+    return compile_model(model).score_many(leads, now=now)
 
 
-def score_totals(leads: Iterable[Lead], model: ScoringModel, now: datetime) -> tuple[float, ...]:
+def score_totals(leads: Iterable[Lead], model: ScoringModel, *, now: datetime) -> tuple[float, ...]:
     """Only the totals of a batch: the fast path for sweeps over many leads.
 
     Example:
@@ -148,7 +150,7 @@ def score_totals(leads: Iterable[Lead], model: ScoringModel, now: datetime) -> t
         >>> from leadpipeline.rules.scoring import DEFAULT_SCORING_MODEL
         >>> now = datetime(2026, 3, 4, tzinfo=timezone.utc)
         >>> lead = Lead(id="L-1", source=Source(channel="referral", captured_at=now))
-        >>> score_totals([lead], DEFAULT_SCORING_MODEL, now)
+        >>> score_totals([lead], DEFAULT_SCORING_MODEL, now=now)
         (5.0,)
     """
-    return compile_model(model).totals(leads, now)
+    return compile_model(model).totals(leads, now=now)

@@ -51,6 +51,7 @@ def breaches(
     history: Sequence[Event],
     policies: Iterable[SlaPolicy] | CompiledPolicies,
     calendar: BusinessCalendar,
+    *,
     now: datetime,
 ) -> tuple[Breach, ...]:
     """The deadlines missed as of `now`: still unanswered past due, or answered late.
@@ -85,6 +86,7 @@ def escalation_due(
     history: Sequence[Event],
     policies: Iterable[SlaPolicy] | CompiledPolicies,
     calendar: BusinessCalendar,
+    *,
     now: datetime,
 ) -> tuple[tuple[Breach, Escalation], ...]:
     """The escalation steps to take now: due, and not yet in the history as `Escalated`.
@@ -104,11 +106,11 @@ def escalation_due(
         ... )
         >>> now = at + timedelta(hours=9)
         >>> policies, calendar = DEFAULT_SLA_POLICIES, STANDARD_CALENDAR
-        >>> ((breach, step),) = escalation_due(history, policies, calendar, now)
+        >>> ((breach, step),) = escalation_due(history, policies, calendar, now=now)
         >>> done = Escalated(lead_id="L-1", at=now, actor=Party.marketing(), policy=step.policy,
         ...                  started_at=step.started_at, step=step.step,
         ...                  action=step.action.value, target=step.target)
-        >>> escalation_due((*history, done), policies, calendar, now)
+        >>> escalation_due((*history, done), policies, calendar, now=now)
         ()
     """
     return tuple(
