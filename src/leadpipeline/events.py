@@ -15,6 +15,7 @@ from typing import assert_never
 import attrs
 
 from leadpipeline._checks import aware, not_blank
+from leadpipeline._typed import typed
 from leadpipeline._unchecked import unchecked_copy
 from leadpipeline.errors import ValidationError
 from leadpipeline.lead import Company, Contact, Interaction, Lead, Needs, Offer, Party, Source
@@ -57,14 +58,14 @@ ERASED = "<erased>"
 """The tombstone that replaces personal data after erasure."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class _Base:
     lead_id: str = attrs.field(validator=not_blank)
     at: datetime = attrs.field(validator=aware)
     actor: Party
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class CriterionResult:
     """Evidence for one qualification criterion: met or missed, and the value observed."""
 
@@ -73,21 +74,21 @@ class CriterionResult:
     observed: str = ""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class LeadCaptured(_Base):
     """The lead entered the pipeline; `lead` is its first snapshot."""
 
     lead: Lead
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class InteractionRecorded(_Base):
     """The prospect touched us: a visit, an email, a form, an event."""
 
     interaction: Interaction
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ProfileUpdated(_Base):
     """Profile data was enriched; only the given parts are replaced."""
 
@@ -97,14 +98,14 @@ class ProfileUpdated(_Base):
     interests: tuple[str, ...] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class NoteAdded(_Base):
     """An internal note; never shown to partners."""
 
     text: str = attrs.field(validator=not_blank)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class StageChanged(_Base):
     """The lead moved along the lifecycle, with the reason it moved."""
 
@@ -113,7 +114,7 @@ class StageChanged(_Base):
     reason: str = ""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class OwnerChanged(_Base):
     """Responsibility moved from one party to another."""
 
@@ -122,7 +123,7 @@ class OwnerChanged(_Base):
     reason: str = ""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Qualified(_Base):
     """The lead met a qualification definition; the evidence travels with it."""
 
@@ -132,7 +133,7 @@ class Qualified(_Base):
     criteria: tuple[CriterionResult, ...] = ()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class HandedOver(_Base):
     """Marketing passed the lead to sales, with the quality sales can expect."""
 
@@ -142,12 +143,12 @@ class HandedOver(_Base):
     expected_quality: str = ""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Accepted(_Base):
     """Sales accepted a handed-over lead."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Rejected(_Base):
     """Sales rejected a handed-over lead; a rejection always has a reason."""
 
@@ -155,7 +156,7 @@ class Rejected(_Base):
     comment: str = ""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ChannelAllocated(_Base):
     """The channel was decided: which rule, on which value, from which source."""
 
@@ -165,7 +166,7 @@ class ChannelAllocated(_Base):
     data_source: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class AllocationBlocked(_Base):
     """No channel could be decided; the reason says which data is missing, never a guess."""
 
@@ -173,7 +174,7 @@ class AllocationBlocked(_Base):
     data_source: str = ""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Offered(_Base):
     """The lead was offered to one partner until `expires_at`."""
 
@@ -181,7 +182,7 @@ class Offered(_Base):
     expires_at: datetime = attrs.field(validator=aware)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class OfferWithdrawn(_Base):
     """An open offer was withdrawn: another partner won it, or it expired."""
 
@@ -190,14 +191,14 @@ class OfferWithdrawn(_Base):
     expired: bool = False
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class PartnerAccepted(_Base):
     """A partner accepted the lead and now works it."""
 
     partner_id: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Returned(_Base):
     """A partner gave the lead back, with a reason code and, where it needs one, a comment."""
 
@@ -207,7 +208,7 @@ class Returned(_Base):
     routing: str = ""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Reclaimed(_Base):
     """The lead was taken back from an inactive partner."""
 
@@ -223,7 +224,7 @@ class Outcome(enum.StrEnum):
     LOST = "lost"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Completed(_Base):
     """The working party reported the end of the sales process."""
 
@@ -232,21 +233,21 @@ class Completed(_Base):
     revenue: float | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Nurtured(_Base):
     """The lead went back to marketing for regular communication."""
 
     reason: str = attrs.field(validator=not_blank)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Disqualified(_Base):
     """The lead was dropped, with the reason."""
 
     reason: str = attrs.field(validator=not_blank)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class SlaBreached(_Base):
     """A promised response did not arrive by its deadline (per partner for partner clocks)."""
 
@@ -256,7 +257,7 @@ class SlaBreached(_Base):
     partner_id: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Escalated(_Base):
     """A breach was escalated one step up its ladder."""
 
@@ -268,7 +269,7 @@ class Escalated(_Base):
     partner_id: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Merged(_Base):
     """A duplicate capture was folded in: its source and touches are kept."""
 
@@ -276,7 +277,7 @@ class Merged(_Base):
     interactions: tuple[Interaction, ...] = ()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class PersonalDataErased(_Base):
     """Contact details were replaced by a tombstone; stages, timings and scores remain."""
 

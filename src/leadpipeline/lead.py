@@ -12,6 +12,7 @@ from datetime import date, datetime
 import attrs
 
 from leadpipeline._checks import as_float, aware, non_negative, not_blank, positive
+from leadpipeline._typed import typed
 from leadpipeline.errors import ValidationError
 
 __all__ = [
@@ -39,7 +40,7 @@ class PartyKind(enum.StrEnum):
     CUSTOMER_MARKETING = "customer_marketing"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Party:
     """Who holds a lead: marketing, a sales team or rep, one partner, or customer marketing.
 
@@ -91,7 +92,7 @@ class Party:
         return "/".join(parts)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Source:
     """Where a lead first came from; kept forever because it predicts buying potential.
 
@@ -105,7 +106,7 @@ class Source:
     source_id: str | None = attrs.field(default=None, validator=not_blank)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Contact:
     """The person: the base of the profile pyramid, needed before anything else."""
 
@@ -121,7 +122,7 @@ class Contact:
         return bool(self.last_name and (self.email or self.phone))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Revenue:
     """A company's annual revenue, with the data source it came from and its as-of date.
 
@@ -135,7 +136,7 @@ class Revenue:
     as_of: date | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Company:
     """Firmographics: the second level of the profile pyramid."""
 
@@ -153,7 +154,7 @@ class Company:
         return bool(self.name and self.industry and self.employees is not None and self.country)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Needs:
     """What the prospect wants and when: the MQL criteria of the source texts."""
 
@@ -167,7 +168,7 @@ class Needs:
     sales_cycle_months: int | None = attrs.field(default=None, validator=positive)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ProductHolding:
     """A product the prospect already uses (ours or a competitor's)."""
 
@@ -192,7 +193,7 @@ class InteractionKind(enum.StrEnum):
     MEETING = "meeting"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Interaction:
     """One touch between the prospect and the company."""
 
@@ -201,7 +202,7 @@ class Interaction:
     detail: str = ""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Offer:
     """A pending offer of the lead to one partner, open until `expires_at`."""
 
@@ -214,7 +215,7 @@ class Offer:
             raise ValidationError.at("expires_at", "an offer must expire after it was made")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Lead:
     """A prospect on its way from first touch to customer.
 

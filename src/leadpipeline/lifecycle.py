@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from leadpipeline._typed import typed
 from leadpipeline.errors import ConfigurationError, TransitionError
 from leadpipeline.lead import PartyKind
 
@@ -58,7 +59,7 @@ def _kinds(value: Iterable[PartyKind | str]) -> frozenset[PartyKind]:
     return frozenset(kinds)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class StageSpec:
     """One stage: its name, the standard role it plays (if any), and who may own it."""
 
@@ -68,7 +69,7 @@ class StageSpec:
     description: str = ""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Lifecycle:
     """The stages and the allowed moves between them, checked when built.
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import attrs
 
 from leadpipeline._checks import positive
+from leadpipeline._typed import typed
 from leadpipeline.errors import ConfigurationError
 from leadpipeline.lifecycle import STANDARD_LIFECYCLE, Lifecycle
 from leadpipeline.rules.calendar import STANDARD_CALENDAR, BusinessCalendar
@@ -37,7 +38,7 @@ from leadpipeline.rules.sla import DEFAULT_SLA_POLICIES, SlaPolicy
 __all__ = ["DEFAULT_PLAYBOOK", "Playbook"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Playbook:
     """All policy values the decisions consult, checked for consistency when built.
 

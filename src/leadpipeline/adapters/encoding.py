@@ -14,6 +14,7 @@ import operator
 
 import attrs
 
+from leadpipeline._typed import typed
 from leadpipeline.adapters.ports import LeadKeys
 from leadpipeline.events import Event, LeadCaptured
 from leadpipeline.lead import Lead, Party
@@ -55,7 +56,7 @@ def email_digest(email: str | None) -> str | None:
     return hashlib.sha256(email.encode()).hexdigest()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class EncodedSnapshot:
     """A snapshot as a store writes it: its JSON text and what to index it by.
 
@@ -89,7 +90,7 @@ class EncodedSnapshot:
         )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class EncodedTransition:
     """One `Transition` as a store writes it: JSON texts and the snapshot's keys.
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 import attrs
 
 from leadpipeline._checks import require_aware
+from leadpipeline._typed import typed
 from leadpipeline.adapters.ports import (
     LeadKeys,
     distinct_source_ids,
@@ -31,7 +32,7 @@ from leadpipeline.stages.transition import Transition
 __all__ = ["MemoryStore"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class _Record:
     events: tuple[Event, ...]
     snapshot: Lead

@@ -17,6 +17,7 @@ from typing import Protocol
 
 import attrs
 
+from leadpipeline._typed import typed
 from leadpipeline.errors import ValidationError
 from leadpipeline.events import Event
 from leadpipeline.lead import Lead, Party
@@ -100,7 +101,7 @@ def distinct_source_ids(source_ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(typing.cast("list[str]", given)))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class LeadKeys:
     """What a store indexes about a snapshot, computed the same way by every adapter.
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from leadpipeline._checks import require_aware
+from leadpipeline._typed import typed
 from leadpipeline.adapters.notification import Notifier
 from leadpipeline.adapters.ports import Outbox
 from leadpipeline.errors import ValidationError
@@ -24,7 +25,7 @@ def _positive_delta(_: object, attribute: attrs.Attribute[timedelta], value: tim
         raise ValidationError.at(attribute.name, f"must be positive, got {value}")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Backoff:
     """How long to wait before retrying a failed delivery: doubling, up to a cap.
 
@@ -45,7 +46,7 @@ class Backoff:
         return min(self.cap, self.base * (1 << attempts))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class RelayReport:
     """What one relay pass did: deliveries that succeeded and failed."""
 

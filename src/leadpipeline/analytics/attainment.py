@@ -9,6 +9,7 @@ from datetime import datetime
 import attrs
 
 from leadpipeline._checks import require_aware
+from leadpipeline._typed import typed
 from leadpipeline.analytics._history import History, capture_of, rate
 from leadpipeline.rules.calendar import BusinessCalendar
 from leadpipeline.rules.sla import SlaPolicy, deadlines
@@ -16,7 +17,7 @@ from leadpipeline.rules.sla import SlaPolicy, deadlines
 __all__ = ["SlaAttainment", "SlaStats", "sla_attainment"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class SlaStats:
     """One SLA policy: clocks answered on time, late, and still open (`overdue` of them)."""
 
@@ -28,7 +29,7 @@ class SlaStats:
     attainment: float | None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class SlaAttainment:
     """Attainment of every SLA policy at `at`, in policy order."""
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import attrs
 
+from leadpipeline._typed import typed
 from leadpipeline.analytics._history import History, capture_of, rate, stages_reached
 from leadpipeline.errors import ValidationError
 from leadpipeline.events import LeadCaptured, replay
@@ -22,7 +23,7 @@ __all__ = ["Funnel", "StageReach", "StepConversion", "Waterfall", "waterfall"]
 _NONE = "(none)"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class StageReach:
     """How many leads reached one stage."""
 
@@ -30,7 +31,7 @@ class StageReach:
     leads: int
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class StepConversion:
     """Conversion from one waterfall stage to the next; `rate` is None when none started."""
 
@@ -41,7 +42,7 @@ class StepConversion:
     rate: float | None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Funnel:
     """One group's waterfall: leads reaching each stage and each step's conversion."""
 
@@ -62,7 +63,7 @@ class Funnel:
         return rate(self.count(to_stage), self.count(from_stage))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Waterfall:
     """The funnel overall and, with `by`, per group (sorted by group key)."""
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from leadpipeline._typed import typed
 from leadpipeline.analytics._history import History, capture_of, median, rate
 from leadpipeline.events import (
     Completed,
@@ -24,7 +25,7 @@ from leadpipeline.lead import Party, PartyKind
 __all__ = ["PartnerScorecard", "PartnerStats", "ReasonCount", "partner_scorecard"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ReasonCount:
     """How often one reason was given."""
 
@@ -32,7 +33,7 @@ class ReasonCount:
     count: int
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class PartnerStats:
     """One partner's record: offers, accepts, returns, completions and their timing.
 
@@ -56,7 +57,7 @@ class PartnerStats:
     median_time_to_complete: timedelta | None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class PartnerScorecard:
     """Every partner that appeared in the histories, sorted by id."""
 

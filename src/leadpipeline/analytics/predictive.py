@@ -36,6 +36,7 @@ from typing import Any
 import attrs
 
 from leadpipeline._checks import positive
+from leadpipeline._typed import typed
 from leadpipeline.analytics._history import History, capture_of, outcome_of, stages_reached
 from leadpipeline.errors import ValidationError
 from leadpipeline.events import Outcome, replay
@@ -68,7 +69,7 @@ def _ascending(_: Any, attribute: attrs.Attribute[Any], value: tuple[float, ...]
         raise ValidationError.at(attribute.name, f"bin edges must rise strictly, got {value!r}")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class FieldSpec:
     """A dotted field of the lead to learn from; numeric fields are binned by `edges`."""
 
@@ -105,7 +106,7 @@ def _bin(value: float, edges: tuple[float, ...]) -> str:
     return f"[{edges[i - 1]:g}, {edges[i]:g})"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ValueCounts:
     """Leads with one field value that passed or stopped at a stage."""
 
@@ -114,7 +115,7 @@ class ValueCounts:
     stopped: int
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class FieldCounts:
     """The value counts of one field at one stage."""
 
@@ -122,7 +123,7 @@ class FieldCounts:
     values: tuple[ValueCounts, ...]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class StageCounts:
     """One stage's table: leads that passed it, stopped at it, and their field values."""
 
@@ -132,7 +133,7 @@ class StageCounts:
     fields: tuple[FieldCounts, ...]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class PredictiveModel:
     """Laplace-smoothed naive Bayes counts per waterfall stage; plain data.
 
@@ -158,7 +159,7 @@ class PredictiveModel:
         raise KeyError(name)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class FieldContribution:
     """How much one field value moved the log-odds (positive: towards winning)."""
 
@@ -167,7 +168,7 @@ class FieldContribution:
     log_odds: float
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class StageStep:
     """The chance to pass one stage: its prior log-odds plus each field's evidence."""
 
@@ -177,7 +178,7 @@ class StageStep:
     contributions: tuple[FieldContribution, ...]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Prediction:
     """A lead's win probability and why.
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from leadpipeline._typed import typed
 from leadpipeline.analytics._history import (
     History,
     capture_of,
@@ -20,7 +21,7 @@ from leadpipeline.lifecycle import STANDARD_LIFECYCLE, Lifecycle, Stage
 __all__ = ["SourceAttribution", "SourceStats", "source_attribution"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class SourceStats:
     """One original source channel: leads, how many reached SQL and were won, and revenue."""
 
@@ -33,7 +34,7 @@ class SourceStats:
     revenue: float
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class SourceAttribution:
     """Every original source channel, sorted by channel."""
 

@@ -17,6 +17,7 @@ from itertools import accumulate, compress, repeat
 import attrs
 
 from leadpipeline._checks import require_aware
+from leadpipeline._typed import typed
 from leadpipeline.analytics._history import History, capture_of, outcome_of, rate
 from leadpipeline.errors import ValidationError
 from leadpipeline.events import Outcome, replay
@@ -40,7 +41,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ScoredOutcome:
     """A lead's score and whether it was eventually won: one row of a back-test."""
 
@@ -49,7 +50,7 @@ class ScoredOutcome:
     lead_id: str = ""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ThresholdPoint:
     """What handing over every lead with ``score >= threshold`` would have given.
 
@@ -66,7 +67,7 @@ class ThresholdPoint:
     volume_per_month: float | None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ThresholdSweep:
     """Every distinct candidate threshold, ascending, as columns (for a million rows).
 
@@ -173,7 +174,7 @@ def threshold_sweep(
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ThresholdSuggestion:
     """The suggested threshold with its back-tested row, or None and why none fits."""
 
@@ -289,7 +290,7 @@ def scored_outcomes(
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class WhatIfSide:
     """One scoring model at its threshold: volume handed over and how it converted."""
 
@@ -301,7 +302,7 @@ class WhatIfSide:
     recall: float | None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class WhatIf:
     """Two scoring policies side by side on the same leads, and where they disagree."""
 

@@ -9,6 +9,7 @@ from typing import Protocol
 
 import attrs
 
+from leadpipeline._typed import typed
 from leadpipeline.analytics._history import History, capture_of, median, p90
 from leadpipeline.events import StageChanged
 from leadpipeline.lifecycle import STANDARD_LIFECYCLE, Lifecycle
@@ -24,7 +25,7 @@ class BusinessClock(Protocol):
         ...
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class StageTime:
     """Time spent in one stage over all finished stays: how many, median and 90th percentile.
 
@@ -38,7 +39,7 @@ class StageTime:
     p90: timedelta
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Velocity:
     """Time in stage for every stage left at least once; waterfall stages first."""
 

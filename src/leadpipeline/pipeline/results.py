@@ -6,6 +6,7 @@ import enum
 
 import attrs
 
+from leadpipeline._typed import typed
 from leadpipeline.lead import Lead
 
 __all__ = ["CaptureOutcome", "CaptureResult", "ImportReport", "Refusal"]
@@ -22,7 +23,7 @@ class CaptureOutcome(enum.StrEnum):
     """It duplicated an open lead, which took over its source and touches."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class CaptureResult:
     """The lead a capture ended with, and what the capture did."""
 
@@ -30,7 +31,7 @@ class CaptureResult:
     outcome: CaptureOutcome
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Refusal:
     """One record a batch import refused, and why."""
 
@@ -39,7 +40,7 @@ class Refusal:
     reason: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ImportReport:
     """The result of `capture_many`: what was captured, skipped as known, and refused."""
 

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 from dateutil.rrule import YEARLY, rrule
 
+from leadpipeline._typed import typed
 from leadpipeline.errors import ConfigurationError, ValidationError
 from leadpipeline.rules.hours import WORKDAYS, Span, Weekday, WeekHours, _parse_week
 
@@ -79,7 +80,7 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(_UTC)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class BusinessCalendar:
     """When the office works: hours per weekday, holidays, and the zone they are read in.
 

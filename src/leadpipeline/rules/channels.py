@@ -19,6 +19,7 @@ from datetime import datetime
 import attrs
 
 from leadpipeline._checks import non_negative, not_blank, positive, require_aware
+from leadpipeline._typed import typed
 from leadpipeline.errors import ConfigurationError
 from leadpipeline.lead import Lead
 
@@ -81,7 +82,7 @@ def _money(amount: float, currency: str) -> str:
     return f"{text} {currency}"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class RevenueBand:
     """A half-open revenue range ``[min_revenue, max_revenue)`` and the channel it goes to.
 
@@ -117,7 +118,7 @@ class RevenueBand:
         return f"[{_money(self.min_revenue, currency)}, {upper})"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ChannelOverride:
     """A channel fixed by country, region or product line, whatever the revenue.
 
@@ -252,7 +253,7 @@ def _check_overrides(overrides: tuple[ChannelOverride, ...]) -> None:
                 )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ChannelPolicy:
     """Which channel a lead goes to, from one authoritative revenue source.
 
@@ -291,7 +292,7 @@ class ChannelPolicy:
         return next(b for b in self.bands if b.contains(amount))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ChannelDecision:
     """The channel chosen for a lead and why, or why none could be chosen.
 

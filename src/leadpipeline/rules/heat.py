@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from leadpipeline._checks import positive, require_aware
+from leadpipeline._typed import typed
 from leadpipeline.errors import ConfigurationError, ValidationError
 from leadpipeline.events import Event, replay
 from leadpipeline.lead import InteractionKind, Lead
@@ -49,7 +50,7 @@ class HeatLevel(enum.StrEnum):
     COLD = "cold"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class HeatPolicy:
     """When a lead is hot, how fast a hot form submit gets a call, and when a lead is stale.
 
@@ -74,7 +75,7 @@ class HeatPolicy:
             )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Heat:
     """A lead's heat at one instant, and whether sales should call it now.
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from leadpipeline._typed import typed
 from leadpipeline.errors import ConfigurationError
 
 __all__ = ["Span", "WeekHours", "Weekday"]
@@ -44,7 +45,7 @@ _WEEKDAYS = tuple(Weekday)
 WORKDAYS = _WEEKDAYS[:5]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class WeekHours:
     """Working intervals per weekday, as local ``("HH:MM", "HH:MM")`` pairs.
 

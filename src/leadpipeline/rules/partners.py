@@ -26,6 +26,7 @@ from fractions import Fraction
 import attrs
 
 from leadpipeline._checks import aware, non_negative, not_blank, positive, require_aware
+from leadpipeline._typed import typed
 from leadpipeline.errors import ConfigurationError
 from leadpipeline.lead import Lead
 from leadpipeline.rules.channels import lead_product_lines
@@ -53,7 +54,7 @@ def _amount(value: float) -> str:
     return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Partner:
     """A channel partner on the roster, with what it serves and how much it can take.
 
@@ -108,7 +109,7 @@ class Partner:
         return max(self.capacity - self.open_leads, 0)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class GradeWeight:
     """How strongly a partner grade is preferred when ranking."""
 
@@ -116,7 +117,7 @@ class GradeWeight:
     weight: float = attrs.field(validator=positive)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class PartnerPolicy:
     """How partners are ranked and offered a lead.
 
@@ -219,7 +220,7 @@ class RefusalCode(enum.StrEnum):
     AT_CAPACITY = "at_capacity"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class RankedPartner:
     """A partner that qualifies, its place and score, and why.
 
@@ -244,7 +245,7 @@ class RankedPartner:
     reason: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class RefusedPartner:
     """A partner that may not take the lead, with every reason that rules it out."""
 
@@ -258,7 +259,7 @@ class RefusedPartner:
         return "; ".join(self.reasons)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class PartnerRanking:
     """Every partner's verdict for one lead: ranked candidates first, refused ones with reasons.
 

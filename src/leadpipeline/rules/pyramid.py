@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import attrs
 
+from leadpipeline._typed import typed
 from leadpipeline.lead import Lead
 
 __all__ = ["ProfileLevel", "PyramidLevel", "profile_level"]
@@ -104,7 +105,7 @@ _CHECKS: tuple[tuple[PyramidLevel, Callable[[Lead], tuple[str, ...]]], ...] = (
 )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ProfileLevel:
     """Where a lead stands on the pyramid and what the next level still needs.
 

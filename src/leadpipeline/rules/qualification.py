@@ -17,6 +17,7 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from leadpipeline._checks import positive, require_aware
+from leadpipeline._typed import typed
 from leadpipeline.errors import ConfigurationError, ValidationError
 from leadpipeline.events import CriterionResult
 from leadpipeline.lead import InteractionKind, Lead
@@ -71,28 +72,28 @@ def _some(_: Any, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> No
         raise ValidationError.at(attribute.name, "needs at least one criterion")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class AllOf:
     """Met when every criterion inside is met."""
 
     criteria: tuple[Criterion, ...] = attrs.field(validator=_some)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class AnyOf:
     """Met when at least one criterion inside is met."""
 
     criteria: tuple[Criterion, ...] = attrs.field(validator=_some)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Not:
     """Met when the criterion inside is not."""
 
     criterion: Criterion
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ScoreAtLeast:
     """The total (or one group's) score reaches `threshold`; in the stage, `exit_below` holds.
 
@@ -111,21 +112,21 @@ class ScoreAtLeast:
             )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class GradeAtLeast:
     """The fit grade is `grade` or better, in the order of the model's grade bands."""
 
     grade: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class FieldPresent:
     """A field of the lead is known, e.g. ``needs.purchase_decision``."""
 
     field: str = attrs.field(validator=_known_field)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class FieldInRange:
     """A numeric field lies between `at_least` and `at_most` (inclusive, either open)."""
 
@@ -140,21 +141,21 @@ class FieldInRange:
             raise ValidationError.at("at_most", "must not be below at_least")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class PurchaseDecisionWithin:
     """The purchase decision is known and falls within the next `months` months."""
 
     months: int = attrs.field(validator=positive)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ProfileLevelAtLeast:
     """The profile pyramid reaches `level` (every level below it complete)."""
 
     level: PyramidLevel
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class TouchedWithin:
     """The prospect touched us within `days` days (only `kinds`, if any are given)."""
 
@@ -177,7 +178,7 @@ Criterion = (
 """Any qualification criterion; composites nest."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Definition:
     """A named qualification (MQL, SAL, SQL or your own) and its criterion tree."""
 
@@ -186,7 +187,7 @@ class Definition:
     description: str = ""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Assessment:
     """The outcome of assessing one lead against one definition, with the evidence.
 
@@ -250,7 +251,7 @@ def describe(criterion: Criterion) -> str:
             assert_never(criterion)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class _Context:
     lead: Lead
     card: ScoreCard

@@ -16,6 +16,7 @@ from typing import Protocol
 import attrs
 
 from leadpipeline._checks import not_blank
+from leadpipeline._typed import typed
 from leadpipeline.errors import ConfigurationError, ValidationError
 
 __all__ = [
@@ -68,7 +69,7 @@ def _unknown(code: str, known: Iterable[str], what: str) -> ValidationError:
     return ValidationError.at("reason", f"unknown {what} {code!r}: give one of {', '.join(known)}")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ReturnReason:
     """One reason a partner may give when returning a lead, and where that sends it.
 
@@ -85,7 +86,7 @@ class ReturnReason:
     requires_comment: bool = True
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ReturnPolicy:
     """The return-reason catalogue and the fallback when no partner is left.
 
@@ -176,7 +177,7 @@ capacity goes to the next partner; "no lead" and duplicates are disqualified; ex
 customers go to customer marketing; unreachable or early prospects are nurtured."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class RejectionReason:
     """One reason sales may give for rejecting a handed-over lead (it goes to nurture).
 

@@ -15,6 +15,7 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from leadpipeline._checks import require_aware
+from leadpipeline._typed import typed
 from leadpipeline.errors import ValidationError
 from leadpipeline.lead import Lead
 
@@ -30,7 +31,7 @@ def _months_before(day: date, months: float) -> date:
     return day - relativedelta(months=whole) - timedelta(days=rest)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class HandoverWindow:
     """The dates (both inclusive) between which sales should take the lead over."""
 
@@ -76,7 +77,7 @@ class TimingStatus(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class TimingVerdict:
     """Whether now is the time to hand the lead to sales, and why."""
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 import attrs
 
 from leadpipeline._checks import not_blank, positive
+from leadpipeline._typed import typed
 from leadpipeline.events import Outcome
 from leadpipeline.lead import Company, Contact, Interaction, Lead, Needs, Party, Source
 from leadpipeline.rules.sla import Breach
@@ -46,7 +47,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Capture:
     """Bring a new lead into the pipeline, at the lifecycle's first stage."""
 
@@ -54,7 +55,7 @@ class Capture:
     actor: Party | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class RecordInteraction:
     """Record a touch: a visit, an email, a form submit."""
 
@@ -62,7 +63,7 @@ class RecordInteraction:
     actor: Party | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class UpdateProfile:
     """Enrich the profile; parts left as None stay as they are."""
 
@@ -73,7 +74,7 @@ class UpdateProfile:
     actor: Party | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class AddNote:
     """Add an internal note (never shown to partners)."""
 
@@ -81,7 +82,7 @@ class AddNote:
     actor: Party | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class MoveStage:
     """Move the lead along an allowed edge of the lifecycle (for custom stages)."""
 
@@ -91,7 +92,7 @@ class MoveStage:
     actor: Party | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Nurture:
     """Send the lead back to marketing for regular communication; needs a reason."""
 
@@ -99,7 +100,7 @@ class Nurture:
     actor: Party | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Disqualify:
     """Drop the lead, with the reason."""
 
@@ -107,14 +108,14 @@ class Disqualify:
     actor: Party | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Qualify:
     """Qualify an inquiry (or a nurtured lead) as MQL against the playbook's MQL definition."""
 
     actor: Party | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class HandOver:
     """Marketing hands an MQL to sales (optionally a team or rep)."""
 
@@ -122,14 +123,14 @@ class HandOver:
     actor: Party | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Accept:
     """Sales accepts a handed-over lead: it becomes SAL."""
 
     actor: Party | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Reject:
     """Sales rejects a handed-over lead with a reason code from the playbook."""
 
@@ -138,21 +139,21 @@ class Reject:
     actor: Party | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class QualifySql:
     """Inside sales or pre-sales qualifies a SAL as SQL against the SQL definition."""
 
     actor: Party | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class AllocateChannel:
     """Decide direct sales or the partner channel from the authoritative revenue."""
 
     actor: Party | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class AssignPartner:
     """Give the lead to one partner; `partner_id=None` takes the best-ranked one."""
 
@@ -161,7 +162,7 @@ class AssignPartner:
     actor: Party | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class OfferToPartners:
     """Offer the lead to several partners at once; the first to accept wins.
 
@@ -180,14 +181,14 @@ class OfferToPartners:
             positive(self, attribute, value.total_seconds())
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class PartnerAccept:
     """A partner accepts an offer it holds."""
 
     partner_id: str = attrs.field(validator=not_blank)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ReturnLead:
     """A partner gives a lead back with a reason code and a comment."""
 
@@ -197,14 +198,14 @@ class ReturnLead:
     seed: int = 0
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ExpireOffers:
     """Withdraw offers past their expiry; with none left, route per the partner policy."""
 
     seed: int = 0
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Complete:
     """The working party reports the end: won (to customer marketing) or lost (to nurture)."""
 
@@ -214,7 +215,7 @@ class Complete:
     actor: Party | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Escalate:
     """Record SLA breaches and escalate each due step once.
 
@@ -227,7 +228,7 @@ class Escalate:
     breaches: tuple[Breach, ...] | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Reclaim:
     """Take a lead back from a partner that stopped responding; route it onward."""
 
@@ -236,7 +237,7 @@ class Reclaim:
     seed: int = 0
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Merge:
     """Fold a duplicate capture into this lead: its source and touches are kept."""
 
@@ -245,7 +246,7 @@ class Merge:
     actor: Party | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Erase:
     """Erase personal data; stages, timings and scores stay for the funnel figures."""
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import attrs
 
+from leadpipeline._typed import typed
 from leadpipeline.errors import QualificationError, TransitionError, ValidationError
 from leadpipeline.events import (
     Accepted,
@@ -41,7 +42,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class HandoverPackage:
     """What sales receives with a lead: the lead, why it qualified, and its history so far."""
 

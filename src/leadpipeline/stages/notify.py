@@ -15,6 +15,7 @@ from datetime import datetime
 import attrs
 
 from leadpipeline._checks import aware, non_negative, not_blank
+from leadpipeline._typed import typed
 from leadpipeline.events import (
     AllocationBlocked,
     Completed,
@@ -38,7 +39,7 @@ from leadpipeline.rules.sla import EscalationAction
 __all__ = ["Notification", "OutboxEntry", "notifications_for"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Notification:
     """A message to one party about one lead, with the deadline to act by.
 
@@ -108,7 +109,7 @@ class Notification:
         )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class OutboxEntry:
     """A notification waiting in (or delivered from) a store's outbox.
 

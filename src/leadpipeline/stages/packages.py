@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import attrs
 
+from leadpipeline._typed import typed
 from leadpipeline.events import (
     Disqualified,
     Event,
@@ -33,7 +34,7 @@ OTHER_PARTNER = "another partner"
 """Stands in for the id of any partner other than the recipient."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class PartnerPackage:
     """A lead as one partner may see it."""
 

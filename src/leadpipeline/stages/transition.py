@@ -14,6 +14,7 @@ from datetime import datetime
 import attrs
 
 from leadpipeline._checks import aware, non_negative, require_aware
+from leadpipeline._typed import typed
 from leadpipeline.errors import ValidationError
 from leadpipeline.events import ERASED, Event, LeadCaptured, PersonalDataErased, evolve, redact
 from leadpipeline.lead import Lead
@@ -35,7 +36,7 @@ __all__ = ["Inputs", "Rewrite", "Transition", "inputs", "next_due", "transition"
 _WEIGHS_PARTNER_LOADS = (AssignPartner, OfferToPartners, ReturnLead, ExpireOffers)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Inputs:
     """What a command's decision needs besides the lead and its history.
 
@@ -61,7 +62,7 @@ def inputs(command: Command) -> Inputs:
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Rewrite:
     """A stored event replaced in place: only erasure does this, with the redacted event."""
 
@@ -110,7 +111,7 @@ def _check(t: Transition) -> None:
         raise ValidationError(problems)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Transition:
     """One command's effect on one lead: the value a store records atomically.
 

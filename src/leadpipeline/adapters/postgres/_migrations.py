@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 import psycopg
 
+from leadpipeline._typed import typed
 from leadpipeline.errors import StoreError
 
 __all__ = ["LEDGER", "POSTGRES_SCHEMA_VERSION", "Migration", "migrate", "migrations"]
@@ -22,7 +23,7 @@ LEDGER = "leadpipeline_migrations"
 """The table that records which migrations a schema has had."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Migration:
     """One numbered SQL file of the schema, applied once and recorded with its checksum.
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from leadpipeline._typed import typed
 from leadpipeline._unchecked import unchecked
 
 __all__ = ["Contribution", "GroupScore", "RuleKind", "ScoreCard"]
@@ -27,7 +28,7 @@ class RuleKind(enum.StrEnum):
     NEGATIVE = "negative"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Contribution:
     """One rule's share of a score and the value that made it fire."""
 
@@ -38,7 +39,7 @@ class Contribution:
     matched: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class GroupScore:
     """A group's points after its cap, and before (`raw`)."""
 
@@ -48,7 +49,7 @@ class GroupScore:
     cap: float | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class ScoreCard:
     """A lead's score at one instant, with every contribution that made it.
 

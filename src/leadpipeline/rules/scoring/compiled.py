@@ -14,6 +14,7 @@ from datetime import datetime
 import attrs
 
 from leadpipeline._checks import require_aware
+from leadpipeline._typed import typed
 from leadpipeline.lead import Lead
 from leadpipeline.rules.scoring._codegen import build
 from leadpipeline.rules.scoring.card import ScoreCard
@@ -22,7 +23,7 @@ from leadpipeline.rules.scoring.model import ScoringModel
 __all__ = ["CompiledModel", "compile_model", "score", "score_many", "score_totals"]
 
 
-@attrs.frozen(kw_only=True, eq=False)
+@attrs.frozen(kw_only=True, eq=False, field_transformer=typed)
 class CompiledModel:
     """A model compiled once into generated Python functions, for scoring many leads fast.
 

@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from leadpipeline._checks import not_blank, positive
+from leadpipeline._typed import typed
 from leadpipeline.errors import ConfigurationError, ValidationError
 from leadpipeline.lead import Lead
 from leadpipeline.rules.scoring.rules import (
@@ -169,7 +170,7 @@ _DEFAULT_BANDS = (
 )
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
+@attrs.frozen(kw_only=True, cache_hash=True, field_transformer=typed)
 class ScoringModel:
     """The whole scoring policy as one value; checked for consistency when built.
 

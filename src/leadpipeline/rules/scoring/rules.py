@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from leadpipeline._checks import non_negative, not_blank, positive
+from leadpipeline._typed import typed
 from leadpipeline.errors import ValidationError
 from leadpipeline.lead import InteractionKind
 
@@ -49,7 +50,7 @@ def _finite(_: Any, attribute: attrs.Attribute[Any], value: float | None) -> Non
 # --- matchers ----------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Equals:
     """The field equals this text (case-insensitive); on a list, any item does."""
 
@@ -65,14 +66,14 @@ def _non_empty(_: Any, attribute: attrs.Attribute[Any], value: Iterable[str]) ->
             raise ValidationError.at(f"{attribute.name}[{i}]", "must not be blank")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class OneOf:
     """The field is one of these texts (case-insensitive); on a list, any item is."""
 
     values: tuple[str, ...] = attrs.field(validator=_non_empty)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class InRange:
     """A number between `at_least` and `at_most`, both inclusive; either may be open."""
 
@@ -86,24 +87,24 @@ class InRange:
             raise ValidationError.at("at_most", "must not be below at_least")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Present:
     """The field is known: not None, not blank, not an empty list."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Missing:
     """The field is unknown: None, blank or an empty list."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Contains:
     """The text contains this text (case-insensitive), e.g. a job title with "head of"."""
 
     text: str = attrs.field(validator=not_blank)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class DomainIn:
     """An email address or domain is one of these domains or a subdomain of one."""
 
@@ -117,7 +118,7 @@ Match = Equals | OneOf | InRange | Present | Missing | Contains | DomainIn
 # --- rules -------------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class FitRule:
     """Points for a persona value of the contact or company, e.g. 200-5000 employees: +15.
 
@@ -127,7 +128,7 @@ class FitRule:
     Example:
         >>> FitRule(name="mid-size", field="company.employees",
         ...         match=InRange(at_least=200, at_most=5000), points=15).points
-        15
+        15.0
     """
 
     name: str = attrs.field(validator=not_blank)
@@ -137,7 +138,7 @@ class FitRule:
     group: str = attrs.field(default=GENERAL_GROUP, validator=not_blank)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class NegativeRule:
     """Points taken away for a bad sign: a competitor, a free-mail address, a student."""
 
@@ -148,14 +149,14 @@ class NegativeRule:
     group: str = attrs.field(default=GENERAL_GROUP, validator=not_blank)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class HalfLife:
     """Points halve every `days` days of a touch's age (exponentially, between steps too)."""
 
     days: float = attrs.field(validator=positive)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class CalendarStep:
     """Points are multiplied by `factor` once per full calendar step of age.
 
@@ -179,7 +180,7 @@ Decay = HalfLife | CalendarStep
 """How an interaction's points shrink with its age."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class EngagementRule:
     """Points per touch of one kind, capped, counted within a window and decaying with age.
 
@@ -187,7 +188,7 @@ class EngagementRule:
         >>> rule = EngagementRule(name="visits", kind=InteractionKind.SITE_VISIT, points=2,
         ...                       cap=10, within_days=90, decay=HalfLife(days=30))
         >>> rule.decay.days
-        30
+        30.0
     """
 
     name: str = attrs.field(validator=not_blank)
@@ -199,7 +200,7 @@ class EngagementRule:
     group: str = attrs.field(default=GENERAL_GROUP, validator=not_blank)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class PointGroup:
     """A named group of rules (a product line, an interest) whose points are capped."""
 
@@ -207,7 +208,7 @@ class PointGroup:
     cap: float = attrs.field(validator=positive)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class GradeBand:
     """A fit grade and the fit points it needs at least."""
 

@@ -6,13 +6,14 @@ from collections.abc import Iterable
 
 import attrs
 
+from leadpipeline._typed import typed
 from leadpipeline.rules.sla._book import _Book
 from leadpipeline.rules.sla.policy import SlaPolicy
 
 __all__ = ["CompiledPolicies"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class CompiledPolicies:
     """SLA policies compiled once for evaluation; pass it wherever policies are taken.
 

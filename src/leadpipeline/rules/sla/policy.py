@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from leadpipeline._checks import not_blank
+from leadpipeline._typed import typed
 from leadpipeline.errors import ConfigurationError
 from leadpipeline.events import Event, InteractionRecorded, OwnerChanged
 from leadpipeline.lead import InteractionKind, PartyKind
@@ -74,7 +75,7 @@ def _positive_duration(_: object, attribute: attrs.Attribute[timedelta], v: time
         raise ConfigurationError.at(attribute.name, f"must be positive, got {v}")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class EventMatch:
     """Which events count: a type name, optionally only some interaction kinds or actors.
 
@@ -105,14 +106,14 @@ class EventMatch:
         return True
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class InteractionIs:
     """The starting event is an interaction of one of these kinds."""
 
     kinds: frozenset[InteractionKind]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class HotLead:
     """The lead is hot: at least `min_interactions` touches in `window` before the start.
 
@@ -130,14 +131,14 @@ class HotLead:
             raise ConfigurationError.at("min_interactions", "must be at least 1")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class InStage:
     """The lead is in one of these stages when the starting event arrives."""
 
     stages: frozenset[str]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class AssignedTo:
     """The starting event hands the lead to this kind of party (``OwnerChanged``)."""
 
@@ -148,7 +149,7 @@ Condition = InteractionIs | HotLead | InStage | AssignedTo
 """A condition on the starting event; all of a policy's conditions must hold."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class EscalationStep:
     """One rung of the ladder: `action`, fired `after` the due instant.
 
@@ -162,7 +163,7 @@ class EscalationStep:
     target: str = ""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class SlaPolicy:
     """A promised response: what starts the clock, what stops it, how long, and then what.
 

@@ -11,12 +11,13 @@ from datetime import UTC, datetime, timedelta
 import attrs
 
 from leadpipeline._checks import aware
+from leadpipeline._typed import typed
 from leadpipeline.rules.sla.policy import EscalationAction
 
 __all__ = ["Breach", "Deadline", "Escalation"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Deadline:
     """One clock of one policy on one lead: when it started, when it is due, and if met.
 
@@ -47,7 +48,7 @@ class Deadline:
         return self.met_at.astimezone(UTC) - self.due_at.astimezone(UTC)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Escalation:
     """One escalation step due on a breach: what the `decide` for escalation needs.
 
@@ -68,7 +69,7 @@ class Escalation:
     partner_id: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Breach:
     """A deadline that passed without a response (or got one late), seen at `now`.
 

@@ -1,0 +1,172 @@
+"""Every value checks each field against its declared type when it is built.
+
+Why: a value that holds the wrong type (`employees=True`, `email=123`, a string where a
+tuple belongs) passes into the core, is written, and then every read refuses it. Checking
+the declared type at construction refuses it at the door, naming the field, before any
+store can accept what it cannot read back. Pass `typed` as the `field_transformer` of a
+value class; hot loops that build values from already checked parts use
+`leadpipeline._unchecked` and skip this.
+
+Whole numbers given for float fields become floats, so a value reads back the way it was
+written (``100`` and ``100.0`` are one score); NaN, which equals nothing, is refused
+there (fields that must be finite say so in their own validators).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import types
+import typing
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import attrs
+
+from leadpipeline.errors import ValidationError
+
+__all__ = ["typed"]
+
+_Test = Callable[[Any], bool]
+_ANY: _Test = lambda _: True  # noqa: E731  # the one predicate that needs no name
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_float(v: Any) -> bool:
+    return type(v) is float and not math.isnan(v)
+
+
+def _is_date(v: Any) -> bool:
+    return isinstance(v, date) and not isinstance(v, datetime)
+
+
+_LEAVES: dict[Any, tuple[_Test, str]] = {
+    str: (lambda v: isinstance(v, str), "a string"),
+    int: (_is_int, "an integer"),
+    float: (_is_float, "a number (not NaN)"),
+    bool: (lambda v: type(v) is bool, "true or false"),
+    datetime: (lambda v: isinstance(v, datetime), "a datetime"),
+    date: (_is_date, "a date"),
+    timedelta: (lambda v: isinstance(v, timedelta), "a duration (timedelta)"),
+    type(None): (lambda v: v is None, "nothing (None)"),
+}
+
+
+def _members(tests: list[tuple[_Test, str]]) -> tuple[_Test, str]:
+    predicates = tuple(t for t, _ in tests)
+    return (lambda v: any(p(v) for p in predicates)), " or ".join(d for _, d in tests)
+
+
+def _test_of(tp: Any) -> tuple[_Test, str]:  # one case per kind of type
+    """A predicate for values of `tp`, and how to describe it in a refusal."""
+    if tp in _LEAVES:
+        return _LEAVES[tp]
+    if tp is Any or tp is object:
+        return _ANY, "anything"
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is typing.Union or origin is types.UnionType:
+        return _members([_test_of(a) for a in args])
+    if origin is typing.Literal:
+        allowed = args
+        return (lambda v: v in allowed), f"one of {', '.join(map(repr, allowed))}"
+    if origin is tuple:
+        return _tuple_test(args)
+    if origin is frozenset:
+        inner, what = _test_of(args[0]) if args else (_ANY, "anything")
+        return (
+            lambda v: isinstance(v, frozenset) and all(inner(x) for x in v)
+        ), f"a frozen set (each item {what})"
+    if isinstance(tp, type):
+        if issubclass(tp, enum.Enum):
+            values = ", ".join(repr(m.value) for m in tp)
+            return (lambda v: isinstance(v, tp)), f"a {tp.__name__} ({values})"
+        if attrs.has(tp):
+            return (lambda v: isinstance(v, tp)), f"a {tp.__name__}"
+    # callables, protocols and type variables: whatever the annotation promises statically
+    return _ANY, "anything"
+
+
+def _tuple_test(args: tuple[Any, ...]) -> tuple[_Test, str]:
+    if len(args) == 2 and args[1] is ...:
+        inner, what = _test_of(args[0])
+        return (
+            lambda v: type(v) is tuple and all(inner(x) for x in v)
+        ), f"a tuple (each item {what})"
+    tests = tuple(_test_of(a)[0] for a in args)
+    return (
+        lambda v: (
+            type(v) is tuple
+            and len(v) == len(tests)
+            and all(t(x) for t, x in zip(tests, v, strict=True))
+        )
+    ), f"a tuple of {len(tests)} items"
+
+
+class _Declared:
+    """The validator of one field: its declared type, resolved on first use."""
+
+    __slots__ = ("_cls", "_name", "_test")
+
+    def __init__(self, cls: type, name: str) -> None:
+        self._cls = cls
+        self._name = name
+        self._test: tuple[_Test, str] | None = None
+
+    def _resolve(self) -> tuple[_Test, str]:
+        hints = typing.get_type_hints(self._cls)
+        self._test = _test_of(hints[self._name])
+        return self._test
+
+    def __call__(self, _: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        test, what = self._test or self._resolve()
+        if not test(value):
+            raise ValidationError.at(
+                attribute.name, f"expected {what}, got {type(value).__name__} {value!r}"
+            )
+
+
+def _whole_to_float(value: Any) -> Any:
+    return float(value) if type(value) is int else value
+
+
+_WHOLE_TO_FLOAT: attrs.Converter[Any, Any] = attrs.Converter(_whole_to_float)
+
+
+def typed(cls: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
+    """An attrs `field_transformer`: each field checks its declared type before its validators.
+
+    Example:
+        >>> @attrs.frozen(kw_only=True, field_transformer=typed)
+        ... class Visit:
+        ...     pages: int
+        ...     tags: tuple[str, ...] = ()
+        >>> Visit(pages=3, tags=("pricing",)).pages
+        3
+        >>> Visit(pages=True)
+        Traceback (most recent call last):
+        ...
+        leadpipeline.errors.ValidationError: pages: expected an integer, got bool True
+        >>> Visit(pages=1, tags="pricing")
+        Traceback (most recent call last):
+        ...
+        leadpipeline.errors.ValidationError: tags: expected a tuple (each item a string), ...
+    """
+    out = []
+    for field in fields:
+        if not field.init:  # set after __init__ by the class itself, from checked fields
+            out.append(field)
+            continue
+        check = _Declared(cls, field.name)
+        validator = (
+            check if field.validator is None else attrs.validators.and_(check, field.validator)
+        )
+        converter = field.converter
+        if converter is None and field.type in ("float", "float | None", float):
+            converter = _WHOLE_TO_FLOAT
+        out.append(field.evolve(validator=validator, converter=converter))
+    return out
