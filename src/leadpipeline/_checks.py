@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -55,9 +55,30 @@ def not_blank(_: Any, attribute: attrs.Attribute[Any], value: str | None) -> Non
         raise ValidationError.at(attribute.name, "must not be blank")
 
 
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+"""The first instant the decisions accept as `now`."""
+
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+"""No `now` at or after this: deadlines, offers and backoffs add up to a century to it, and
+the calendar stops at the year 9999."""
+
+
 def require_aware(path: str, value: datetime) -> None:
-    """Refuse a naive `now` or instant passed to a pure function."""
+    """Refuse a naive `now` or instant passed to a pure function, or one out of range.
+
+    An instant before 1900 or from the year 9000 on is refused (`EARLIEST`, `LATEST`):
+    every duration the library adds to `now` is at most a century, so the arithmetic
+    never leaves the calendar.
+    """
+    if not isinstance(value, datetime):
+        raise ValidationError.at(path, f"expected a datetime, got {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError.at(
             path, f"naive datetime {value.isoformat()} refused: give a timezone-aware datetime"
+        )
+    if not EARLIEST <= value < LATEST:
+        raise ValidationError.at(
+            path,
+            f"{value.isoformat()} is out of range: give an instant from {EARLIEST.year} "
+            f"up to the year {LATEST.year - 1}",
         )

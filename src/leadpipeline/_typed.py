@@ -26,10 +26,30 @@ import attrs
 
 from leadpipeline.errors import ValidationError
 
-__all__ = ["typed"]
+__all__ = ["LONGEST", "typed"]
 
 _Test = Callable[[Any], bool]
 _ANY: _Test = lambda _: True  # noqa: E731  # the one predicate that needs no name
+
+
+LONGEST = timedelta(days=36_525)
+"""The longest duration a value may hold: a century (see `leadpipeline._checks.LATEST`)."""
+
+
+def _is_text(v: Any) -> bool:
+    if not isinstance(v, str):
+        return False
+    if v.isascii():
+        return True
+    try:
+        v.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no store or wire format can hold it
+        return False
+    return True
+
+
+def _is_duration(v: Any) -> bool:
+    return isinstance(v, timedelta) and -LONGEST <= v <= LONGEST
 
 
 def _is_int(v: Any) -> bool:
@@ -45,13 +65,13 @@ def _is_date(v: Any) -> bool:
 
 
 _LEAVES: dict[Any, tuple[_Test, str]] = {
-    str: (lambda v: isinstance(v, str), "a string"),
+    str: (_is_text, "a string of valid Unicode"),
     int: (_is_int, "an integer"),
     float: (_is_float, "a number (not NaN)"),
     bool: (lambda v: type(v) is bool, "true or false"),
     datetime: (lambda v: isinstance(v, datetime), "a datetime"),
     date: (_is_date, "a date"),
-    timedelta: (lambda v: isinstance(v, timedelta), "a duration (timedelta)"),
+    timedelta: (_is_duration, "a duration (timedelta) of at most a century"),
     type(None): (lambda v: v is None, "nothing (None)"),
 }
 
@@ -154,7 +174,7 @@ def typed(cls: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute
         >>> Visit(pages=1, tags="pricing")
         Traceback (most recent call last):
         ...
-        leadpipeline.errors.ValidationError: tags: expected a tuple (each item a string), ...
+        leadpipeline.errors.ValidationError: tags: expected a tuple ..., got str 'pricing'
     """
     out = []
     for field in fields:

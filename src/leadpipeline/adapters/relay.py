@@ -7,7 +7,10 @@ A failed delivery is retried later with exponential backoff.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import attrs
 
@@ -18,6 +21,8 @@ from leadpipeline.adapters.ports import Outbox
 from leadpipeline.errors import ValidationError
 
 __all__ = ["Backoff", "RelayReport", "relay_outbox"]
+
+_log = logging.getLogger(__name__)
 
 
 def _positive_delta(_: object, attribute: attrs.Attribute[timedelta], value: timedelta) -> None:
@@ -87,13 +92,45 @@ def relay_outbox(
         try:
             notifier.deliver(entry.notification)
         except Exception as exc:  # any notifier failure means "retry later"
-            store.mark_failed(
+            failed += 1
+            _record(
+                store.mark_failed,
                 entry.id,
-                error=f"{type(exc).__name__}: {exc}",
+                error=_error_text(exc),
                 retry_at=now + backoff.delay(entry.attempts),
             )
-            failed += 1
         else:
-            store.mark_delivered(entry.id, now)
             delivered += 1
+            _record(store.mark_delivered, entry.id, now)
     return RelayReport(delivered=delivered, failed=failed)
+
+
+_ERROR_LIMIT = 2_000
+"""Characters of a failure kept in the outbox: enough to diagnose, never a whole page."""
+
+
+def _error_text(exc: BaseException) -> str:
+    """A failure as text any store can hold: valid UTF-8, bounded in length."""
+    try:
+        text = f"{type(exc).__name__}: {exc}"
+    except Exception:  # an exception whose str() itself fails
+        text = type(exc).__name__
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= _ERROR_LIMIT else text[: _ERROR_LIMIT - 1] + "…"
+
+
+def _record(mark: Callable[..., None], entry_id: int, *args: Any, **kwargs: Any) -> None:
+    """Record a delivery attempt; a failure to record it stays with that entry.
+
+    The entry is then left as it was (it is delivered again later, at least once), and
+    the entries behind it are still delivered in this pass.
+    """
+    try:
+        mark(entry_id, *args, **kwargs)
+    except Exception:  # contained: one entry's bookkeeping never blocks the rest
+        _log.warning(
+            "could not record the delivery attempt of outbox entry %s",
+            entry_id,
+            exc_info=True,
+            extra={"entry_id": entry_id},
+        )

@@ -75,9 +75,18 @@ def _capture(command: Capture, playbook: Playbook, now: datetime) -> tuple[Event
         )
     if lead.owner.kind not in lifecycle.spec(lead.stage).owners:
         raise ValidationError.at("lead.owner", f"{lead.owner} cannot own stage {lead.stage!r}")
-    first = lead
-    if lead.version or lead.offers or lead.returned_by or lead.erased:
-        first = attrs.evolve(lead, version=0, offers=(), returned_by=(), erased=False)
+    # a capture starts from what the source says: nothing derived from a history (offers,
+    # returns, merged records, erasure, a channel) comes in with it
+    first = attrs.evolve(
+        lead,
+        channel=None,
+        offers=(),
+        returned_by=(),
+        lapsed_offers=(),
+        merged_sources=(),
+        erased=False,
+        version=0,
+    )
     actor: Party = getattr(command, "actor", None) or lead.owner
     return (LeadCaptured(lead_id=lead.id, at=now, actor=actor, lead=first),)
 

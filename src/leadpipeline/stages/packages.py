@@ -6,29 +6,43 @@ playbook says so) scoring internals. Pure, so a host can show exactly this in it
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import attrs
 
 from leadpipeline._typed import typed
 from leadpipeline.events import (
+    Accepted,
+    AllocationBlocked,
+    ChannelAllocated,
+    Completed,
     Disqualified,
+    Escalated,
     Event,
     HandedOver,
+    InteractionRecorded,
     LeadCaptured,
+    Merged,
     NoteAdded,
     Nurtured,
     Offered,
     OfferWithdrawn,
     OwnerChanged,
     PartnerAccepted,
+    PersonalDataErased,
+    ProfileUpdated,
     Qualified,
     Reclaimed,
+    Rejected,
     Returned,
+    SlaBreached,
     StageChanged,
 )
 from leadpipeline.lead import Lead, Party, PartyKind
 from leadpipeline.playbook import Playbook
 
-__all__ = ["OTHER_PARTNER", "PartnerPackage", "partner_package", "visible_to"]
+__all__ = ["OTHER_PARTNER", "PartnerPackage", "partner_package", "visibility", "visible_to"]
 
 OTHER_PARTNER = "another partner"
 """Stands in for the id of any partner other than the recipient."""
@@ -42,6 +56,11 @@ class PartnerPackage:
     lead: Lead
     expected_grade: str | None
     history: tuple[Event, ...]
+
+
+def visibility() -> frozenset[type]:
+    """The event types whose visibility to partners has been decided (every `Event`)."""
+    return frozenset(_VIEWS)
 
 
 def visible_to(lead: Lead, partner_id: str) -> bool:
@@ -72,33 +91,115 @@ def _scrub(text: str, others: frozenset[str]) -> str:
     return text
 
 
-def _visible(
-    event: Event, partner_id: str, hide_scoring: bool, others: frozenset[str]
-) -> Event | None:
-    if isinstance(event, NoteAdded):
+@attrs.frozen
+class _Viewer:
+    """Whom a package is for, and what it must not show them."""
+
+    partner_id: str
+    hide_scoring: bool
+    others: frozenset[str]
+
+    def party(self, party: Party) -> Party:
+        return _mask_party(party, self.partner_id)
+
+    def text(self, text: str) -> str:
+        return _scrub(text, self.others)
+
+    def own(self, partner_id: str | None) -> bool:
+        return partner_id == self.partner_id
+
+
+def _drop(_event: Any, _viewer: _Viewer) -> None:
+    return None
+
+
+def _as_is(event: Any, _viewer: _Viewer) -> Any:
+    return event
+
+
+def _with_reason(event: Any, viewer: _Viewer) -> Any:
+    return attrs.evolve(event, reason=viewer.text(event.reason))
+
+
+def _own_only(event: Any, viewer: _Viewer) -> Any:
+    return event if viewer.own(event.partner_id) else None
+
+
+def _own_with_reason(event: Any, viewer: _Viewer) -> Any:
+    return _with_reason(event, viewer) if viewer.own(event.partner_id) else None
+
+
+def _captured(event: LeadCaptured, viewer: _Viewer) -> LeadCaptured:
+    return attrs.evolve(event, lead=_strip(event.lead, viewer.partner_id))
+
+
+def _owner_changed(event: OwnerChanged, viewer: _Viewer) -> OwnerChanged:
+    return attrs.evolve(
+        event,
+        from_owner=viewer.party(event.from_owner),
+        to_owner=viewer.party(event.to_owner),
+        reason=viewer.text(event.reason),
+    )
+
+
+def _qualified(event: Qualified, viewer: _Viewer) -> Qualified:
+    return attrs.evolve(event, score=None, criteria=()) if viewer.hide_scoring else event
+
+
+def _handed_over(event: HandedOver, viewer: _Viewer) -> HandedOver:
+    if not viewer.hide_scoring:
+        return event
+    grade = f"grade {event.grade}" if event.grade else ""
+    return attrs.evolve(event, score=None, expected_quality=grade)
+
+
+def _rejected(event: Rejected, viewer: _Viewer) -> Rejected:
+    # sales' remarks on marketing's work are internal; the coded reason is not
+    return attrs.evolve(event, reason=viewer.text(event.reason), comment="")
+
+
+def _escalated(event: Escalated, viewer: _Viewer) -> Escalated | None:
+    if not viewer.own(event.partner_id):
         return None
-    if (
-        isinstance(event, Offered | OfferWithdrawn | PartnerAccepted | Returned | Reclaimed)
-        and event.partner_id != partner_id
-    ):
+    return attrs.evolve(event, target=viewer.text(event.target))
+
+
+_VIEWS: dict[type, Callable[[Any, _Viewer], Any]] = {
+    LeadCaptured: _captured,
+    InteractionRecorded: _as_is,
+    ProfileUpdated: _as_is,
+    NoteAdded: _drop,  # internal notes never leave the company
+    StageChanged: _with_reason,
+    OwnerChanged: _owner_changed,
+    Qualified: _qualified,
+    HandedOver: _handed_over,
+    Accepted: _as_is,
+    Rejected: _rejected,
+    ChannelAllocated: _as_is,
+    AllocationBlocked: _with_reason,
+    Offered: _own_only,
+    OfferWithdrawn: _own_with_reason,
+    PartnerAccepted: _own_only,
+    Returned: _own_only,
+    Reclaimed: _own_with_reason,
+    Completed: _with_reason,
+    Nurtured: _with_reason,
+    Disqualified: _with_reason,
+    SlaBreached: _own_only,  # a partner sees its own missed deadlines, no one else's
+    Escalated: _escalated,
+    Merged: _as_is,
+    PersonalDataErased: _as_is,
+}
+"""What a partner may see of each event type: an allow-list, so an event type nobody
+decided on cannot leak (a test checks every type of `Event` is listed)."""
+
+
+def _visible(event: Event, viewer: _Viewer) -> Event | None:
+    seen: Event | None = _VIEWS[type(event)](event, viewer)
+    if seen is None:
         return None
-    if isinstance(event, Qualified) and hide_scoring:
-        event = attrs.evolve(event, score=None, criteria=())
-    if isinstance(event, HandedOver) and hide_scoring:
-        grade = f"grade {event.grade}" if event.grade else ""
-        event = attrs.evolve(event, score=None, expected_quality=grade)
-    if isinstance(event, OwnerChanged):
-        event = attrs.evolve(
-            event,
-            from_owner=_mask_party(event.from_owner, partner_id),
-            to_owner=_mask_party(event.to_owner, partner_id),
-        )
-    if isinstance(event, StageChanged | OwnerChanged | OfferWithdrawn | Nurtured | Disqualified):
-        event = attrs.evolve(event, reason=_scrub(event.reason, others))
-    if isinstance(event, LeadCaptured):
-        event = attrs.evolve(event, lead=_strip(event.lead, partner_id))
-    actor = _mask_party(event.actor, partner_id)
-    return event if actor == event.actor else attrs.evolve(event, actor=actor)
+    actor = viewer.party(seen.actor)
+    return seen if actor == seen.actor else attrs.evolve(seen, actor=actor)
 
 
 def _strip(lead: Lead, partner_id: str) -> Lead:
@@ -112,6 +213,17 @@ def _strip(lead: Lead, partner_id: str) -> Lead:
     )
 
 
+def _partners_named(event: Event) -> set[str]:
+    """Every partner id an event names, in any field."""
+    named = {getattr(event, "partner_id", None), event.actor.partner_id}
+    if isinstance(event, OwnerChanged):
+        named |= {event.from_owner.partner_id, event.to_owner.partner_id}
+    if isinstance(event, LeadCaptured):
+        lead = event.lead
+        named |= {lead.owner.partner_id, *lead.offered_to, *lead.returned_by, *lead.lapsed_offers}
+    return {pid for pid in named if pid}
+
+
 def partner_package(
     lead: Lead, history: tuple[Event, ...], playbook: Playbook, *, partner_id: str
 ) -> PartnerPackage:
@@ -123,17 +235,9 @@ def partner_package(
     hide = playbook.hide_scoring_from_partners
     seen_ids = {p.id for p in playbook.partners}
     for event in history:
-        seen_ids.update(
-            pid for pid in (getattr(event, "partner_id", None), event.actor.partner_id) if pid
-        )
-        if isinstance(event, OwnerChanged):
-            seen_ids.update(
-                p.partner_id for p in (event.from_owner, event.to_owner) if p.partner_id
-            )
-    others = frozenset(seen_ids - {partner_id})
-    events = tuple(
-        seen for e in history if (seen := _visible(e, partner_id, hide, others)) is not None
-    )
+        seen_ids.update(_partners_named(event))
+    viewer = _Viewer(partner_id, hide, frozenset(seen_ids - {partner_id}))
+    events = tuple(seen for e in history if (seen := _visible(e, viewer)) is not None)
     grade = next(
         (e.grade for e in reversed(history) if isinstance(e, Qualified | HandedOver) and e.grade),
         None,

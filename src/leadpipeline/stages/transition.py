@@ -169,12 +169,20 @@ def next_due(history: Sequence[Event], lead: Lead, playbook: Playbook) -> dateti
     return min(due) if due else None
 
 
-def _check_history(lead: Lead, history: Sequence[Event]) -> None:
+def _check_history(lead: Lead, history: Sequence[Event], now: datetime) -> None:
     if len(history) != lead.version:
         raise ValidationError.at(
             "history",
             f"expected the {lead.version} events lead {lead.id!r} was folded from, "
             f"got {len(history)}",
+        )
+    last = history[-1].at if history else None
+    if last is not None and now < last:
+        # a history in time order is what SLA clocks and velocity figures rely on
+        raise ValidationError.at(
+            "now",
+            f"{now.isoformat()} is before lead {lead.id!r}'s last event at "
+            f"{last.isoformat()}: a clock that moved backwards is refused",
         )
 
 
@@ -230,7 +238,7 @@ def transition(
     """
     require_aware("now", now)
     if lead is not None:
-        _check_history(lead, history)
+        _check_history(lead, history, now)
     events = decide(lead, command, playbook, now=now, history=history)
     if lead is not None and not events:  # nothing to record: no due time to work out
         return Transition(lead_id=lead.id, expected_version=lead.version, events=(), after=lead)
