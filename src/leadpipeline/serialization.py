@@ -18,7 +18,7 @@ import re
 import tomllib
 import types
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,18 +26,18 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 from cattrs.errors import (
-    AttributeValidationNote,
     ClassValidationError,
     ForbiddenExtraKeysError,
     IterableValidationError,
     IterableValidationNote,
-    StructureHandlerNotFoundError,
 )
 from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn
 
+from leadpipeline._json import LongNumber, parse_int, too_deep
+from leadpipeline._paths import RefusedError, problems
 from leadpipeline._toml import to_toml
-from leadpipeline.errors import LeadPipelineError, ValidationError
+from leadpipeline.errors import ValidationError
 
 __all__ = [
     "dumps",
@@ -55,12 +55,8 @@ T = TypeVar("T")
 TAG = "type"
 
 
-class _RefusedError(Exception):
-    """A leaf value of the wrong type; carries the message for its path."""
-
-
-def _expected(what: str, value: object) -> _RefusedError:
-    return _RefusedError(f"expected {what}, got {type(value).__name__} {value!r}")
+def _expected(what: str, value: object) -> RefusedError:
+    return RefusedError(f"expected {what}, got {type(value).__name__} {value!r}")
 
 
 def _structure_str(value: object, cls: type) -> Any:
@@ -74,12 +70,16 @@ def _structure_str(value: object, cls: type) -> Any:
 def _structure_int(value: object, cls: type) -> Any:
     if cls is not int and issubclass(cls, enum.Enum):
         return _structure_enum(value, cls)
+    if type(value) is LongNumber:
+        raise RefusedError(f"expected an integer, got a number of {len(value)} digits")
     if type(value) is not int:
         raise _expected("an integer", value)
     return value
 
 
 def _structure_float(value: object, _: type) -> float:
+    if type(value) is LongNumber:
+        raise RefusedError(f"expected a number, got a number of {len(value)} digits")
     if type(value) not in (int, float):
         raise _expected("a number", value)
     try:
@@ -104,11 +104,11 @@ def _structure_datetime(value: object, _: type) -> datetime:
         try:
             result = datetime.fromisoformat(value)
         except ValueError:
-            raise _RefusedError(f"expected an ISO 8601 datetime, got {value!r}") from None
+            raise RefusedError(f"expected an ISO 8601 datetime, got {value!r}") from None
     else:
         raise _expected("an ISO 8601 datetime string", value)
     if result.tzinfo is None or result.utcoffset() is None:
-        raise _RefusedError(f"naive datetime {value!r} refused: include a UTC offset")
+        raise RefusedError(f"naive datetime {value!r} refused: include a UTC offset")
     return result
 
 
@@ -121,7 +121,7 @@ def _structure_date(value: object, _: type) -> date:
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise _RefusedError(f"expected an ISO 8601 date, got {value!r}") from None
+            raise RefusedError(f"expected an ISO 8601 date, got {value!r}") from None
     raise _expected("an ISO 8601 date string", value)
 
 
@@ -137,7 +137,7 @@ def _structure_enum(value: object, cls: type[enum.Enum]) -> enum.Enum:
         if type(value) is type(member.value) and member.value == value:
             return member
     allowed = ", ".join(repr(m.value) for m in cls)
-    raise _RefusedError(f"expected one of {allowed}, got {value!r}")
+    raise RefusedError(f"expected one of {allowed}, got {value!r}")
 
 
 def _snake(name: str) -> str:
@@ -253,7 +253,7 @@ def _register_containers(conv: cattrs.Converter) -> None:
             if not isinstance(value, list | tuple):
                 raise _expected("a list", value)
             if not homogeneous and len(value) != len(args):
-                raise _RefusedError(f"expected a list of {len(args)} items, got {len(value)}")
+                raise RefusedError(f"expected a list of {len(args)} items, got {len(value)}")
             items, errors = [], []
             for i, item in enumerate(value):
                 elem = args[0] if homogeneous else args[i]
@@ -328,46 +328,6 @@ def _register_unstructure(conv: cattrs.Converter) -> None:
 _converter = _make_converter()
 
 
-def _join(base: str, part: str) -> str:
-    if not part:
-        return base
-    if not base:
-        return part
-    return base + part if part.startswith("[") else f"{base}.{part}"
-
-
-def _problems(exc: BaseException, path: str) -> Iterator[tuple[str, str]]:
-    if isinstance(exc, ClassValidationError | IterableValidationError):
-        with_notes: list[tuple[Exception, Any]]
-        with_notes, without = exc.group_exceptions()
-        for inner, note in with_notes:
-            if isinstance(note, AttributeValidationNote):
-                sub = _join(path, str(note.name))
-            else:
-                sub = f"{path}[{note.index}]"
-            if isinstance(inner, KeyError) and not isinstance(inner, LeadPipelineError):
-                yield (sub, "required field missing")
-            else:
-                yield from _problems(inner, sub)
-        for inner in without:
-            yield from _problems(inner, path)
-    elif isinstance(exc, ForbiddenExtraKeysError):
-        for key in sorted(exc.extra_fields):
-            yield (_join(path, key), "unknown field")
-    elif isinstance(exc, ValidationError):
-        for sub, message in exc.problems:
-            yield (_join(path, sub), message)
-    elif isinstance(exc, _RefusedError):
-        yield (path, str(exc))
-    elif isinstance(exc, StructureHandlerNotFoundError):
-        yield (path, f"unsupported type {exc.type_!r}")
-    elif isinstance(exc, BaseExceptionGroup):
-        for member in exc.exceptions:
-            yield from _problems(member, path)
-    else:
-        yield (path, f"{type(exc).__name__}: {exc}")
-
-
 def structure(data: object, cls: type[T] | Any) -> T:
     """Build a value of `cls` from plain data, refusing anything not exactly right.
 
@@ -386,13 +346,13 @@ def structure(data: object, cls: type[T] | Any) -> T:
     try:
         result: T = _converter.structure(data, cls)
     except (ClassValidationError, IterableValidationError, ForbiddenExtraKeysError) as exc:
-        raise ValidationError(list(_problems(exc, ""))) from None
+        raise ValidationError(list(problems(exc, ""))) from None
     except ValidationError:
         raise
-    except _RefusedError as exc:
+    except RefusedError as exc:
         raise ValidationError.at("", str(exc)) from None
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        raise ValidationError(list(_problems(exc, ""))) from None
+        raise ValidationError(list(problems(exc, ""))) from None
     return result
 
 
@@ -450,7 +410,9 @@ def from_json(text: str | bytes, cls: type[T] | Any) -> T:
         'p-1'
     """
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=parse_int)
+    except RecursionError:
+        raise ValidationError.at(too_deep(text), "JSON nested too deeply to read") from None
     except json.JSONDecodeError as exc:
         raise ValidationError.at(
             "", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"

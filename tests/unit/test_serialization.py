@@ -281,7 +281,7 @@ BAD_INPUT: list[Any] = [
     pytest.param(
         '{"amount": ' + "9" * 5000 + ', "source": "b"}',
         Revenue,
-        ("",),
+        ("amount",),
         id="integer-literal-too-long",
     ),
 ]
