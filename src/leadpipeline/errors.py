@@ -164,4 +164,12 @@ class NotFoundError(LeadPipelineError, LookupError):
 
 
 class StoreError(LeadPipelineError):
-    """A store cannot be used: a foreign or corrupted file, an unknown schema version."""
+    """A store cannot be used: a foreign or corrupted file, an unknown schema version.
+
+    `lead_id` names the lead when only that lead's stored rows cannot be read; every
+    other lead reads as before.
+    """
+
+    def __init__(self, message: str, *, lead_id: str | None = None) -> None:
+        self.lead_id = lead_id
+        super().__init__(message)

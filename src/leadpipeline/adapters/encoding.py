@@ -10,20 +10,85 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import operator
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import attrs
 
 from leadpipeline._typed import typed
 from leadpipeline.adapters.ports import LeadKeys
+from leadpipeline.errors import LeadPipelineError, StoreError
 from leadpipeline.events import Event, LeadCaptured
 from leadpipeline.lead import Lead, Party
 from leadpipeline.serialization import dumps, to_json, unstructure
 from leadpipeline.stages.transition import Transition
 
-__all__ = ["EncodedSnapshot", "EncodedTransition", "email_digest", "party_key"]
+__all__ = [
+    "EncodedSnapshot",
+    "EncodedTransition",
+    "email_digest",
+    "party_key",
+    "read_back",
+    "readable",
+]
+
+T = TypeVar("T")
+_log = logging.getLogger("leadpipeline.adapters")
 
 _BUT_VERSION = operator.attrgetter(*(a.name for a in attrs.fields(Lead) if a.name != "version"))
+
+
+_UNREADABLE = (LeadPipelineError, ValueError, TypeError, KeyError, AttributeError, RecursionError)
+"""What decoding a damaged row raises: every one becomes that lead's `StoreError`."""
+
+
+def read_back(lead_id: str, what: str, read: Callable[[], T]) -> T:
+    """Decode one stored row of a lead; a row that cannot be read fails for that lead alone.
+
+    Raises:
+        StoreError: naming the lead and what could not be read (never a `ValidationError`:
+            the input was the store's own file, not the caller's).
+
+    Example:
+        >>> from leadpipeline.lead import Lead
+        >>> from leadpipeline.serialization import from_json
+        >>> read_back("L-1", "snapshot", lambda: from_json('{"id": 1}', Lead))
+        Traceback (most recent call last):
+        ...
+        leadpipeline.errors.StoreError: lead 'L-1': its stored snapshot cannot be read (...)
+    """
+    try:
+        return read()
+    except (
+        LeadPipelineError,
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        RecursionError,
+    ) as exc:
+        raise StoreError(
+            f"lead {lead_id!r}: its stored {what} cannot be read ({exc})", lead_id=lead_id
+        ) from None
+
+
+def readable(
+    rows: Iterable[tuple[str, Any]], what: str, decode: Callable[[Any], T]
+) -> tuple[T, ...]:
+    """Decode `(lead_id, data)` rows, leaving out (and logging) any that cannot be read.
+
+    Why: one corrupted row must never make a query over every lead fail; the lead it
+    belongs to still fails alone when loaded.
+    """
+    out: list[T] = []
+    for lead_id, data in rows:
+        try:
+            out.append(read_back(lead_id, what, functools.partial(decode, data)))
+        except StoreError as exc:
+            _log.warning("%s", exc, extra={"lead_id": lead_id})
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=1024)

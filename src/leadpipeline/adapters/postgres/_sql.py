@@ -45,7 +45,7 @@ class Statements:
         self.leads = leads = f"{q}.leads"
         events = f"{q}.events"
         outbox = f"{q}.outbox"
-        cols = "id, body, attempts, next_attempt_at, delivered_at, last_error"
+        cols = "id, body, attempts, next_attempt_at, delivered_at, last_error, lead_id"
         free = "(leased_until IS NULL OR leased_until <= clock_timestamp())"
         self.load = f"SELECT snapshot FROM {leads} WHERE lead_id = %s"
         self.version = f"SELECT version FROM {leads} WHERE lead_id = %s"
@@ -114,7 +114,7 @@ class Statements:
             f"AND next_attempt_at <= %(now)s AND {free} "
             "ORDER BY next_attempt_at, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED) AS c "
             "WHERE o.id = c.id RETURNING o.id, o.body, o.attempts, o.next_attempt_at, "
-            "o.delivered_at, o.last_error"
+            "o.delivered_at, o.last_error, o.lead_id"
         )
         self.delivered = (
             f"WITH hit AS (SELECT id FROM {outbox} WHERE id = %(id)s), "
@@ -169,7 +169,7 @@ def write_params(transition: Transition, channel: str) -> dict[str, Any]:
 
 def entry_of(row: Sequence[Any]) -> OutboxEntry:
     """An outbox row as the value a store returns."""
-    entry_id, body, attempts, next_at, delivered, error = row
+    entry_id, body, attempts, next_at, delivered, error = row[:6]
     return OutboxEntry(
         id=entry_id,
         notification=structure(body, Notification),

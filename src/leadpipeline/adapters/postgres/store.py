@@ -28,7 +28,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from leadpipeline._checks import require_aware
-from leadpipeline.adapters.encoding import email_digest
+from leadpipeline.adapters.encoding import email_digest, read_back, readable
 from leadpipeline.adapters.ports import (
     distinct_source_ids,
     normalise_company_name,
@@ -238,15 +238,17 @@ class PostgresStore:
         rows = self._read(self._sql.load, (lead_id,))
         if not rows:
             raise NotFoundError(lead_id)
-        lead: Lead = structure(rows[0][0], Lead)
-        return lead
+        return read_back(lead_id, "snapshot", functools.partial(_lead, rows[0][0]))
 
     def history(self, lead_id: str) -> tuple[Event, ...]:
         """Every event of the lead, oldest first (see `LeadStore.history`)."""
         rows = self._read(self._sql.history, (lead_id,))
         if not rows:
             raise NotFoundError(lead_id)
-        return tuple(structure(body, Event) for (body,) in rows)
+        bodies = [body for (body,) in rows]
+        return read_back(
+            lead_id, "history", lambda: tuple(structure(body, Event) for body in bodies)
+        )
 
     def find_by_source_id(self, source_id: str) -> str | None:
         """The lead captured from or merged with this source record, if any."""
@@ -295,13 +297,13 @@ class PostgresStore:
         """Snapshots matching every given filter, most urgent first (see `LeadStore.query`)."""
         where, params = filters(stage, owner, partner_id, due_before)
         sql = (
-            f"SELECT snapshot FROM {self._sql.leads} WHERE {where} "
+            f"SELECT lead_id, snapshot FROM {self._sql.leads} WHERE {where} "
             "ORDER BY due_at NULLS LAST, lead_id"
         )
         if limit is not None:
             sql += " LIMIT %s"
             params.append(limit)
-        return tuple(structure(data, Lead) for (data,) in self._read(sql, params))
+        return readable(self._read(sql, params), "snapshot", _lead)
 
     def count(
         self,
@@ -395,7 +397,8 @@ class PostgresStore:
         """Every outbox entry of the lead, in the order written."""
         if not self._read(self._sql.version, (lead_id,)):
             raise NotFoundError(lead_id)
-        return tuple(entry_of(r) for r in self._read(self._sql.outbox, (lead_id,)))
+        rows = self._read(self._sql.outbox, (lead_id,))
+        return read_back(lead_id, "outbox", lambda: tuple(entry_of(r) for r in rows))
 
     def pending(self, *, now: datetime, limit: int = 100) -> tuple[OutboxEntry, ...]:
         """Undelivered entries due at or before `now`, oldest first; reads, never leases.
@@ -405,7 +408,7 @@ class PostgresStore:
         """
         require_aware("now", now)
         rows = self._read(self._sql.pending, (now, limit))
-        return tuple(entry_of(r) for r in rows)
+        return readable(((r[6], r) for r in rows), "notification", entry_of)
 
     def lease(
         self,
@@ -435,7 +438,7 @@ class PostgresStore:
             },
         )
         rows.sort(key=lambda r: (r[3], r[0]))
-        return tuple(entry_of(r) for r in rows)
+        return readable(((r[6], r) for r in rows), "notification", entry_of)
 
     def leased(
         self, *, lease_for: timedelta = timedelta(minutes=1), owner: str | None = None
@@ -488,3 +491,8 @@ def _configure(
         conn.execute(f"SET synchronous_commit TO {synchronous_commit}".encode())
     if not conn.autocommit:
         conn.commit()
+
+
+def _lead(data: object) -> Lead:
+    lead: Lead = structure(data, Lead)
+    return lead

@@ -9,6 +9,7 @@ database, or a newer schema) is refused and never written to.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import sqlite3
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from leadpipeline._checks import require_aware
-from leadpipeline.adapters.encoding import email_digest
+from leadpipeline.adapters.encoding import email_digest, read_back, readable
 from leadpipeline.adapters.ports import (
     distinct_source_ids,
     normalise_company_name,
@@ -243,15 +244,17 @@ class SqliteStore:
         rows = self._read("SELECT snapshot FROM leads WHERE lead_id = ?", (lead_id,))
         if not rows:
             raise NotFoundError(lead_id)
-        lead: Lead = from_json(rows[0][0], Lead)
-        return lead
+        return read_back(lead_id, "snapshot", functools.partial(_lead, rows[0][0]))
 
     def history(self, lead_id: str) -> tuple[Event, ...]:
         """Every event of the lead, oldest first (see `LeadStore.history`)."""
         rows = self._read("SELECT body FROM events WHERE lead_id = ? ORDER BY version", (lead_id,))
         if not rows:
             raise NotFoundError(lead_id)
-        return tuple(from_json(body, Event) for (body,) in rows)
+        bodies = [body for (body,) in rows]
+        return read_back(
+            lead_id, "history", lambda: tuple(from_json(body, Event) for body in bodies)
+        )
 
     def find_by_source_id(self, source_id: str) -> str | None:
         """The lead captured from or merged with this source record, if any."""
@@ -323,11 +326,14 @@ class SqliteStore:
     ) -> tuple[Lead, ...]:
         """Snapshots matching every given filter, most urgent first (see `LeadStore.query`)."""
         where, params = filters(stage, owner, partner_id, due_before)
-        sql = f"SELECT snapshot FROM leads WHERE {where} ORDER BY due_at IS NULL, due_at, lead_id"
+        sql = (
+            f"SELECT lead_id, snapshot FROM leads WHERE {where} "
+            "ORDER BY due_at IS NULL, due_at, lead_id"
+        )
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        return tuple(from_json(text, Lead) for (text,) in self._read(sql, params))
+        return readable(self._read(sql, params), "snapshot", _lead)
 
     def count(
         self,
@@ -403,19 +409,7 @@ class SqliteStore:
 
     # -- the outbox ---------------------------------------------------------------
 
-    @staticmethod
-    def _entry(row: Sequence[Any]) -> OutboxEntry:
-        entry_id, body, attempts, next_at, delivered, error = row
-        return OutboxEntry(
-            id=entry_id,
-            notification=from_json(body, Notification),
-            attempts=attempts,
-            next_attempt_at=instant(next_at),
-            delivered_at=instant(delivered) if delivered is not None else None,
-            last_error=error,
-        )
-
-    _COLUMNS = "id, body, attempts, next_attempt_at, delivered_at, last_error"
+    _COLUMNS = "lead_id, id, body, attempts, next_attempt_at, delivered_at, last_error"
 
     def outbox(self, lead_id: str) -> tuple[OutboxEntry, ...]:
         """Every outbox entry of the lead, in the order written."""
@@ -425,7 +419,7 @@ class SqliteStore:
             f"SELECT {self._COLUMNS} FROM outbox WHERE lead_id = ? ORDER BY id",
             (lead_id,),
         )
-        return tuple(self._entry(r) for r in rows)
+        return read_back(lead_id, "outbox", lambda: tuple(_entry(r[1:]) for r in rows))
 
     def pending(self, *, now: datetime, limit: int = 100) -> tuple[OutboxEntry, ...]:
         """Undelivered entries due at or before `now`, oldest first."""
@@ -436,7 +430,7 @@ class SqliteStore:
             "ORDER BY next_attempt_at, id LIMIT ?",
             (micros(now), limit),
         )
-        return tuple(self._entry(r) for r in rows)
+        return readable(((r[0], r[1:]) for r in rows), "notification", _entry)
 
     def mark_delivered(self, entry_id: int, at: datetime) -> None:
         """Record a successful delivery; a second call changes nothing."""
@@ -463,3 +457,20 @@ class SqliteStore:
                 "WHERE id = ? AND delivered_at IS NULL",
                 (error, micros(retry_at), entry_id),
             )
+
+
+def _lead(text: str) -> Lead:
+    lead: Lead = from_json(text, Lead)
+    return lead
+
+
+def _entry(row: Sequence[Any]) -> OutboxEntry:
+    entry_id, body, attempts, next_at, delivered, error = row
+    return OutboxEntry(
+        id=entry_id,
+        notification=from_json(body, Notification),
+        attempts=attempts,
+        next_attempt_at=instant(next_at),
+        delivered_at=instant(delivered) if delivered is not None else None,
+        last_error=error,
+    )
