@@ -18,6 +18,7 @@ __all__ = [
     "OfferError",
     "PartnerAccessError",
     "QualificationError",
+    "SourceConflictError",
     "StoreError",
     "TransitionError",
     "ValidationError",
@@ -152,6 +153,26 @@ class ConflictError(LeadPipelineError):
             f"lead {lead_id!r}: expected version {expected}, store has "
             f"{'no lead' if actual is None else actual}"
         )
+
+
+class SourceConflictError(ConflictError):
+    """A write claims a source record another lead already holds; nothing was written.
+
+    A source record (a badge scan, a form submission) belongs to one lead per store. The
+    shell treats this like any conflict: it looks again, and finds the record
+    `already_captured` by the lead that won.
+
+    Attributes:
+        source_id: the contested source record.
+        held_by: the lead that holds it, when the store knows.
+    """
+
+    def __init__(self, *, lead_id: str, version: int, source_id: str, held_by: str | None) -> None:
+        self.source_id = source_id
+        self.held_by = held_by
+        super().__init__(lead_id=lead_id, expected=version, actual=version)
+        holder = f"lead {held_by!r}" if held_by else "another lead"
+        self.args = (f"lead {lead_id!r}: source record {source_id!r} is held by {holder}",)
 
 
 class NotFoundError(LeadPipelineError, LookupError):

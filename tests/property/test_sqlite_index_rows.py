@@ -62,6 +62,10 @@ def first_lead() -> Lead:
 def request_for(before: Lead, change: dict[str, object]) -> Transition:
     """A write that turns `before` into a lead with `change` applied (one note as event)."""
     fields = {k: v for k, v in change.items() if k != "due"}
+    fields["merged_sources"] = tuple(  # the lead's own records, as `captured` names them
+        attrs.evolve(m, source_id=f"{before.id}/{m.source_id}")
+        for m in change["merged_sources"]  # type: ignore[attr-defined]
+    )
     after = attrs.evolve(before, version=before.version + 1, **fields)  # type: ignore[arg-type]
     note = NoteAdded(lead_id=before.id, at=T0, actor=Party.marketing(), text="changed")
     return Transition(
@@ -119,7 +123,9 @@ def folder() -> Iterator[Path]:
 
 
 def captured(store: SqliteStore, lead_id: str = "L-1") -> Lead:
-    lead = attrs.evolve(first_lead(), id=lead_id)
+    # each lead its own source records: a record belongs to one lead per store
+    source = Source(channel="exhibition", captured_at=T0, source_id=f"{lead_id}/s-0")
+    lead = attrs.evolve(first_lead(), id=lead_id, source=source)
     event = LeadCaptured(lead_id=lead.id, at=T0, actor=Party.marketing(), lead=lead)
     snapshot = attrs.evolve(lead, version=1)
     store.record(Transition(lead_id=lead.id, expected_version=0, events=(event,), after=snapshot))

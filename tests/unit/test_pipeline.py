@@ -260,7 +260,7 @@ class CompetingWriter(Wrapper):
             if self.wins > 0:
                 self.wins -= 1
                 lead = self.inner.load(transition.lead_id)
-                at = T0 + timedelta(minutes=self.attempts)
+                at = T0  # the same clock as ours: a clock running backwards is refused
                 events = decide(lead, AddNote(text="called, no answer"), PLAYBOOK, now=at)
                 self.inner.record(
                     Transition(

@@ -23,7 +23,7 @@ from leadpipeline.adapters.ports import (
     normalise_domain,
     normalise_email,
 )
-from leadpipeline.errors import ConflictError, NotFoundError
+from leadpipeline.errors import ConflictError, NotFoundError, SourceConflictError
 from leadpipeline.events import Event
 from leadpipeline.lead import Lead, Party
 from leadpipeline.stages.notify import Notification, OutboxEntry
@@ -185,6 +185,7 @@ class MemoryStore:
         """Write several transitions all or nothing (see `LeadStore.record_many`)."""
         with self._lock:
             staged: dict[str, _Record] = {}
+            claims: dict[str, str] = {}
             for t in transitions:
                 current = staged.get(t.lead_id) or self._leads.get(t.lead_id)
                 actual = current.snapshot.version if current is not None else None
@@ -192,6 +193,16 @@ class MemoryStore:
                     raise ConflictError(
                         lead_id=t.lead_id, expected=t.expected_version, actual=actual
                     )
+                for source in t.claimed_sources:
+                    holder = claims.setdefault(source, t.lead_id)
+                    held = self._by_source.get(source, set()) - {t.lead_id}
+                    if holder != t.lead_id or held:
+                        raise SourceConflictError(
+                            lead_id=t.lead_id,
+                            version=t.expected_version,
+                            source_id=source,
+                            held_by=min(held) if held else holder,
+                        )
                 before = current.events if current is not None else ()
                 if t.rewrites:
                     kept = list(before)
@@ -246,6 +257,9 @@ class MemoryStore:
             self._outbox[given.id] = attrs.evolve(
                 entry, notification=given.notification, last_error=given.last_error
             )
+
+    def scrub(self) -> None:
+        """Nothing to do: an erasure replaced the only copy (see `LeadStore.scrub`)."""
 
     # -- the outbox ---------------------------------------------------------------
 

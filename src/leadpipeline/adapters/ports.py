@@ -228,6 +228,20 @@ class LeadStore(Outbox, Protocol):
                 the lead exists and 0 was expected); nothing was written.
         """
 
+    def scrub(self) -> None:
+        """Remove from the store's files what erasures left in them; cheap when nothing is due.
+
+        `record` of an erasure replaces every stored copy of the personal data; a
+        database may still hold the old bytes in free space or a log until it rewrites
+        them. `scrub` does that rewrite (or returns at once when no erasure is waiting
+        for it). The shell calls it after each erasure, and again when an erasure is
+        repeated; hosts may also run it as maintenance.
+
+        Raises:
+            StoreError: the database could not finish now (busy); the erasure itself is
+                recorded, and a later call finishes the scrub.
+        """
+
     def record_many(self, transitions: Sequence[Transition]) -> None:
         """Write several transitions all or nothing (batch import); same errors as `record`.
 
@@ -238,8 +252,9 @@ class LeadStore(Outbox, Protocol):
     def find_by_source_id(self, source_id: str) -> str | None:
         """The lead captured from (or merged with) this source record, for idempotent capture.
 
-        Matches the captured source's `source_id` and every merged source's `source_id`;
-        when several leads hold the record, the smallest lead id.
+        Matches the captured source's `source_id` and every merged source's `source_id`.
+        A record belongs to one lead: `record` refuses a claim on a record another lead
+        holds with `SourceConflictError` (see `Transition.claimed_sources`).
         """
 
     def find_by_source_ids(self, source_ids: Iterable[str]) -> dict[str, str]:

@@ -10,6 +10,7 @@ Delivery is left to the outbox relay.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
@@ -20,7 +21,13 @@ from leadpipeline.adapters.memory import MemoryStore
 from leadpipeline.adapters.notification import Notifier, RecordingNotifier
 from leadpipeline.adapters.ports import LeadStore
 from leadpipeline.adapters.relay import RelayReport, relay_outbox
-from leadpipeline.errors import ConflictError, LeadPipelineError, ValidationError
+from leadpipeline.errors import (
+    ConflictError,
+    LeadPipelineError,
+    SourceConflictError,
+    StoreError,
+    ValidationError,
+)
 from leadpipeline.events import Event, Outcome
 from leadpipeline.lead import Interaction, Lead, Party
 from leadpipeline.pipeline.cache import LeadCache
@@ -58,6 +65,8 @@ from leadpipeline.stages import (
 )
 
 __all__ = ["Pipeline"]
+
+_log = logging.getLogger("leadpipeline.pipeline")
 
 T = TypeVar("T")
 
@@ -282,7 +291,7 @@ class Pipeline:
                     self.store.record_many(planned)
             except ConflictError as exc:
                 # the lead id exists already (or was just taken by another process)
-                if exc.lead_id in index_of:
+                if exc.lead_id in index_of and not isinstance(exc, SourceConflictError):
                     taken[index_of[exc.lead_id]] = (
                         f"lead id {exc.lead_id!r} is already taken by another lead"
                     )
@@ -449,9 +458,23 @@ class Pipeline:
         """Erase personal data from snapshot, history and pending notifications.
 
         Stages, owners and timings stay, so funnel figures survive. Retried on a
-        concurrent write like every command; erasing an erased lead changes nothing.
+        concurrent write like every command. Once the erasure is recorded, the store
+        scrubs its files (`LeadStore.scrub`); if the database is busy the scrub stays due
+        and is logged, and erasing the lead again (which changes nothing else) finishes it.
+
+        Raises:
+            StoreError: only when erasing an erased lead again and the scrub still cannot
+                finish.
         """
-        return self.execute(lead_id, Erase())
+        done = self.run(lead_id, Erase())
+        if done.changed:
+            try:
+                self.store.scrub()
+            except StoreError as exc:  # recorded: never raise after the erasure committed
+                _log.warning("erasure of %s recorded, scrub due: %s", lead_id, exc)
+        else:
+            self.store.scrub()
+        return done.after
 
     def escalate(self, lead_id: str) -> Lead:
         """Record breaches of this lead's SLAs and escalate each due step once."""

@@ -16,7 +16,15 @@ import attrs
 from leadpipeline._checks import aware, non_negative, require_aware
 from leadpipeline._typed import typed
 from leadpipeline.errors import ValidationError
-from leadpipeline.events import ERASED, Event, LeadCaptured, PersonalDataErased, evolve, redact
+from leadpipeline.events import (
+    ERASED,
+    Event,
+    LeadCaptured,
+    Merged,
+    PersonalDataErased,
+    evolve,
+    redact,
+)
 from leadpipeline.lead import Lead
 from leadpipeline.playbook import Playbook
 from leadpipeline.rules.sla import deadlines
@@ -151,6 +159,21 @@ class Transition:
     def changed(self) -> bool:
         """Whether there is anything to record (a no-op decides no events)."""
         return bool(self.events)
+
+    @property
+    def claimed_sources(self) -> tuple[str, ...]:
+        """The source record ids this write adds to the lead (its capture's, a merge's).
+
+        A source record belongs to one lead per store: a store refuses a claim on a
+        record another lead holds (`SourceConflictError`).
+        """
+        claimed: list[str] = []
+        for event in self.events:
+            if isinstance(event, LeadCaptured):
+                claimed += [s.source_id for s in event.lead.sources if s.source_id]
+            elif isinstance(event, Merged) and event.source.source_id:
+                claimed.append(event.source.source_id)
+        return tuple(dict.fromkeys(claimed))
 
     @property
     def erases(self) -> bool:

@@ -6,10 +6,11 @@ import functools
 from datetime import timedelta
 from typing import Any
 
-from leadpipeline.errors import ValidationError
+from leadpipeline.errors import NotFoundError, SourceConflictError, ValidationError
 from leadpipeline.lead import Party, Source
 from leadpipeline.stages.commands import AddNote, Disqualify, Merge, MoveStage
-from leadpipeline.testing._support import CLOSED_STAGES, T0, StoreCase, _pytest
+from leadpipeline.stages.transition import Transition
+from leadpipeline.testing._support import CLOSED_STAGES, T0, StoreCase, _pytest, captured
 
 __all__ = ["ReadingContract"]
 
@@ -104,20 +105,48 @@ class ReadingContract(StoreCase):
         assert self.store.find_by_source_ids(iter(many)) == {"badge-2": "L-2"}
 
     def test_find_by_source_ids_agrees_with_single_lookups(self) -> None:
-        """Each answer is `find_by_source_id`'s: a record two leads hold finds the smaller id.
-
-        The larger id holds the record first, so "the first holder" is not mistaken for
-        "the smallest id".
-        """
+        """Each answer is `find_by_source_id`'s, for captured, merged and unknown records."""
         self.new("L-2", source_id="badge-1")
-        smaller = self.new("L-1", source_id="badge-2")
-        merged = Source(channel="web", captured_at=T0, source_id="badge-1")
-        self.do(smaller, Merge(source=merged), T0)
-        asked = ["badge-1", "badge-2", "badge-3"]
+        lead = self.new("L-1", source_id="badge-2")
+        merged = Source(channel="web", captured_at=T0, source_id="form-3")
+        self.do(lead, Merge(source=merged), T0)
+        asked = ["badge-1", "badge-2", "form-3", "badge-9"]
         found = self.store.find_by_source_ids(asked)
-        assert found == {"badge-1": "L-1", "badge-2": "L-1"}
+        assert found == {"badge-1": "L-2", "badge-2": "L-1", "form-3": "L-1"}
         for source_id in asked:
             assert found.get(source_id) == self.store.find_by_source_id(source_id)
+
+    def test_a_source_record_belongs_to_one_lead(self) -> None:
+        """A claim on a record another lead holds is refused, and nothing of it is written."""
+        pytest = _pytest()
+        self.new("L-2", source_id="badge-1")
+        events, twin = captured("L-1", source_id="badge-1")
+        with pytest.raises(SourceConflictError) as caught:
+            self.record("L-1", expected_version=0, events=events, after=twin)
+        assert caught.value.source_id == "badge-1"
+        assert caught.value.held_by in ("L-2", None)
+        with pytest.raises(NotFoundError):
+            self.store.load("L-1")
+        other = self.new("L-3", source_id="badge-3")
+        with pytest.raises(SourceConflictError):
+            claim = Source(channel="web", captured_at=T0, source_id="badge-1")
+            self.do(other, Merge(source=claim), T0)
+        assert self.store.load("L-3") == other
+        assert self.store.find_by_source_id("badge-1") == "L-2"
+
+    def test_one_batch_cannot_give_a_record_to_two_leads(self) -> None:
+        """Two captures of one batch claiming the same record: the batch is refused whole."""
+        pytest = _pytest()
+        first_events, first = captured("L-1", source_id="badge-7")
+        second_events, second = captured("L-2", source_id="badge-7")
+        batch = [
+            Transition(lead_id="L-1", expected_version=0, events=first_events, after=first),
+            Transition(lead_id="L-2", expected_version=0, events=second_events, after=second),
+        ]
+        with pytest.raises(SourceConflictError):
+            self.store.record_many(batch)
+        assert self.store.query() == ()
+        assert self.store.find_by_source_id("badge-7") is None
 
     def test_find_by_source_ids_refuses_a_lone_string(self) -> None:
         """A single string is refused rather than looked up letter by letter; so is a number."""

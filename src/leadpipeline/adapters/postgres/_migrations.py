@@ -15,7 +15,7 @@ from leadpipeline.errors import StoreError
 
 __all__ = ["LEDGER", "POSTGRES_SCHEMA_VERSION", "Migration", "migrate", "migrations"]
 
-POSTGRES_SCHEMA_VERSION = 1
+POSTGRES_SCHEMA_VERSION = 2
 """The schema version this release writes and reads (the last shipped migration)."""
 
 _MIGRATION_FILE = re.compile(r"(\d{4})_([a-z0-9_]+)\.sql")

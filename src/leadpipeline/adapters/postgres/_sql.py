@@ -50,11 +50,17 @@ class Statements:
         self.load = f"SELECT snapshot FROM {leads} WHERE lead_id = %s"
         self.version = f"SELECT version FROM {leads} WHERE lead_id = %s"
         self.history = f"SELECT body FROM {events} WHERE lead_id = %s ORDER BY version"
-        self.by_source = f"SELECT min(lead_id) FROM {leads} WHERE source_ids @> ARRAY[%s]::text[]"
-        self.by_sources = (
-            f"SELECT s, min(lead_id) FROM {leads}, unnest(source_ids) AS s "
-            "WHERE source_ids && %s::text[] AND s = ANY(%s::text[]) GROUP BY s"
+        sources = f"{q}.lead_sources"
+        self.by_source = f"SELECT lead_id FROM {sources} WHERE source_id = %s"
+        self.by_sources = f"SELECT source_id, lead_id FROM {sources} WHERE source_id = ANY(%s)"
+        self.claim_sources = (
+            f", src AS (INSERT INTO {sources} (source_id, lead_id) "
+            "SELECT s, up.lead_id FROM up, unnest(%(claimed)s::text[]) AS s)"
         )
+        self.mark_scrub_due = f", due AS (INSERT INTO {q}.scrub_due (since) SELECT now() FROM up)"
+        self.scrub_due = f"SELECT count(*), now() FROM {q}.scrub_due"
+        self.scrub_done = f"DELETE FROM {q}.scrub_due WHERE since <= %s"
+        self.scrubbed_tables = tuple(f"{q}.{t}" for t in ("leads", "events", "outbox"))
         self.by_email = (
             f"SELECT min(lead_id) FROM {leads} WHERE email_key = %s AND stage <> ALL(%s::text[])"
         )
@@ -164,6 +170,7 @@ def write_params(transition: Transition, channel: str) -> dict[str, Any]:
         "entry_ids": [entry_id for entry_id, _, _ in encoded.outbox_rewrites],
         "entry_bodies": [body for _, body, _ in encoded.outbox_rewrites],
         "entry_errors": [error for _, _, error in encoded.outbox_rewrites],
+        "claimed": list(transition.claimed_sources),
     }
 
 

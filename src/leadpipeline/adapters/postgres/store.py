@@ -43,6 +43,7 @@ from leadpipeline.errors import (
     ConflictError,
     LeadPipelineError,
     NotFoundError,
+    SourceConflictError,
     StoreError,
     ValidationError,
 )
@@ -225,6 +226,29 @@ class PostgresStore:
             conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
         self.close()
 
+    def scrub(self) -> None:
+        """Rewrite the tables when an erasure is due, so no erased value stays in a file.
+
+        PostgreSQL keeps an updated row's old version in the table file: vacuuming only
+        marks its space free, and the bytes stay until the page is reused. Every erasure
+        records that a scrub is due (in the same transaction); this rewrites the leads,
+        events and outbox tables into new files (``VACUUM FULL``, which holds an exclusive
+        lock on each table while it runs) and clears what it covered. With nothing due
+        it returns at once. The write-ahead log, WAL archives, replicas and backups keep
+        their copies until they rotate: see docs/postgres.md.
+
+        Raises:
+            StoreError: the database refused (a lock timeout, for example); the erasure
+                stands and a later call finishes the scrub.
+        """
+        with self._guard("scrub"), self._conn() as conn:
+            ((due, started),) = conn.execute(self._sql.scrub_due).fetchall()
+            if not due:
+                return
+            for table in self._sql.scrubbed_tables:
+                conn.execute(f"VACUUM FULL {table}".encode())
+            conn.execute(self._sql.scrub_done, (started,))
+
     def vacuum(self) -> None:
         """Vacuum the tables, so dead row versions (such as pre-erasure rows) are reclaimed."""
         with self._guard("vacuum"), self._conn() as conn:
@@ -253,15 +277,14 @@ class PostgresStore:
     def find_by_source_id(self, source_id: str) -> str | None:
         """The lead captured from or merged with this source record, if any."""
         rows = self._read(self._sql.by_source, (source_id,))
-        found: str | None = rows[0][0]
-        return found
+        return str(rows[0][0]) if rows else None
 
     def find_by_source_ids(self, source_ids: Iterable[str]) -> dict[str, str]:
         """The lead of each known source record (see `LeadStore.find_by_source_ids`)."""
         wanted = distinct_source_ids(source_ids)
         if not wanted:
             return {}
-        return dict(self._read(self._sql.by_sources, (wanted, wanted)))
+        return dict(self._read(self._sql.by_sources, (wanted,)))
 
     def find_duplicate(
         self,
@@ -327,7 +350,7 @@ class PostgresStore:
         One statement, so one transaction; a new outbox entry wakes the listening relays.
         """
         params = write_params(transition, self.channel)
-        with self._write_guard(transition), self._conn() as conn:
+        with self._write_guard((transition,)), self._conn() as conn:
             landed = self._write_one(conn, transition, params)
         if not landed:
             raise ConflictError(
@@ -341,8 +364,9 @@ class PostgresStore:
         prepared = [(t, write_params(t, self.channel)) for t in transitions]
         if not prepared:
             return
+        _refuse_shared_claims(transitions)
         stale: Transition | None = None
-        with self._write_guard(None), self._conn() as conn, conn.transaction() as tx:
+        with self._write_guard(transitions), self._conn() as conn, conn.transaction() as tx:
             for transition, params in prepared:
                 if not self._write_one(conn, transition, params):
                     stale = transition
@@ -354,20 +378,48 @@ class PostgresStore:
                 actual=self._version(stale.lead_id),
             )
 
+    def _source_conflict(self, transitions: Sequence[Transition]) -> SourceConflictError:
+        """Which claimed source record another lead holds, looked up after the refusal."""
+        claims = {s: t for t in transitions for s in t.claimed_sources}
+        held = dict(self._read(self._sql.by_sources, (list(claims),)))
+        for source, transition in claims.items():
+            holder = held.get(source)
+            if holder is not None and holder != transition.lead_id:
+                return SourceConflictError(
+                    lead_id=transition.lead_id,
+                    version=transition.expected_version,
+                    source_id=source,
+                    held_by=holder,
+                )
+        first = next(iter(claims.items()), None)
+        if first is None:  # pragma: no cover  # only a claim can violate that key
+            raise StoreError("a write collided on lead_sources without claiming a source")
+        source, transition = first  # the holder committed and was erased or moved since
+        return SourceConflictError(
+            lead_id=transition.lead_id,
+            version=transition.expected_version,
+            source_id=source,
+            held_by=None,
+        )
+
     def _version(self, lead_id: str) -> int | None:
         rows = self._read(self._sql.version, (lead_id,))
         return int(rows[0][0]) if rows else None
 
     @contextmanager
-    def _write_guard(self, transition: Transition | None) -> Iterator[None]:
+    def _write_guard(self, transitions: Sequence[Transition]) -> Iterator[None]:
         # The version check runs first; the unique (lead_id, version) key stands behind it.
+        # The primary key of lead_sources refuses a source record another lead holds.
         try:
             yield
         except LeadPipelineError:
             raise
-        except pg_errors.UniqueViolation:
-            if transition is None:
+        except pg_errors.UniqueViolation as exc:
+            if exc.diag.table_name == "lead_sources":
+                raise self._source_conflict(transitions) from None
+            if len(transitions) != 1:
                 raise StoreError("a batch write collided with a concurrent write") from None
+            (transition,) = transitions
             raise ConflictError(
                 lead_id=transition.lead_id,
                 expected=transition.expected_version,
@@ -384,6 +436,10 @@ class PostgresStore:
             sql += self._sql.rewrite_events
         if transition.outbox_rewrites:
             sql += self._sql.rewrite_entries
+        if transition.claimed_sources:
+            sql += self._sql.claim_sources
+        if transition.erases:
+            sql += self._sql.mark_scrub_due
         if transition.notifications:
             sql += self._sql.with_outbox
         else:
@@ -496,3 +552,18 @@ def _configure(
 def _lead(data: object) -> Lead:
     lead: Lead = structure(data, Lead)
     return lead
+
+
+def _refuse_shared_claims(transitions: Sequence[Transition]) -> None:
+    """Two leads of one batch claiming the same source record: refused before writing."""
+    claimed: dict[str, Transition] = {}
+    for transition in transitions:
+        for source in transition.claimed_sources:
+            first = claimed.setdefault(source, transition)
+            if first.lead_id != transition.lead_id:
+                raise SourceConflictError(
+                    lead_id=transition.lead_id,
+                    version=transition.expected_version,
+                    source_id=source,
+                    held_by=first.lead_id,
+                )

@@ -14,8 +14,8 @@ __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "open_schema", "refuse_foreign_by
 APPLICATION_ID = 0x4C504950
 """``PRAGMA application_id`` of a leadpipeline database ("LPIP")."""
 
-SCHEMA_VERSION = 1
-"""The schema version this release writes and reads."""
+SCHEMA_VERSION = 2
+"""The schema version this release writes and reads (older files are upgraded on open)."""
 
 _APPLICATION = "leadpipeline"
 _HEADER = b"SQLite format 3\x00"
@@ -56,6 +56,7 @@ CREATE TABLE lead_sources (
     PRIMARY KEY (source_id, lead_id)
 );
 CREATE INDEX lead_sources_lead ON lead_sources (lead_id);
+CREATE UNIQUE INDEX lead_sources_one_lead ON lead_sources (source_id);
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     lead_id TEXT NOT NULL,
@@ -125,9 +126,47 @@ def open_schema(connect: Callable[[], sqlite3.Connection], path: Path, busy_time
 
 
 def _is_blank(conn: sqlite3.Connection) -> bool:
+    """A new, empty file: no tables and no application's marks (id or user version)."""
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    user_version = conn.execute("PRAGMA user_version").fetchone()[0]
     tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-    return bool(app_id == 0 and tables == 0)
+    return bool(app_id == 0 and user_version == 0 and tables == 0)
+
+
+def _one_lead_per_source(conn: sqlite3.Connection, path: Path) -> None:
+    """Version 2: a source record belongs to one lead, enforced by a unique index."""
+    shared = conn.execute(
+        "SELECT source_id, group_concat(lead_id, ', ') FROM lead_sources "
+        "GROUP BY source_id HAVING count(*) > 1 ORDER BY source_id LIMIT 5"
+    ).fetchall()
+    if shared:
+        listed = "; ".join(f"{source} held by {leads}" for source, leads in shared)
+        raise StoreError(
+            f"{path}: cannot upgrade to schema 2, source records held by more than one lead "
+            f"({listed}); erase the duplicate leads with the previous release first"
+        )
+    conn.execute("CREATE UNIQUE INDEX lead_sources_one_lead ON lead_sources (source_id)")
+
+
+_UPGRADES: dict[int, Callable[[sqlite3.Connection, Path], None]] = {1: _one_lead_per_source}
+"""How to bring a file of each older schema version up by one."""
+
+
+def _upgrade(conn: sqlite3.Connection, path: Path, found: int) -> None:
+    """Bring a file of an older schema up to `SCHEMA_VERSION`, all in one transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for version in range(found, SCHEMA_VERSION):
+            _UPGRADES[version](conn, path)
+        conn.execute(
+            "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),)
+        )
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
@@ -154,8 +193,10 @@ def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
             f"{path} has schema version {found}, written by a newer leadpipeline; "
             f"this version reads schema {SCHEMA_VERSION}: upgrade leadpipeline"
         )
-    if found < SCHEMA_VERSION:
+    if found < 1:
         raise StoreError(f"{path} has unknown old schema version {found}")
+    if found < SCHEMA_VERSION:
+        _upgrade(conn, path, found)
 
 
 def _use_wal(conn: sqlite3.Connection, path: Path, busy_timeout: float) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import logging
 import os
 import sqlite3
 import threading
@@ -55,6 +56,11 @@ from leadpipeline.stages.notify import Notification, OutboxEntry
 from leadpipeline.stages.transition import Transition
 
 __all__ = ["SqliteStore", "Synchronous"]
+
+_log = logging.getLogger("leadpipeline.adapters")
+
+_SCRUB_WAIT = 1.0
+"""Seconds an erasure waits for readers before leaving the scrub due (see `scrub`)."""
 
 Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 """SQLite's ``synchronous`` levels: FULL (the default) survives power loss after commit."""
@@ -219,16 +225,22 @@ class SqliteStore:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot read {self.path}: {exc}") from None
 
-    def checkpoint(self) -> None:
+    def checkpoint(self, *, wait: float | None = None) -> None:
         """Copy the write-ahead log into the database file and truncate the log to zero.
 
+        `wait` is how many seconds readers may keep the log busy (default: the busy
+        timeout).
+
         Raises:
-            StoreError: readers kept the log busy until the busy timeout.
+            StoreError: readers kept the log busy all that time; run it again later.
         """
         conn = self._conn()
-        deadline = time.monotonic() + self._busy_timeout
+        deadline = time.monotonic() + (self._busy_timeout if wait is None else wait)
         while True:
-            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            try:
+                busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot checkpoint {self.path}: {exc}") from None
             if not busy:
                 return
             if time.monotonic() > deadline:
@@ -236,6 +248,20 @@ class SqliteStore:
                     f"{self.path}: the write-ahead log stayed busy; run checkpoint() again"
                 )
             time.sleep(0.01)
+
+    def scrub(self) -> None:
+        """Leave no byte of erased values in the files: checkpoint and truncate the log.
+
+        With ``secure_delete`` on, SQLite zeroes every page it frees, so once the log is
+        copied back and truncated the erased values are gone from the database file and
+        from its ``-wal`` file. `record` does this after every erasure, waiting a moment
+        for readers; when a reader (a backup, say) keeps the log busy longer, the erasure
+        still stands and the scrub stays due: run this (or erase again) later.
+
+        Raises:
+            StoreError: readers kept the log busy until the busy timeout; nothing is lost.
+        """
+        self.checkpoint()
 
     # -- reading ------------------------------------------------------------------
 
@@ -394,7 +420,10 @@ class SqliteStore:
                 [row for w in writes for row in w.outbox],
             )
         if any(t.erases for t in transitions):
-            self.checkpoint()
+            try:
+                self.checkpoint(wait=min(self._busy_timeout, _SCRUB_WAIT))
+            except StoreError as exc:  # committed: the erasure stands, the scrub stays due
+                _log.warning("erasure recorded, scrub due: %s", exc, extra={"path": str(self.path)})
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
