@@ -14,6 +14,15 @@ itself at one moment:
 
 PHASE ``relay`` is the restarted process: it relays whatever is pending and prints a JSON
 summary of the file (leads, stages, outbox keys and whether each was delivered).
+
+PHASE ``erase`` captures lead L-1 with an email and a note naming it, then erases it;
+KILL_POINT ``erase_commit`` dies just before the erasure's COMMIT, ``after_erase`` right
+after it, before the files are scrubbed. PHASE ``inspect`` reopens the file and prints
+whether the lead is erased and whether the email is in the files before and after a scrub.
+
+PHASE ``partner`` walks L-1 to the partner channel, offers it to two partners, and lets
+one accept through its partner view; KILL_POINT ``accept_commit`` dies just before that
+COMMIT. PHASE ``partners`` prints what each partner's view sees afterwards.
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ from leadpipeline import Pipeline
 from leadpipeline.adapters import CallbackNotifier, SimulatedClock, SqliteStore
 from leadpipeline.adapters.notification import Notification
 from leadpipeline.stages import Transition
-from tests.pipeline_support import PLAYBOOK, T0, DedupConsumer, fair_lead
+from tests.pipeline_support import PLAYBOOK, T0, DedupConsumer, fair_lead, to_partner_channel
 
 
 def die() -> None:
@@ -106,12 +115,91 @@ def relay(db: Path, consumer: DedupConsumer) -> None:
     print(json.dumps({"leads": leads, "outbox": outbox}))
 
 
+SECRET = "annika.lindqvist@example.com"
+
+
+def die_at_commit(store: SqliteStore, number: int) -> None:
+    """Kill the process just before the `number`-th COMMIT this connection sends."""
+    seen = [0]
+
+    def before_statement(sql: str) -> None:
+        if sql.strip().upper() == "COMMIT":
+            seen[0] += 1
+            if seen[0] == number:
+                die()
+
+    store._conn().set_trace_callback(before_statement)  # test harness
+
+
+def erase(db: Path, kill: str) -> None:
+    store = SqliteStore(db)
+    pipeline = Pipeline(PLAYBOOK, store=store, clock=SimulatedClock(T0))
+    pipeline.capture(fair_lead(1, email=SECRET))
+    pipeline.add_note("L-1", f"wrote to {SECRET}")
+    store.checkpoint()
+    if kill == "erase_commit":
+        die_at_commit(store, 1)
+    elif kill == "after_erase":
+        store.checkpoint = lambda **_: die()  # type: ignore[method-assign]  # after the commit
+    pipeline.erase("L-1")
+    store.close()
+
+
+def inspect(db: Path) -> None:
+    def in_files() -> bool:
+        wal = db.with_name(db.name + "-wal")
+        return SECRET.encode() in db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+    with SqliteStore(db) as store:
+        lead = store.load("L-1")
+        before = in_files()
+        store.scrub()
+        after = in_files()
+        print(
+            json.dumps(
+                {"erased": lead.erased, "version": lead.version, "before": before, "after": after}
+            )
+        )
+
+
+def partner(db: Path, kill: str) -> None:
+    store = SqliteStore(db)
+    pipeline = Pipeline(PLAYBOOK, store=store, clock=SimulatedClock(T0))
+    to_partner_channel(pipeline, 1)
+    pipeline.offer_to_partners("L-1", ["p-gold", "p-silver"])
+    if kill == "accept_commit":
+        die_at_commit(store, 1)
+    pipeline.for_partner("p-gold").accept("L-1")
+    store.close()
+
+
+def partners(db: Path) -> None:
+    with SqliteStore(db) as store:
+        pipeline = Pipeline(PLAYBOOK, store=store, clock=SimulatedClock(T0))
+        seen = {
+            p: [lead.id for lead in pipeline.for_partner(p).leads()]
+            for p in ("p-gold", "p-silver", "p-bronze")
+        }
+        lead = store.load("L-1")
+        print(json.dumps({"seen": seen, "stage": lead.stage, "owner": str(lead.owner)}))
+
+
 def main(argv: list[str]) -> None:
     db, consumer = Path(argv[1]), DedupConsumer(Path(argv[2]))
-    if argv[3] == "work":
-        work(db, consumer, argv[4] if len(argv) > 4 else "none")
-    else:
-        relay(db, consumer)
+    kill = argv[4] if len(argv) > 4 else "none"
+    match argv[3]:
+        case "work":
+            work(db, consumer, kill)
+        case "erase":
+            erase(db, kill)
+        case "inspect":
+            inspect(db)
+        case "partner":
+            partner(db, kill)
+        case "partners":
+            partners(db)
+        case _:
+            relay(db, consumer)
 
 
 if __name__ == "__main__":

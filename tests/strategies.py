@@ -152,8 +152,9 @@ def dates() -> st.SearchStrategy[date]:
 
 @functools.cache
 def texts(max_size: int = 40) -> st.SearchStrategy[str]:
-    """Free text, possibly empty, any printable unicode that survives UTF-8."""
-    return st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=max_size)
+    """Free text, possibly empty: any Unicode a value holds (valid UTF-8, no NUL)."""
+    chars = st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_characters="\x00")
+    return st.text(chars, max_size=max_size)
 
 
 @functools.cache

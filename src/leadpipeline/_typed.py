@@ -37,7 +37,7 @@ LONGEST = timedelta(days=36_525)
 
 
 def _is_text(v: Any) -> bool:
-    if not isinstance(v, str):
+    if not isinstance(v, str) or "\x00" in v:  # NUL: PostgreSQL's JSON cannot hold it
         return False
     if v.isascii():
         return True
@@ -65,7 +65,7 @@ def _is_date(v: Any) -> bool:
 
 
 _LEAVES: dict[Any, tuple[_Test, str]] = {
-    str: (_is_text, "a string of valid Unicode"),
+    str: (_is_text, "a string of valid Unicode without NUL"),
     int: (_is_int, "an integer"),
     float: (_is_float, "a number (not NaN)"),
     bool: (lambda v: type(v) is bool, "true or false"),

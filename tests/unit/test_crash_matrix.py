@@ -79,3 +79,46 @@ class TestCrashMatrix:
         """The same run uninterrupted delivers each handover notice exactly once."""
         assert run(tmp_path, "work").returncode == 0
         assert DedupConsumer(tmp_path / "seen.json").deliveries == dict.fromkeys(HANDOVER_KEYS, 1)
+
+
+def crash_and_look(tmp_path: Path, phase: str, kill: str, look: str) -> dict[str, Any]:
+    crashed = run(tmp_path, phase, kill)
+    assert crashed.returncode == (-signal.SIGKILL if kill != "none" else 0), crashed.stderr
+    looked = run(tmp_path, look)
+    assert looked.returncode == 0, looked.stderr
+    summary: dict[str, Any] = json.loads(looked.stdout)
+    return summary
+
+
+class TestCrashesWithErasure:
+    def test_killed_before_the_erasure_commits_leaves_the_lead_whole(self, tmp_path: Path) -> None:
+        """SIGKILL inside the erasure's transaction: the lead is as it was, not half erased."""
+        summary = crash_and_look(tmp_path, "erase", "erase_commit", "inspect")
+        assert (summary["erased"], summary["version"]) == (False, 2)
+
+    def test_killed_after_the_erasure_commits_still_scrubs_on_restart(self, tmp_path: Path) -> None:
+        """SIGKILL before the files are scrubbed: the erasure stands, and a scrub clears them."""
+        summary = crash_and_look(tmp_path, "erase", "after_erase", "inspect")
+        assert (summary["erased"], summary["version"]) == (True, 3)
+        assert summary["after"] is False
+
+    def test_an_uninterrupted_erasure_leaves_nothing_to_scrub(self, tmp_path: Path) -> None:
+        """Without a crash the email is gone from the files before any further scrub."""
+        summary = crash_and_look(tmp_path, "erase", "none", "inspect")
+        assert (summary["erased"], summary["before"], summary["after"]) == (True, False, False)
+
+
+class TestCrashesInThePartnerView:
+    def test_killed_before_the_accept_commits_leaves_both_offers_open(self, tmp_path: Path) -> None:
+        """SIGKILL inside a partner's accept: both offered partners still see the offer."""
+        summary = crash_and_look(tmp_path, "partner", "accept_commit", "partners")
+        assert summary["seen"] == {"p-gold": ["L-1"], "p-silver": ["L-1"], "p-bronze": []}
+        assert summary["stage"] == "sql"
+
+    def test_an_accept_that_commits_leaves_the_lead_with_that_partner_alone(
+        self, tmp_path: Path
+    ) -> None:
+        """Without a crash the accepting partner holds the lead and no other partner sees it."""
+        summary = crash_and_look(tmp_path, "partner", "none", "partners")
+        assert summary["seen"] == {"p-gold": ["L-1"], "p-silver": [], "p-bronze": []}
+        assert (summary["stage"], summary["owner"]) == ("opportunity", "partner/p-gold")

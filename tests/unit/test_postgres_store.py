@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
+from leadpipeline import Lead, Pipeline, Source
+from leadpipeline.adapters import SimulatedClock
 from leadpipeline.adapters.notification import Notification
 from leadpipeline.errors import ConfigurationError, ConflictError, StoreError, ValidationError
 from leadpipeline.events import NoteAdded
@@ -293,6 +297,61 @@ class TestErasure:
             assert secret_mail not in text
             assert secret_phone not in text
             assert store.load("L-1").erased
+
+    def test_after_scrub_no_relation_file_holds_the_erased_values(self) -> None:
+        """Erase, scrub, checkpoint: the table, TOAST and index files hold no erased byte."""
+        dsn = require_postgres()
+        secret = "ann.lee@acme.example"
+        with fresh_store() as store:
+            pipeline = Pipeline(DEFAULT_PLAYBOOK, store=store, clock=SimulatedClock(T0))
+            for n in range(40):  # several pages, so free space is where an old row would sit
+                email = secret if n == 7 else f"someone{n}@example.com"
+                pipeline.capture(
+                    Lead(
+                        id=f"L-{n}",
+                        source=Source(channel="web", captured_at=T0),
+                        contact=Contact(last_name="Lee", email=email),
+                    )
+                )
+                pipeline.add_note(f"L-{n}", f"wrote to {email}")
+            files = _relation_files(dsn, store.schema)
+            if files is None:
+                pytest.skip("the server's data directory is not readable from this process")
+            assert any(secret.encode() in f.read_bytes() for f in files)
+            pipeline.erase("L-7")  # records the erasure, then scrubs (VACUUM FULL)
+            files = _relation_files(dsn, store.schema)
+            assert files is not None
+            assert not any(secret.encode() in f.read_bytes() for f in files)
+            assert store.load("L-7").erased
+
+
+def _relation_files(dsn: str, schema: str) -> list[Path] | None:
+    """Every file of the schema's tables, their TOAST tables and indexes, after a checkpoint.
+
+    None when the data directory cannot be read here (a server on another host).
+    """
+    _raw(dsn, "CHECKPOINT")
+    (root,) = _raw(dsn, "SELECT current_setting('data_directory')")[0]
+    rows = _raw(
+        dsn,
+        "SELECT pg_relation_filepath(c.oid) FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname IN (%s, 'pg_toast') AND pg_relation_filepath(c.oid) IS NOT NULL "
+        "AND (n.nspname = %s OR c.oid IN (SELECT reltoastrelid FROM pg_class k "
+        "JOIN pg_namespace m ON m.oid = k.relnamespace WHERE m.nspname = %s) "
+        "OR c.oid IN (SELECT i.indexrelid FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
+        "WHERE t.reltoastrelid <> 0 AND i.indrelid IN (SELECT reltoastrelid FROM pg_class k "
+        "JOIN pg_namespace m ON m.oid = k.relnamespace WHERE m.nspname = %s)))",
+        (schema, schema, schema, schema),
+    )
+    base = Path(str(root))
+    if not os.access(base, os.R_OK | os.X_OK):
+        return None
+    found: list[Path] = []
+    for (relative,) in rows:
+        first = base / str(relative)
+        found += [first, *sorted(first.parent.glob(f"{first.name}.*"))]
+    return [f for f in found if f.is_file()]
 
 
 @requires_postgres

@@ -10,6 +10,8 @@ from leadpipeline.adapters.encoding import (
     EncodedTransition,
     email_digest,
     party_key,
+    read_back,
+    readable,
 )
 from leadpipeline.adapters.memory import (
     MemoryStore,
@@ -71,5 +73,7 @@ __all__ = [
     "normalise_domain",
     "normalise_email",
     "party_key",
+    "read_back",
+    "readable",
     "relay_outbox",
 ]

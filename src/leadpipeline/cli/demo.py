@@ -298,7 +298,7 @@ def _open_store(db: Path | str, *, schema: str, fresh: bool) -> _ClosableStore:
         raise LeadPipelineError(
             "a postgresql:// database needs the extra: pip install 'leadpipeline[postgres]'"
         ) from None
-    store = PostgresStore(str(db), schema=schema)
+    store = PostgresStore(str(db), schema=schema, create=fresh)
     if fresh and store.query(limit=1):
         store.close()
         raise LeadPipelineError(

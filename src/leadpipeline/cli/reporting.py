@@ -6,12 +6,14 @@ playbook's lifecycle, so a lifecycle with renamed stages reports under its own n
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from leadpipeline.adapters.ports import LeadStore
 from leadpipeline.analytics import partner_scorecard, sla_attainment, waterfall
+from leadpipeline.errors import StoreError
 from leadpipeline.events import (
     Completed,
     Disqualified,
@@ -32,8 +34,18 @@ START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 """When the demo's clock starts, and so the instant a report of an empty store is as of."""
 
 
+_log = logging.getLogger("leadpipeline.cli")
+
+
 def _histories(store: LeadStore) -> list[tuple[Event, ...]]:
-    return [store.history(lead.id) for lead in store.query()]
+    """Every readable history; one a damaged row makes unreadable is left out and logged."""
+    found = []
+    for lead in store.query():
+        try:
+            found.append(store.history(lead.id))
+        except StoreError as exc:
+            _log.warning("%s", exc, extra={"lead_id": lead.id})
+    return found
 
 
 def _pct(rate: float | None) -> str:

@@ -55,9 +55,10 @@ class ErasureContract(StoreCase):
         )
 
     def erase(self, lead_id: str, at: datetime) -> tuple[Event, ...]:
-        """Erase a lead the way the shell does; returns the history before erasure."""
+        """Erase a lead the way the shell does (record, then scrub); the history before."""
         before = self.store.history(lead_id)
         self.store.record(self.plan_erasure(lead_id, at))
+        self.store.scrub()
         return before
 
     def test_erase_removes_personal_data_everywhere(self) -> None:
@@ -100,6 +101,16 @@ class ErasureContract(StoreCase):
         self.erase("L-1", T0 + timedelta(days=30))
         assert find(email=_EMAIL, domain=None, company_name=None) is None
         assert find(email=None, domain="acme.example", company_name="Acme") is None
+
+    def test_scrub_is_cheap_to_repeat_and_changes_no_lead(self) -> None:
+        """Scrubbing with nothing due, or twice after one erasure, leaves every lead as it was."""
+        self.store.scrub()
+        lead = self._personal_lead()
+        self.erase("L-1", T0 + timedelta(days=30))
+        erased = self.store.load("L-1")
+        self.store.scrub()
+        assert self.store.load("L-1") == erased
+        assert erased.version == lead.version + 1
 
     def test_erase_keeps_each_entrys_delivery_state(self) -> None:
         """Erasure rewrites an outbox entry's text and error, never its attempts or delivery."""

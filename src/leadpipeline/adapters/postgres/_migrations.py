@@ -68,8 +68,12 @@ def migrations() -> tuple[Migration, ...]:
     return tuple(found)
 
 
-def migrate(conn: psycopg.Connection[Any], schema: str) -> int:
-    """Create `schema` or bring it up to this release's version, in one transaction."""
+def migrate(conn: psycopg.Connection[Any], schema: str, *, create: bool = True) -> int:
+    """Create `schema` or bring it up to this release's version, in one transaction.
+
+    With `create` False a schema that is missing (or holds no leadpipeline tables yet) is
+    refused instead of created: a command that only reads must not leave one behind.
+    """
     known = migrations()
     with conn.transaction():
         conn.execute(
@@ -88,6 +92,8 @@ def migrate(conn: psycopg.Connection[Any], schema: str) -> int:
                 f"schema {schema!r} holds tables that are not leadpipeline's "
                 f"({', '.join(sorted(tables))}); refusing to use it"
             )
+        if not tables and not create:
+            raise StoreError(f"schema {schema!r} holds no leadpipeline database")
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
         conn.execute(f'SET LOCAL search_path TO "{schema}"')
         conn.execute(

@@ -86,6 +86,8 @@ class PostgresStore:
             (``on`` by default: a commit survives a crash). ``off`` answers before the
             WAL is flushed: a server crash may lose the last fraction of a second of
             writes, but never breaks a version check or half-applies a write.
+        create: when False, a schema that does not hold a leadpipeline database yet is
+            refused rather than created (for commands that only read).
 
     Raises:
         ConfigurationError: no DSN given and none in the environment.
@@ -105,6 +107,7 @@ class PostgresStore:
         max_size: int = 8,
         timeout: float = 30.0,
         synchronous_commit: SynchronousCommit | None = None,
+        create: bool = True,
     ) -> None:
         if synchronous_commit not in (None, *_SYNCHRONOUS):
             raise ValidationError.at("synchronous_commit", f"unknown level {synchronous_commit!r}")
@@ -125,6 +128,7 @@ class PostgresStore:
         self._listener_lock = threading.Lock()
         self._closed = False
         self._sql = Statements(schema)
+        self._create = create
         self.migrate()
         self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             dsn,
@@ -173,7 +177,7 @@ class PostgresStore:
                 this release knows.
         """
         with self._connect() as conn, self._guard("migrate"):
-            return migrate(conn, self.schema)
+            return migrate(conn, self.schema, create=self._create)
 
     def schema_version(self) -> int:
         """The schema version recorded in the database."""
