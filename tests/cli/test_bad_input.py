@@ -47,6 +47,22 @@ class TestMalformedLines:
         message = refusal(run("score", leads, "--now", "2026-03-03T09:00:00+00:00"))
         assert message.startswith(f"leadpipeline: {leads}: line 3: invalid JSON")
 
+    def test_hostile_json_is_refused_with_its_path_not_a_traceback(self, tmp_path: Path) -> None:
+        """Nesting 3,000 deep, or a number of 5,000 digits: one line naming where it is."""
+        data = json.loads(to_json(fair_lead(1)))
+        data["company"]["employees"] = 7
+        huge = json.dumps(data).replace('"employees": 7', '"employees": ' + "9" * 5000)
+        deep = '{"contact": ' + '{"a": ' * 3000 + "1" + "}" * 3001
+        leads = tmp_path / "hostile.jsonl"
+        leads.write_text(lines_of([huge, deep]))
+        message = refusal(run("score", leads))
+        assert message.startswith(f"leadpipeline: {leads}: line 1: company.employees:")
+        assert "5000 digits" in message
+        leads.write_text(lines_of([deep]))
+        message = refusal(run("score", leads))
+        assert message.startswith(f"leadpipeline: {leads}: line 1: contact.a.a.")
+        assert "nested too deeply" in message
+
     def test_a_bad_field_names_the_line_and_the_field(self, tmp_path: Path) -> None:
         """A well-formed line with a wrong value names the line and the field path."""
         data = json.loads(to_json(fair_lead(1)))

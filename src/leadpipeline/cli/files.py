@@ -8,7 +8,6 @@ commands and for ``report``.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +17,7 @@ from leadpipeline.errors import LeadPipelineError, ValidationError
 from leadpipeline.lead import Lead
 from leadpipeline.playbook import DEFAULT_PLAYBOOK, Playbook
 from leadpipeline.rules.scoring import score
-from leadpipeline.serialization import load_file, structure, to_json
+from leadpipeline.serialization import from_json, load_file, to_json
 
 __all__ = ["load_playbook", "score_command", "sweep_command"]
 
@@ -36,15 +35,10 @@ def _read_lines(path: Path) -> list[tuple[int, str]]:
 
 def _parse(path: Path, number: int, line: str, cls: object) -> object:
     """One JSON-lines record; a refusal names the file, the line and the field."""
-    where = f"{path}: line {number}"
     try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise LeadPipelineError(f"{where}: invalid JSON at column {exc.colno}: {exc.msg}") from None
-    try:
-        return structure(data, cls)
-    except ValidationError as exc:
-        raise LeadPipelineError(f"{where}: {exc}") from None
+        return from_json(line, cls)
+    except ValidationError as exc:  # bad JSON, too deep, a number too long, or a bad field
+        raise LeadPipelineError(f"{path}: line {number}: {exc}") from None
 
 
 def load_playbook(path: Path | None, default: Playbook = DEFAULT_PLAYBOOK) -> Playbook:
