@@ -8,8 +8,9 @@ value class; hot loops that build values from already checked parts use
 `leadpipeline._unchecked` and skip this.
 
 Whole numbers given for float fields become floats, so a value reads back the way it was
-written (``100`` and ``100.0`` are one score); NaN, which equals nothing, is refused
-there (fields that must be finite say so in their own validators).
+written (``100`` and ``100.0`` are one score); NaN and infinity are refused there, as JSON
+holds neither. Instants lie between 1900 and the year 8999 and durations within a
+century, so adding one to the other never leaves the calendar.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 import attrs
 
+from leadpipeline._checks import EARLIEST, LATEST, as_float
 from leadpipeline.errors import ValidationError
 
 __all__ = ["LONGEST", "typed"]
@@ -48,6 +50,14 @@ def _is_text(v: Any) -> bool:
     return True
 
 
+def _is_instant(v: Any) -> bool:
+    if not isinstance(v, datetime):
+        return False
+    if v.tzinfo is None or v.utcoffset() is None:
+        return True  # the field's own validator refuses a naive instant, saying so
+    return EARLIEST <= v < LATEST
+
+
 def _is_duration(v: Any) -> bool:
     return isinstance(v, timedelta) and -LONGEST <= v <= LONGEST
 
@@ -57,7 +67,7 @@ def _is_int(v: Any) -> bool:
 
 
 def _is_float(v: Any) -> bool:
-    return type(v) is float and not math.isnan(v)
+    return type(v) is float and math.isfinite(v)
 
 
 def _is_date(v: Any) -> bool:
@@ -67,9 +77,9 @@ def _is_date(v: Any) -> bool:
 _LEAVES: dict[Any, tuple[_Test, str]] = {
     str: (_is_text, "a string of valid Unicode without NUL"),
     int: (_is_int, "an integer"),
-    float: (_is_float, "a number (not NaN)"),
+    float: (_is_float, "a finite number"),
     bool: (lambda v: type(v) is bool, "true or false"),
-    datetime: (lambda v: isinstance(v, datetime), "a datetime"),
+    datetime: (_is_instant, "a datetime from 1900 up to the year 8999"),
     date: (_is_date, "a date"),
     timedelta: (_is_duration, "a duration (timedelta) of at most a century"),
     type(None): (lambda v: v is None, "nothing (None)"),
@@ -150,11 +160,7 @@ class _Declared:
             )
 
 
-def _whole_to_float(value: Any) -> Any:
-    return float(value) if type(value) is int else value
-
-
-_WHOLE_TO_FLOAT: attrs.Converter[Any, Any] = attrs.Converter(_whole_to_float)
+_WHOLE_TO_FLOAT: attrs.Converter[Any, Any] = attrs.Converter(as_float)
 
 
 def typed(cls: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:

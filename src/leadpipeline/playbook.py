@@ -8,6 +8,7 @@ TOML, diffed, versioned, and tweaked with `attrs.evolve` in a notebook.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 
 import attrs
 
@@ -38,14 +39,17 @@ from leadpipeline.rules.sla import DEFAULT_SLA_POLICIES, SlaPolicy
 __all__ = ["DEFAULT_PLAYBOOK", "Playbook"]
 
 
+def _not_negative(_: object, attribute: attrs.Attribute[timedelta], value: timedelta) -> None:
+    if value < timedelta(0):
+        raise ConfigurationError.at(attribute.name, f"must not be negative, got {value}")
+
+
 @attrs.frozen(kw_only=True, field_transformer=typed)
 class Playbook:
     """All policy values the decisions consult, checked for consistency when built.
 
     Example:
-        >>> from collections.abc import Mapping
-
-    import attrs
+        >>> import attrs
         >>> emea = attrs.evolve(DEFAULT_PLAYBOOK, name="emea", default_sales_cycle_months=9)
         >>> emea.lifecycle is DEFAULT_PLAYBOOK.lifecycle, emea.default_sales_cycle_months
         (True, 9)
@@ -71,6 +75,9 @@ class Playbook:
     merge_duplicates: bool = True
     sla_policies: tuple[SlaPolicy, ...] = DEFAULT_SLA_POLICIES
     calendar: BusinessCalendar = STANDARD_CALENDAR
+    clock_tolerance: timedelta = attrs.field(default=timedelta(seconds=2), validator=_not_negative)
+    """How far behind the lead's last event a writer's clock may be: hosts never agree to
+    the millisecond. Within it a command takes the last event's time; beyond it, refused."""
 
     def __attrs_post_init__(self) -> None:
         check_roster(self.partners, self.partner_policy)

@@ -127,7 +127,10 @@ def _structure_date(value: object, _: type) -> date:
 
 def _structure_timedelta(value: object, _: type) -> timedelta:
     seconds = _structure_float(value, float)
-    return timedelta(seconds=seconds)
+    try:
+        return timedelta(seconds=seconds)
+    except OverflowError:
+        raise RefusedError(f"expected a duration that fits, got {seconds!r} seconds") from None
 
 
 def _structure_enum(value: object, cls: type[enum.Enum]) -> enum.Enum:
@@ -371,7 +374,7 @@ def unstructure(value: object, as_type: Any = None) -> Any:
 
 # Unstructured values are trees, never cyclic: skipping the cycle check is safe and
 # saves a dictionary of visited ids per call.
-_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False, allow_nan=False).encode
 
 
 def to_json(value: object, as_type: Any = None) -> str:

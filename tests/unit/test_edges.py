@@ -372,3 +372,137 @@ class TestConcurrencyWithErasureAndPartnerViews:
         assert store.load("L-2").erased
         assert secret not in repr((store.load("L-2"), store.history("L-2"), store.outbox("L-2")))
         assert set(seen_by_silver) == {()}
+
+
+class TestReviewFindings:
+    def test_a_nul_in_a_notifier_error_is_kept_as_text(self, store: LeadStore) -> None:
+        """An error text with NUL is recorded escaped; the entry is retried, never lost."""
+        pipeline = pipeline_on(store)
+        pipeline.capture(fair_lead(1))
+        pipeline.qualify("L-1")
+        pipeline.hand_over("L-1")
+
+        def broken(_: Notification) -> None:
+            raise RuntimeError("portal said a\x00b")
+
+        later = T0 + timedelta(hours=1)
+        assert relay_outbox(store, CallbackNotifier(broken), now=later).failed == 2
+        entries = store.outbox("L-1")
+        assert all("a\\x00b" in e.last_error and e.attempts == 1 for e in entries)
+        pipeline.erase("L-1")  # the lead's outbox still reads back, so erasure works
+        assert store.load("L-1").erased
+
+    def test_infinity_never_gets_in(self) -> None:
+        """A revenue of infinity is refused when the event is built, not after it is stored."""
+        with pytest.raises(ValidationError) as caught:
+            Qualified(lead_id="L-1", at=T0, actor=Party.marketing(), definition="m", score=1e400)
+        assert caught.value.paths == ("score",)
+
+    def test_a_partner_view_returns_no_note_and_no_other_partner(self) -> None:
+        """Leads a partner's view returns hold no internal note and no other partner's offer."""
+        pipeline = pipeline_on(MemoryStore())
+        to_partner_channel(pipeline, 1)
+        pipeline.add_note("L-1", "internal: margin is thin")
+        pipeline.offer_to_partners("L-1", ["p-gold", "p-silver"])
+        gold = pipeline.for_partner("p-gold")
+        (seen,) = gold.leads()
+        assert (seen.notes, seen.offered_to) == ((), ("p-gold",))
+        accepted = gold.accept("L-1")
+        assert accepted.notes == ()
+
+    def test_a_withdrawn_offer_does_not_name_the_partner_that_won(self) -> None:
+        """The partner that lost the race hears that the lead went elsewhere, not to whom."""
+        pipeline = pipeline_on(MemoryStore())
+        to_partner_channel(pipeline, 1)
+        pipeline.offer_to_partners("L-1", ["p-gold", "p-silver"])
+        pipeline.for_partner("p-silver").accept("L-1")
+        to_gold = [e.notification for e in pipeline.store.outbox("L-1")]
+        (withdrawn,) = [n for n in to_gold if n.kind == "offer_withdrawn"]
+        assert withdrawn.recipient == Party.partner("p-gold")
+        assert "p-silver" not in withdrawn.message
+
+    def test_an_escalation_reaches_the_role_its_step_names(self) -> None:
+        """A notify-owner step naming key accounts reaches key accounts at the owning party."""
+        from leadpipeline.rules.sla import EscalationAction, EscalationStep  # noqa: PLC0415
+
+        policy = PLAYBOOK.sla_policies[1]
+        named = attrs.evolve(
+            policy,
+            escalation=(
+                EscalationStep(action=EscalationAction.NOTIFY_OWNER, target="key-accounts"),
+            ),
+        )
+        playbook = attrs.evolve(PLAYBOOK, sla_policies=(PLAYBOOK.sla_policies[0], named))
+        clock = SimulatedClock(T0)
+        pipeline = Pipeline(playbook, store=MemoryStore(), clock=clock)
+        pipeline.capture(fair_lead(1))
+        pipeline.qualify("L-1")
+        pipeline.hand_over("L-1", to=Party.sales(team="inside-sales"))
+        clock.advance(timedelta(days=3))
+        pipeline.escalate("L-1")
+        (escalated,) = [
+            e.notification
+            for e in pipeline.store.outbox("L-1")
+            if e.notification.kind == "escalated"
+        ]
+        assert (escalated.recipient, escalated.role) == (
+            Party.sales(team="inside-sales"),
+            "key-accounts",
+        )
+
+    def test_one_unreadable_lead_does_not_stop_the_escalation_sweep(self, tmp_path: Path) -> None:
+        """A lead whose history cannot be read is logged and left; the next one escalates."""
+        with SqliteStore(tmp_path / "leads.db") as store:
+            clock = SimulatedClock(T0)
+            pipeline = Pipeline(PLAYBOOK, store=store, clock=clock)
+            for n in (1, 2):
+                pipeline.capture(fair_lead(n))
+                pipeline.qualify(f"L-{n}")
+                pipeline.hand_over(f"L-{n}")
+            with closing(sqlite3.connect(store.path)) as raw, raw:
+                raw.execute("UPDATE events SET body = '{}' WHERE lead_id = 'L-1' AND version = 2")
+            clock.advance(timedelta(days=3))
+            another_process = Pipeline(PLAYBOOK, store=store, clock=clock)  # nothing cached
+            assert another_process.escalate_breaches() == ("L-2",)
+
+    def test_a_merge_into_a_held_record_is_refused_once(self) -> None:
+        """A command claiming another lead's source record is refused at once, not retried."""
+        calls: list[int] = []
+        store = MemoryStore()
+        pipeline = pipeline_on(store)
+        pipeline.capture(fair_lead(1))
+        pipeline.capture(fair_lead(2))
+        record = store.record
+
+        def counting(transition: Any) -> None:
+            calls.append(1)
+            record(transition)
+
+        store.record = counting  # type: ignore[method-assign]
+        from leadpipeline.errors import SourceConflictError  # noqa: PLC0415
+        from leadpipeline.stages import Merge  # noqa: PLC0415
+
+        with pytest.raises(SourceConflictError):
+            pipeline.execute("L-2", Merge(source=fair_lead(1).source))
+        assert len(calls) == 1
+
+    def test_a_clock_a_moment_behind_keeps_the_history_in_order(self, store: LeadStore) -> None:
+        """A writer whose clock is a second behind the last event decides at that event's time."""
+        ahead = Pipeline(PLAYBOOK, store=store, clock=SimulatedClock(T0 + timedelta(seconds=1)))
+        ahead.capture(fair_lead(1))
+        behind = Pipeline(PLAYBOOK, store=store, clock=SimulatedClock(T0))
+        behind.add_note("L-1", "called")
+        times = [e.at for e in store.history("L-1")]
+        assert times == sorted(times)
+
+    def test_scrub_with_nothing_due_ignores_a_busy_reader(self, tmp_path: Path) -> None:
+        """No erasure waiting: a reader holding the log does not make scrub wait or fail."""
+        path = tmp_path / "leads.db"
+        with SqliteStore(path, busy_timeout=5) as store:
+            pipeline_on(store).capture(fair_lead(1))
+            reader = sqlite3.connect(path, isolation_level=None)
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM leads").fetchone()
+            store.scrub()  # returns at once
+            reader.execute("COMMIT")
+            reader.close()

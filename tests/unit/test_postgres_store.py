@@ -187,7 +187,7 @@ class TestMigrations:
                 "leads_owner",
                 "leads_partners",
                 "leads_due",
-                "leads_sources",
+                "lead_sources_pkey",
                 "leads_email",
                 "leads_company",
                 "outbox_pending",

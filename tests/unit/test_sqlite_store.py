@@ -224,6 +224,7 @@ class TestSqliteStoreErasureOnDisk:
                     outbox=store.outbox("L-X"),
                 )
             )
+            store.scrub()  # what the shell does after recording an erasure
             assert secret not in raw_bytes(db)
             assert store.load("L-X").stage == "mql"
             capture(store, "L-Y", "someone.else@example.com")

@@ -12,7 +12,8 @@ import functools
 import hashlib
 import logging
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import attrs
@@ -23,15 +24,19 @@ from leadpipeline.errors import LeadPipelineError, StoreError
 from leadpipeline.events import Event, LeadCaptured
 from leadpipeline.lead import Lead, Party
 from leadpipeline.serialization import dumps, to_json, unstructure
+from leadpipeline.stages.notify import OutboxEntry
 from leadpipeline.stages.transition import Transition
 
 __all__ = [
+    "UNREADABLE_NOTE",
+    "UNREADABLE_PAUSE",
     "EncodedSnapshot",
     "EncodedTransition",
     "email_digest",
     "party_key",
     "read_back",
     "readable",
+    "unreadable_ids",
 ]
 
 T = TypeVar("T")
@@ -89,6 +94,19 @@ def readable(
         except StoreError as exc:
             _log.warning("%s", exc, extra={"lead_id": lead_id})
     return tuple(out)
+
+
+UNREADABLE_NOTE = "the stored notification cannot be read"
+"""The error recorded on an outbox entry whose stored body cannot be decoded."""
+
+UNREADABLE_PAUSE = timedelta(days=1)
+"""How long such an entry waits before it is tried again, so it never crowds the rest."""
+
+
+def unreadable_ids(rows: Sequence[Sequence[Any]], kept: Sequence[OutboxEntry]) -> list[int]:
+    """The ids of outbox rows (id first) that `readable` left out of `kept`."""
+    seen = {entry.id for entry in kept}
+    return [row[0] for row in rows if row[0] not in seen]
 
 
 @functools.lru_cache(maxsize=1024)

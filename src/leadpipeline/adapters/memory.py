@@ -18,12 +18,14 @@ from leadpipeline._checks import require_aware
 from leadpipeline._typed import typed
 from leadpipeline.adapters.ports import (
     LeadKeys,
+    claims_of,
     distinct_source_ids,
     normalise_company_name,
     normalise_domain,
     normalise_email,
+    refuse_held,
 )
-from leadpipeline.errors import ConflictError, NotFoundError, SourceConflictError
+from leadpipeline.errors import ConflictError, NotFoundError
 from leadpipeline.events import Event
 from leadpipeline.lead import Lead, Party
 from leadpipeline.stages.notify import Notification, OutboxEntry
@@ -183,9 +185,12 @@ class MemoryStore:
 
     def record_many(self, transitions: Sequence[Transition]) -> None:
         """Write several transitions all or nothing (see `LeadStore.record_many`)."""
+        claimed = claims_of(transitions)
         with self._lock:
+            refuse_held(
+                claimed, {s: min(held) for s in claimed if (held := self._by_source.get(s))}
+            )
             staged: dict[str, _Record] = {}
-            claims: dict[str, str] = {}
             for t in transitions:
                 current = staged.get(t.lead_id) or self._leads.get(t.lead_id)
                 actual = current.snapshot.version if current is not None else None
@@ -193,16 +198,6 @@ class MemoryStore:
                     raise ConflictError(
                         lead_id=t.lead_id, expected=t.expected_version, actual=actual
                     )
-                for source in t.claimed_sources:
-                    holder = claims.setdefault(source, t.lead_id)
-                    held = self._by_source.get(source, set()) - {t.lead_id}
-                    if holder != t.lead_id or held:
-                        raise SourceConflictError(
-                            lead_id=t.lead_id,
-                            version=t.expected_version,
-                            source_id=source,
-                            held_by=min(held) if held else holder,
-                        )
                 before = current.events if current is not None else ()
                 if t.rewrites:
                     kept = list(before)

@@ -11,14 +11,14 @@ once, or refuses a stale version. The shipped `MemoryStore`, `SqliteStore` and
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
 import attrs
 
 from leadpipeline._typed import typed
-from leadpipeline.errors import ValidationError
+from leadpipeline.errors import SourceConflictError, ValidationError
 from leadpipeline.events import Event
 from leadpipeline.lead import Lead, Party
 from leadpipeline.stages.notify import OutboxEntry
@@ -28,10 +28,12 @@ __all__ = [
     "LeadKeys",
     "LeadStore",
     "Outbox",
+    "claims_of",
     "distinct_source_ids",
     "normalise_company_name",
     "normalise_domain",
     "normalise_email",
+    "refuse_held",
 ]
 
 
@@ -99,6 +101,40 @@ def distinct_source_ids(source_ids: Iterable[str]) -> list[str]:
     if problems:
         raise ValidationError(problems)
     return list(dict.fromkeys(typing.cast("list[str]", given)))
+
+
+def claims_of(transitions: Sequence[Transition]) -> dict[str, Transition]:
+    """Each source record the transitions claim, with the one claiming it.
+
+    Raises:
+        SourceConflictError: two leads of one batch claim the same record (nothing of the
+            batch may be written).
+    """
+    claimed: dict[str, Transition] = {}
+    for transition in transitions:
+        for source in transition.claimed_sources:
+            first = claimed.setdefault(source, transition)
+            if first.lead_id != transition.lead_id:
+                raise SourceConflictError(
+                    lead_id=transition.lead_id,
+                    version=transition.expected_version,
+                    source_id=source,
+                    held_by=first.lead_id,
+                )
+    return claimed
+
+
+def refuse_held(claimed: dict[str, Transition], holders: Mapping[str, str]) -> None:
+    """Refuse a claim on a record another lead holds (`holders`: source id to lead id)."""
+    for source, transition in claimed.items():
+        holder = holders.get(source)
+        if holder is not None and holder != transition.lead_id:
+            raise SourceConflictError(
+                lead_id=transition.lead_id,
+                version=transition.expected_version,
+                source_id=source,
+                held_by=holder,
+            )
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)

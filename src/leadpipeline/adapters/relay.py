@@ -115,7 +115,7 @@ def _error_text(exc: BaseException) -> str:
         text = f"{type(exc).__name__}: {exc}"
     except Exception:  # an exception whose str() itself fails
         text = type(exc).__name__
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
     return text if len(text) <= _ERROR_LIMIT else text[: _ERROR_LIMIT - 1] + "…"
 
 

@@ -25,6 +25,8 @@ class LeadCache:
         self._size = size
         self._lock = threading.Lock()
         self._items: OrderedDict[str, tuple[Lead, tuple[Event, ...]]] = OrderedDict()
+        # the version each erased lead reached: nothing older is cached again
+        self._erased: OrderedDict[str, int] = OrderedDict()
 
     def get(self, lead_id: str) -> tuple[Lead, tuple[Event, ...]] | None:
         """The cached lead and its history, most recently used first to stay."""
@@ -46,6 +48,8 @@ class LeadCache:
         if self._size <= 0 or len(history) != lead.version:
             return
         with self._lock:
+            if lead.version < self._erased.get(lead.id, 0):
+                return  # a copy from before an erasure: it must not come back
             self._items[lead.id] = (lead, history)
             self._items.move_to_end(lead.id)
             while len(self._items) > self._size:
@@ -57,6 +61,15 @@ class LeadCache:
             self.put(lead, history)
 
     def drop(self, lead_id: str) -> None:
-        """Forget a lead: its copy may be stale or must not stay in memory (erasure)."""
+        """Forget a lead: its copy may be stale."""
         with self._lock:
             self._items.pop(lead_id, None)
+
+    def erased(self, lead: Lead) -> None:
+        """Forget an erased lead, and never again take a copy from before its erasure."""
+        with self._lock:
+            self._items.pop(lead.id, None)
+            self._erased[lead.id] = lead.version
+            self._erased.move_to_end(lead.id)
+            while len(self._erased) > max(self._size, 1):
+                self._erased.popitem(last=False)

@@ -18,6 +18,7 @@ from leadpipeline.stages import (
     PartnerPackage,
     ReturnLead,
     Transition,
+    partner_lead,
     partner_package,
     visible_to,
 )
@@ -76,7 +77,7 @@ class PartnerView:
     def leads(self) -> tuple[Lead, ...]:
         """Leads this partner holds or is offered."""
         return tuple(
-            lead
+            partner_lead(lead, self.partner_id)
             for lead in self._pipeline.store.query(partner_id=self.partner_id)
             if visible_to(lead, self.partner_id)
         )
@@ -91,15 +92,20 @@ class PartnerView:
             if e.notification.recipient == me
         )
 
+    def _act(self, lead_id: str, command: Command) -> Lead:
+        """Run a command as this partner; the lead after it, as this partner may see it."""
+        done = self._pipeline.run(lead_id, command, check=self._require_visible)
+        return partner_lead(done.after, self.partner_id)
+
     def accept(self, lead_id: str) -> Lead:
         """Accept an offer."""
         command = PartnerAccept(partner_id=self.partner_id)
-        return self._pipeline.run(lead_id, command, check=self._require_visible).after
+        return self._act(lead_id, command)
 
     def return_lead(self, lead_id: str, *, reason: str, comment: str) -> Lead:
         """Return a lead with a reason code and a comment."""
         command = ReturnLead(partner_id=self.partner_id, reason=reason, comment=comment)
-        return self._pipeline.run(lead_id, command, check=self._require_visible).after
+        return self._act(lead_id, command)
 
     def complete(
         self, lead_id: str, outcome: Outcome, *, reason: str = "", revenue: float | None = None
@@ -108,4 +114,4 @@ class PartnerView:
         command = Complete(
             outcome=outcome, reason=reason, revenue=revenue, actor=Party.partner(self.partner_id)
         )
-        return self._pipeline.run(lead_id, command, check=self._require_visible).after
+        return self._act(lead_id, command)

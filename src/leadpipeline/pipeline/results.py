@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import enum
-
 import attrs
 
 from leadpipeline._typed import typed
 from leadpipeline.lead import Lead
+from leadpipeline.stages.capture import CaptureOutcome
 
 __all__ = ["CaptureOutcome", "CaptureResult", "ImportReport", "Refusal"]
-
-
-class CaptureOutcome(enum.StrEnum):
-    """What a capture did with the lead it was given."""
-
-    CAPTURED = "captured"
-    """A new lead was recorded."""
-    ALREADY_CAPTURED = "already_captured"
-    """Its source record was captured before: nothing was written."""
-    MERGED = "merged"
-    """It duplicated an open lead, which took over its source and touches."""
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)

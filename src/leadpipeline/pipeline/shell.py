@@ -32,7 +32,7 @@ from leadpipeline.events import Event, Outcome
 from leadpipeline.lead import Interaction, Lead, Party
 from leadpipeline.pipeline.cache import LeadCache
 from leadpipeline.pipeline.partner_view import PartnerView
-from leadpipeline.pipeline.results import CaptureOutcome, CaptureResult, ImportReport, Refusal
+from leadpipeline.pipeline.results import CaptureResult, ImportReport, Refusal
 from leadpipeline.playbook import DEFAULT_PLAYBOOK, Playbook
 from leadpipeline.stages import (
     Accept,
@@ -40,6 +40,7 @@ from leadpipeline.stages import (
     AllocateChannel,
     AssignPartner,
     Capture,
+    CaptureOutcome,
     Command,
     Complete,
     Disqualify,
@@ -60,6 +61,8 @@ from leadpipeline.stages import (
     ReturnLead,
     Transition,
     UpdateProfile,
+    admit,
+    due_commands,
     inputs,
     transition,
 )
@@ -125,17 +128,28 @@ class Pipeline:
 
     # -- the write path --------------------------------------------------------------------
 
-    def _retrying(self, attempt: Callable[[bool], T]) -> T:
+    def _retrying(self, attempt: Callable[[bool], T], *, sources_may_move: bool = False) -> T:
         """Run `attempt(fresh)` until no `ConflictError`; `fresh` is False only at first.
 
         The one retry loop of the shell: every write is decided on what was loaded, so
         after a conflict it is decided again on a fresh load, up to `conflict_retries`
-        times, and then the `ConflictError` reaches the caller with nothing written.
+        times, and then the `ConflictError` reaches the caller with nothing written. A
+        `SourceConflictError` is final unless `sources_may_move` (a capture looks again
+        and finds the record captured; a command would only be refused again).
         """
         for tries in range(self.conflict_retries + 1):
             try:
                 return attempt(tries > 0)
-            except ConflictError:
+            except SourceConflictError:
+                if not sources_may_move or tries == self.conflict_retries:
+                    raise
+            except ConflictError as exc:
+                _log.info(
+                    "conflict on %s, deciding again (attempt %d)",
+                    exc.lead_id,
+                    tries + 1,
+                    extra={"lead_id": exc.lead_id, "attempt": tries + 1},
+                )
                 if tries == self.conflict_retries:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
@@ -174,8 +188,8 @@ class Pipeline:
         except ConflictError:
             self._cache.drop(done.lead_id)
             raise
-        if done.rewrites or done.outbox_rewrites:
-            self._cache.drop(done.lead_id)  # no copy of erased values stays in memory
+        if done.erases:
+            self._cache.erased(done.after)  # no copy of erased values stays in memory
         else:
             self._cache.put(done.after, (*history, *done.events))
 
@@ -242,33 +256,36 @@ class Pipeline:
             ConflictError: the lead id is taken by an unrelated lead (nothing is written).
         """
         with self._capture_lock:
-            return self._retrying(lambda _fresh: self._capture_once(lead, actor))
+            return self._retrying(
+                lambda _fresh: self._capture_once(lead, actor), sources_may_move=True
+            )
 
     def _capture_once(self, lead: Lead, actor: Party | None) -> CaptureResult:
+        """Gather what the core needs to admit `lead`, ask it, and carry out its answer."""
         source_id = lead.source.source_id
-        if source_id is not None and (known := self.store.find_by_source_id(source_id)):
-            return CaptureResult(
-                lead=self.store.load(known), outcome=CaptureOutcome.ALREADY_CAPTURED
-            )
-        if self.playbook.merge_duplicates:
+        known = self.store.find_by_source_id(source_id) if source_id is not None else None
+        twin = None
+        if known is None and self.playbook.merge_duplicates:  # only a merge needs the twin
             twin = self.store.find_duplicate(
                 email=lead.contact.email,
                 domain=lead.company.domain,
                 company_name=lead.company.name,
                 closed_stages=self.playbook.lifecycle.closed_stages,
             )
-            if twin is not None and twin != lead.id:
-                merge = Merge(source=lead.source, interactions=lead.interactions, actor=actor)
-                merged = self.run(twin, merge)
-                outcome = (
-                    CaptureOutcome.MERGED if merged.changed else CaptureOutcome.ALREADY_CAPTURED
-                )
+        admitted = admit(lead, self.playbook, known=known, twin=twin, actor=actor)
+        match admitted.command:
+            case None:
+                known_lead = self.store.load(admitted.lead_id)
+                return CaptureResult(lead=known_lead, outcome=admitted.outcome)
+            case Merge() as merge:
+                merged = self.run(admitted.lead_id, merge)
+                # a concurrent capture may have merged the same record first
+                outcome = admitted.outcome if merged.changed else CaptureOutcome.ALREADY_CAPTURED
                 return CaptureResult(lead=merged.after, outcome=outcome)
-        done = transition(
-            None, Capture(lead=lead, actor=actor), self.playbook, now=self.clock.now()
-        )
-        self._record(done, ())
-        return CaptureResult(lead=done.after, outcome=CaptureOutcome.CAPTURED)
+            case capture:
+                done = transition(None, capture, self.playbook, now=self.clock.now())
+                self._record(done, ())
+                return CaptureResult(lead=done.after, outcome=admitted.outcome)
 
     def capture_many(self, leads: Iterable[Lead], *, atomic: bool = True) -> ImportReport:
         """Import a batch in one write: all or nothing, or refusing bad records one by one.
@@ -300,7 +317,7 @@ class Pipeline:
             return report
 
         with self._capture_lock:
-            return self._retrying(attempt)
+            return self._retrying(attempt, sources_may_move=True)
 
     def _plan_import(
         self, batch: Sequence[Lead], taken: dict[int, str]
@@ -481,14 +498,25 @@ class Pipeline:
         return self.execute(lead_id, Escalate())
 
     def escalate_breaches(self) -> tuple[str, ...]:
-        """Escalate every lead whose next deadline has passed; returns the lead ids touched."""
+        """Act on every lead whose next deadline has passed; returns the lead ids touched.
+
+        For each lead the core says what is due (`stages.due_commands`: lapsed offers,
+        then breaches). A lead that cannot be read or acted on now is logged and left
+        for the next pass; the others go on.
+        """
         now = self.clock.now()
         touched: list[str] = []
         for lead in self.store.query(due_before=now):
-            before = lead.version
-            if lead.offers:
-                self.expire_offers(lead.id)
-            if self.escalate(lead.id).version != before:
+            changed = False
+            for command in due_commands(lead, now=now):
+                try:
+                    changed = self.run(lead.id, command).changed or changed
+                except LeadPipelineError as exc:
+                    _log.warning(
+                        "could not act on %s: %s", lead.id, exc, extra={"lead_id": lead.id}
+                    )
+                    break
+            if changed:
                 touched.append(lead.id)
         return tuple(touched)
 

@@ -4,6 +4,11 @@ The shell calls `transition` once per command; everything else here is the detai
 it, importable for tests, notebooks and hosts that want one decision alone.
 """
 
+from leadpipeline.stages.capture import (
+    Admission,
+    CaptureOutcome,
+    admit,
+)
 from leadpipeline.stages.channel import (
     allocate_channel,
 )
@@ -41,6 +46,7 @@ from leadpipeline.stages.decide import (
     decide,
 )
 from leadpipeline.stages.escalation import (
+    due_commands,
     escalate,
 )
 from leadpipeline.stages.handover import (
@@ -66,6 +72,7 @@ from leadpipeline.stages.notify import (
 from leadpipeline.stages.packages import (
     OTHER_PARTNER,
     PartnerPackage,
+    partner_lead,
     partner_package,
     visible_to,
 )
@@ -90,9 +97,11 @@ __all__ = [
     "OTHER_PARTNER",
     "Accept",
     "AddNote",
+    "Admission",
     "AllocateChannel",
     "AssignPartner",
     "Capture",
+    "CaptureOutcome",
     "Command",
     "Complete",
     "Disqualify",
@@ -120,11 +129,13 @@ __all__ = [
     "Transition",
     "UpdateProfile",
     "accept",
+    "admit",
     "allocate_channel",
     "assign_partner",
     "command_name",
     "complete",
     "decide",
+    "due_commands",
     "escalate",
     "expected_quality",
     "expire_offers",
@@ -136,6 +147,7 @@ __all__ = [
     "notifications_for",
     "offer_to_partners",
     "partner_accept",
+    "partner_lead",
     "partner_package",
     "qualify",
     "qualify_sql",

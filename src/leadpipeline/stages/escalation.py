@@ -22,9 +22,10 @@ from leadpipeline.lifecycle import Stage
 from leadpipeline.playbook import Playbook
 from leadpipeline.rules.sla import Breach, Escalation, EscalationAction
 from leadpipeline.stages import partners
+from leadpipeline.stages.commands import Command, Escalate, ExpireOffers
 from leadpipeline.stages.moves import to_role
 
-__all__ = ["escalate"]
+__all__ = ["due_commands", "escalate"]
 
 _SYSTEM = Party.sales(team="sla")
 """The actor recorded for escalations: the SLA desk of sales operations."""
@@ -134,3 +135,18 @@ def escalate(
             current = evolve(current, event)
         events.extend(new)
     return tuple(events)
+
+
+def due_commands(lead: Lead, *, now: datetime) -> tuple[Command, ...]:
+    """What a lead past its next deadline needs now: lapsed offers first, then its breaches.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> from leadpipeline.lead import Source
+        >>> at = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
+        >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=at))
+        >>> [type(c).__name__ for c in due_commands(lead, now=at)]
+        ['Escalate']
+    """
+    lapsed = any(offer.expires_at <= now for offer in lead.offers)
+    return (ExpireOffers(), Escalate()) if lapsed else (Escalate(),)

@@ -130,14 +130,27 @@ class OutboxEntry:
         return self.delivered_at is not None
 
 
-def _escalation_recipient(event: Escalated, after: Lead) -> tuple[Party, str]:
-    """Who hears of an escalation step, and in which role."""
+def _named(event: Escalated, playbook: Playbook) -> str:
+    """The recipient the policy's step names (``EscalationStep.target``), if any."""
+    for policy in playbook.sla_policies:
+        if policy.name == event.policy and 0 <= event.step < len(policy.escalation):
+            return policy.escalation[event.step].target
+    return ""
+
+
+def _escalation_recipient(event: Escalated, after: Lead, playbook: Playbook) -> tuple[Party, str]:
+    """Who hears of an escalation step, and in which role.
+
+    A step that names its recipient reaches that role at the party that must act; a
+    manager step without a name reaches the manager of that party.
+    """
     responsible = Party.partner(event.partner_id) if event.partner_id else after.owner
+    named = _named(event, playbook)
     match event.action:
         case EscalationAction.NOTIFY_MANAGER:
-            # on a partner's clock the event's target is that partner, not a role
-            named = event.target if event.target != event.partner_id else ""
             return responsible, named or "manager"
+        case EscalationAction.NOTIFY_OWNER:
+            return responsible, named
         case EscalationAction.RETURN_TO_MARKETING:
             return Party.marketing(), ""
         case EscalationAction.REASSIGN:
@@ -195,8 +208,10 @@ def notifications_for(
             case Offered(partner_id=pid, expires_at=expires):
                 message = f"lead {lead_id} is offered to you until {expires.isoformat()}"
                 note(version, "offered", Party.partner(pid), message, expires)
-            case OfferWithdrawn(partner_id=pid, reason=reason):
-                message = f"offer of lead {lead_id} withdrawn: {reason}"
+            case OfferWithdrawn(partner_id=pid, expired=expired):
+                # the reason may name the partner that won: a partner hears only the gist
+                why = "it expired" if expired else "the lead went elsewhere"
+                message = f"offer of lead {lead_id} withdrawn: {why}"
                 note(version, "offer_withdrawn", Party.partner(pid), message, None)
             case OwnerChanged(to_owner=to) if to.kind in (PartyKind.PARTNER, PartyKind.SALES):
                 note(
@@ -216,7 +231,7 @@ def notifications_for(
                 message = f"lead {lead_id} completed: {outcome.value}"
                 note(version, "completed", team, message, None)
             case Escalated(policy=policy, action=action):
-                recipient, role = _escalation_recipient(event, after)
+                recipient, role = _escalation_recipient(event, after, playbook)
                 message = f"SLA {policy!r} breached on lead {lead_id}: {action}"
                 note(version, "escalated", recipient, message, None, role=role)
             case AllocationBlocked(reason=reason):

@@ -6,6 +6,7 @@ playbook says so) scoring internals. Pure, so a host can show exactly this in it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -85,10 +86,18 @@ def _mask_party(party: Party, partner_id: str) -> Party:
 
 
 def _scrub(text: str, others: frozenset[str]) -> str:
-    """Replace other partners' ids inside free text (reasons name who returned a lead)."""
-    for pid in sorted(others, key=len, reverse=True):
-        text = text.replace(pid, OTHER_PARTNER)
-    return text
+    """Replace other partners' ids inside free text (reasons name who returned a lead).
+
+    Only whole ids are replaced: ``p-1`` inside ``p-10`` is another id, left alone.
+
+    Example:
+        >>> _scrub("offer taken by p-1, not p-10", frozenset({"p-1"}))
+        'offer taken by another partner, not p-10'
+    """
+    if not others or not text:
+        return text
+    ids = "|".join(re.escape(pid) for pid in sorted(others, key=len, reverse=True))
+    return re.sub(rf"(?<![\w-])(?:{ids})(?![\w-])", OTHER_PARTNER, text)
 
 
 @attrs.frozen
@@ -109,7 +118,7 @@ class _Viewer:
         return partner_id == self.partner_id
 
 
-def _drop(_event: Any, _viewer: _Viewer) -> None:
+def _drop(_event: Any, _viewer: _Viewer) -> Any:
     return None
 
 
@@ -195,11 +204,21 @@ decided on cannot leak (a test checks every type of `Event` is listed)."""
 
 
 def _visible(event: Event, viewer: _Viewer) -> Event | None:
-    seen: Event | None = _VIEWS[type(event)](event, viewer)
+    view: Callable[[Any, _Viewer], Any] = _VIEWS.get(type(event), _drop)  # undecided: hidden
+    seen: Event | None = view(event, viewer)
     if seen is None:
         return None
     actor = viewer.party(seen.actor)
     return seen if actor == seen.actor else attrs.evolve(seen, actor=actor)
+
+
+def partner_lead(lead: Lead, partner_id: str) -> Lead:
+    """The lead as partner `partner_id` may see it: no internal notes, no other partner.
+
+    Every lead a partner's view returns goes through this, so no caller can leak what
+    `partner_package` hides.
+    """
+    return _strip(lead, partner_id)
 
 
 def _strip(lead: Lead, partner_id: str) -> Lead:

@@ -32,8 +32,10 @@ from leadpipeline.stages.commands import (
     AssignPartner,
     Command,
     Erase,
+    Escalate,
     ExpireOffers,
     OfferToPartners,
+    Reclaim,
     ReturnLead,
 )
 from leadpipeline.stages.decide import decide
@@ -41,7 +43,14 @@ from leadpipeline.stages.notify import Notification, OutboxEntry, notifications_
 
 __all__ = ["Inputs", "Rewrite", "Transition", "inputs", "next_due", "transition"]
 
-_WEIGHS_PARTNER_LOADS = (AssignPartner, OfferToPartners, ReturnLead, ExpireOffers)
+_WEIGHS_PARTNER_LOADS = (
+    AssignPartner,
+    OfferToPartners,
+    ReturnLead,
+    ExpireOffers,
+    Reclaim,
+    Escalate,
+)
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
@@ -192,7 +201,13 @@ def next_due(history: Sequence[Event], lead: Lead, playbook: Playbook) -> dateti
     return min(due) if due else None
 
 
-def _check_history(lead: Lead, history: Sequence[Event], now: datetime) -> None:
+def _in_order(lead: Lead, history: Sequence[Event], now: datetime, playbook: Playbook) -> datetime:
+    """The instant to decide at: `now`, or the last event's time when `now` is a little behind.
+
+    A history in time order is what SLA clocks and velocity figures rely on. Hosts'
+    clocks disagree by a little (`Playbook.clock_tolerance`): within that a command takes
+    the last event's time; a clock further behind has moved backwards, and is refused.
+    """
     if len(history) != lead.version:
         raise ValidationError.at(
             "history",
@@ -200,13 +215,15 @@ def _check_history(lead: Lead, history: Sequence[Event], now: datetime) -> None:
             f"got {len(history)}",
         )
     last = history[-1].at if history else None
-    if last is not None and now < last:
-        # a history in time order is what SLA clocks and velocity figures rely on
-        raise ValidationError.at(
-            "now",
-            f"{now.isoformat()} is before lead {lead.id!r}'s last event at "
-            f"{last.isoformat()}: a clock that moved backwards is refused",
-        )
+    if last is None or now >= last:
+        return now
+    if last - now <= playbook.clock_tolerance:
+        return last
+    raise ValidationError.at(
+        "now",
+        f"{now.isoformat()} is before lead {lead.id!r}'s last event at "
+        f"{last.isoformat()}: a clock that moved backwards is refused",
+    )
 
 
 def _erasure(
@@ -261,7 +278,7 @@ def transition(
     """
     require_aware("now", now)
     if lead is not None:
-        _check_history(lead, history, now)
+        now = _in_order(lead, history, now, playbook)
     events = decide(lead, command, playbook, now=now, history=history)
     if lead is not None and not events:  # nothing to record: no due time to work out
         return Transition(lead_id=lead.id, expected_version=lead.version, events=(), after=lead)

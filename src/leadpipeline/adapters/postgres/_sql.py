@@ -58,8 +58,8 @@ class Statements:
             "SELECT s, up.lead_id FROM up, unnest(%(claimed)s::text[]) AS s)"
         )
         self.mark_scrub_due = f", due AS (INSERT INTO {q}.scrub_due (since) SELECT now() FROM up)"
-        self.scrub_due = f"SELECT count(*), now() FROM {q}.scrub_due"
-        self.scrub_done = f"DELETE FROM {q}.scrub_due WHERE since <= %s"
+        self.scrub_due = f"SELECT id FROM {q}.scrub_due"
+        self.scrub_done = f"DELETE FROM {q}.scrub_due WHERE id = ANY(%s)"
         self.scrubbed_tables = tuple(f"{q}.{t}" for t in ("leads", "events", "outbox"))
         self.by_email = (
             f"SELECT min(lead_id) FROM {leads} WHERE email_key = %s AND stage <> ALL(%s::text[])"
@@ -70,17 +70,17 @@ class Statements:
         )
         values = (
             "%(version)s, %(snapshot)s::jsonb, %(stage)s, %(owner)s, %(partner_ids)s::text[], "
-            "%(source_ids)s::text[], %(email_key)s, %(domain_norm)s, %(name_norm)s, "
+            "%(email_key)s, %(domain_norm)s, %(name_norm)s, "
             "%(due_at)s::timestamptz"
         )
         self.create = (
             f"WITH up AS (INSERT INTO {leads} (lead_id, version, snapshot, stage, owner, "
-            "partner_ids, source_ids, email_key, domain_norm, name_norm, due_at) "
+            "partner_ids, email_key, domain_norm, name_norm, due_at) "
             f"VALUES (%(lead_id)s, {values}) ON CONFLICT (lead_id) DO NOTHING RETURNING lead_id)"
         )
         self.update = (
             f"WITH up AS (UPDATE {leads} SET (version, snapshot, stage, owner, partner_ids, "
-            "source_ids, email_key, domain_norm, name_norm, due_at, updated_at) = "
+            "email_key, domain_norm, name_norm, due_at, updated_at) = "
             f"({values}, now()) "
             "WHERE lead_id = %(lead_id)s AND version = %(expected)s RETURNING lead_id)"
         )
@@ -152,7 +152,6 @@ def write_params(transition: Transition, channel: str) -> dict[str, Any]:
         "stage": keys.stage,
         "owner": snapshot.owner,
         "partner_ids": list(keys.partner_ids),
-        "source_ids": list(keys.source_ids),
         "email_key": snapshot.email_digest,
         "domain_norm": keys.domain,
         "name_norm": keys.company_name,

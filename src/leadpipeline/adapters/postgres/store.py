@@ -28,12 +28,21 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from leadpipeline._checks import require_aware
-from leadpipeline.adapters.encoding import email_digest, read_back, readable
+from leadpipeline.adapters.encoding import (
+    UNREADABLE_NOTE,
+    UNREADABLE_PAUSE,
+    email_digest,
+    read_back,
+    readable,
+    unreadable_ids,
+)
 from leadpipeline.adapters.ports import (
+    claims_of,
     distinct_source_ids,
     normalise_company_name,
     normalise_domain,
     normalise_email,
+    refuse_held,
 )
 from leadpipeline.adapters.postgres._migrations import LEDGER, migrate
 from leadpipeline.adapters.postgres._sql import Statements, entry_of, filters, write_params
@@ -60,6 +69,9 @@ DSN_ENV = "LEADPIPELINE_POSTGRES_DSN"
 
 SynchronousCommit = Literal["on", "off", "local", "remote_write", "remote_apply"]
 """PostgreSQL's ``synchronous_commit`` levels (``on`` waits for the WAL flush)."""
+
+_SCRUB_LOCK_WAIT = 5.0
+"""Seconds `scrub` waits for each table's lock before leaving the scrub due."""
 
 _SYNCHRONOUS = ("on", "off", "local", "remote_write", "remote_apply")
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,49}")
@@ -246,12 +258,18 @@ class PostgresStore:
                 stands and a later call finishes the scrub.
         """
         with self._guard("scrub"), self._conn() as conn:
-            ((due, started),) = conn.execute(self._sql.scrub_due).fetchall()
+            due = [row[0] for row in conn.execute(self._sql.scrub_due).fetchall()]
             if not due:
                 return
-            for table in self._sql.scrubbed_tables:
-                conn.execute(f"VACUUM FULL {table}".encode())
-            conn.execute(self._sql.scrub_done, (started,))
+            # a rewrite waits for every reader's lock and queues every writer behind it:
+            # give up after a while rather than stall the store
+            conn.execute(f"SET lock_timeout = '{int(_SCRUB_LOCK_WAIT * 1000)}ms'".encode())
+            try:
+                for table in self._sql.scrubbed_tables:
+                    conn.execute(f"VACUUM FULL {table}".encode())
+            finally:
+                conn.execute(b"RESET lock_timeout")
+            conn.execute(self._sql.scrub_done, (due,))  # later erasures stay due
 
     def vacuum(self) -> None:
         """Vacuum the tables, so dead row versions (such as pre-erasure rows) are reclaimed."""
@@ -368,7 +386,7 @@ class PostgresStore:
         prepared = [(t, write_params(t, self.channel)) for t in transitions]
         if not prepared:
             return
-        _refuse_shared_claims(transitions)
+        claims_of(transitions)  # two leads of the batch claiming one record: refused now
         stale: Transition | None = None
         with self._write_guard(transitions), self._conn() as conn, conn.transaction() as tx:
             for transition, params in prepared:
@@ -384,17 +402,11 @@ class PostgresStore:
 
     def _source_conflict(self, transitions: Sequence[Transition]) -> SourceConflictError:
         """Which claimed source record another lead holds, looked up after the refusal."""
-        claims = {s: t for t in transitions for s in t.claimed_sources}
-        held = dict(self._read(self._sql.by_sources, (list(claims),)))
-        for source, transition in claims.items():
-            holder = held.get(source)
-            if holder is not None and holder != transition.lead_id:
-                return SourceConflictError(
-                    lead_id=transition.lead_id,
-                    version=transition.expected_version,
-                    source_id=source,
-                    held_by=holder,
-                )
+        claims = claims_of(transitions)
+        try:
+            refuse_held(claims, dict(self._read(self._sql.by_sources, (list(claims),))))
+        except SourceConflictError as conflict:
+            return conflict
         first = next(iter(claims.items()), None)
         if first is None:  # pragma: no cover  # only a claim can violate that key
             raise StoreError("a write collided on lead_sources without claiming a source")
@@ -468,7 +480,7 @@ class PostgresStore:
         """
         require_aware("now", now)
         rows = self._read(self._sql.pending, (now, limit))
-        return readable(((r[6], r) for r in rows), "notification", entry_of)
+        return self._kept(rows, now)
 
     def lease(
         self,
@@ -498,7 +510,19 @@ class PostgresStore:
             },
         )
         rows.sort(key=lambda r: (r[3], r[0]))
-        return readable(((r[6], r) for r in rows), "notification", entry_of)
+        return self._kept(rows, now)
+
+    def _kept(self, rows: list[Any], now: datetime) -> tuple[OutboxEntry, ...]:
+        """The entries that can be read; a damaged one waits apart, never crowding the rest."""
+        kept = readable(((r[6], r) for r in rows), "notification", entry_of)
+        if len(kept) < len(rows):
+            retry_at = now + UNREADABLE_PAUSE
+            for entry_id in unreadable_ids(rows, kept):
+                self._read(
+                    self._sql.failed,
+                    {"id": entry_id, "error": UNREADABLE_NOTE, "retry_at": retry_at},
+                )
+        return kept
 
     def leased(
         self, *, lease_for: timedelta = timedelta(minutes=1), owner: str | None = None
@@ -514,14 +538,14 @@ class PostgresStore:
         require_aware("at", at)
         rows = self._read(self._sql.delivered, {"id": entry_id, "at": at})
         if not rows[0][0]:
-            raise NotFoundError(f"outbox entry {entry_id}")
+            raise NotFoundError(str(entry_id), what="outbox entry")
 
     def mark_failed(self, entry_id: int, *, error: str, retry_at: datetime) -> None:
         """Record a failed attempt, when to try again, and end the lease."""
         require_aware("retry_at", retry_at)
         rows = self._read(self._sql.failed, {"id": entry_id, "error": error, "retry_at": retry_at})
         if not rows[0][0]:
-            raise NotFoundError(f"outbox entry {entry_id}")
+            raise NotFoundError(str(entry_id), what="outbox entry")
 
     def wait_for_outbox(self, timeout: float) -> bool:
         """Block until an append adds outbox entries (True) or `timeout` seconds pass (False).
@@ -556,18 +580,3 @@ def _configure(
 def _lead(data: object) -> Lead:
     lead: Lead = structure(data, Lead)
     return lead
-
-
-def _refuse_shared_claims(transitions: Sequence[Transition]) -> None:
-    """Two leads of one batch claiming the same source record: refused before writing."""
-    claimed: dict[str, Transition] = {}
-    for transition in transitions:
-        for source in transition.claimed_sources:
-            first = claimed.setdefault(source, transition)
-            if first.lead_id != transition.lead_id:
-                raise SourceConflictError(
-                    lead_id=transition.lead_id,
-                    version=transition.expected_version,
-                    source_id=source,
-                    held_by=first.lead_id,
-                )

@@ -156,6 +156,10 @@ def _upgrade(conn: sqlite3.Connection, path: Path, found: int) -> None:
     """Bring a file of an older schema up to `SCHEMA_VERSION`, all in one transaction."""
     conn.execute("BEGIN IMMEDIATE")
     try:
+        # another process may have upgraded the file while this one waited for the lock
+        found = int(
+            conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+        )
         for version in range(found, SCHEMA_VERSION):
             _UPGRADES[version](conn, path)
         conn.execute(

@@ -13,7 +13,6 @@ from typing import Any, NamedTuple
 
 from leadpipeline._checks import require_aware
 from leadpipeline.adapters.encoding import EncodedSnapshot, EncodedTransition, party_key
-from leadpipeline.errors import SourceConflictError
 from leadpipeline.lead import Party
 from leadpipeline.stages.transition import Transition
 
@@ -24,6 +23,7 @@ __all__ = [
     "Write",
     "chunks",
     "filters",
+    "holders",
     "instant",
     "micros",
     "read_stored",
@@ -245,33 +245,17 @@ def save_snapshots(conn: sqlite3.Connection, rows: Sequence[tuple[Row | None, Ro
             "DELETE FROM lead_sources WHERE source_id = ? AND lead_id = ?", gone_sources
         )
     if new_sources:
-        _refuse_taken(conn, new_sources, {after.lead_id: after.version for _, after in rows})
         conn.executemany("INSERT INTO lead_sources (source_id, lead_id) VALUES (?, ?)", new_sources)
 
 
-def _refuse_taken(
-    conn: sqlite3.Connection, claims: Sequence[tuple[str, str]], versions: dict[str, int]
-) -> None:
-    """Raise `SourceConflictError` if another lead (stored or in this batch) holds a claim.
-
-    Checked inside the write transaction, so no other writer can slip in between; the
-    unique index on ``lead_sources.source_id`` stands behind it.
-    """
-    claimed: dict[str, str] = {}
-    for source, lead_id in claims:
-        holder = claimed.setdefault(source, lead_id)
-        if holder != lead_id:
-            raise SourceConflictError(
-                lead_id=lead_id, version=versions[lead_id], source_id=source, held_by=holder
-            )
-    sources = list(claimed)
+def holders(conn: sqlite3.Connection, sources: Sequence[str]) -> dict[str, str]:
+    """The lead holding each of these source records, where one does."""
+    found: dict[str, str] = {}
     for part in chunks(sources):
         marks = ",".join("?" * len(part))
-        for source, holder in conn.execute(
-            f"SELECT source_id, lead_id FROM lead_sources WHERE source_id IN ({marks})", part
-        ):
-            if holder != claimed[source]:
-                lead_id = claimed[source]
-                raise SourceConflictError(
-                    lead_id=lead_id, version=versions[lead_id], source_id=source, held_by=holder
-                )
+        found.update(
+            conn.execute(
+                f"SELECT source_id, lead_id FROM lead_sources WHERE source_id IN ({marks})", part
+            ).fetchall()
+        )
+    return found

@@ -9,27 +9,35 @@ database, or a newer schema) is refused and never written to.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
-import logging
 import os
 import sqlite3
 import threading
 import time
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from leadpipeline._checks import require_aware
-from leadpipeline.adapters.encoding import email_digest, read_back, readable
+from leadpipeline.adapters.encoding import (
+    UNREADABLE_NOTE,
+    UNREADABLE_PAUSE,
+    email_digest,
+    read_back,
+    readable,
+    unreadable_ids,
+)
 from leadpipeline.adapters.ports import (
+    claims_of,
     distinct_source_ids,
     normalise_company_name,
     normalise_domain,
     normalise_email,
+    refuse_held,
 )
 from leadpipeline.adapters.sqlite._file import open_schema, refuse_foreign_bytes
 from leadpipeline.adapters.sqlite._rows import (
@@ -37,6 +45,7 @@ from leadpipeline.adapters.sqlite._rows import (
     Write,
     chunks,
     filters,
+    holders,
     instant,
     micros,
     read_stored,
@@ -57,10 +66,8 @@ from leadpipeline.stages.transition import Transition
 
 __all__ = ["SqliteStore", "Synchronous"]
 
-_log = logging.getLogger("leadpipeline.adapters")
-
-_SCRUB_WAIT = 1.0
-"""Seconds an erasure waits for readers before leaving the scrub due (see `scrub`)."""
+_SCRUB_WAIT = 5.0
+"""Seconds `scrub` waits for readers of the log before leaving the scrub due."""
 
 Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 """SQLite's ``synchronous`` levels: FULL (the default) survives power loss after commit."""
@@ -182,12 +189,12 @@ class SqliteStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
+    @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self._transaction("BEGIN IMMEDIATE", "a write") as conn:
             yield conn
 
-    @contextmanager
+    @contextlib.contextmanager
     def _transaction(self, begin: str, what: str) -> Iterator[sqlite3.Connection]:
         """One transaction on this thread's connection, committed, or rolled back on error."""
         conn = self._conn()
@@ -235,33 +242,49 @@ class SqliteStore:
             StoreError: readers kept the log busy all that time; run it again later.
         """
         conn = self._conn()
-        deadline = time.monotonic() + (self._busy_timeout if wait is None else wait)
-        while True:
-            try:
-                busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot checkpoint {self.path}: {exc}") from None
-            if not busy:
-                return
-            if time.monotonic() > deadline:
-                raise StoreError(
-                    f"{self.path}: the write-ahead log stayed busy; run checkpoint() again"
-                )
-            time.sleep(0.01)
+        patience = self._busy_timeout if wait is None else min(wait, self._busy_timeout)
+        deadline = time.monotonic() + patience
+        # each checkpoint call waits in SQLite's busy handler too: bound that by `wait`
+        conn.execute(f"PRAGMA busy_timeout = {int(patience * 1000)}")
+        try:
+            while True:
+                try:
+                    busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                except sqlite3.Error as exc:
+                    raise StoreError(f"cannot checkpoint {self.path}: {exc}") from None
+                if not busy:
+                    return
+                if time.monotonic() > deadline:
+                    raise StoreError(
+                        f"{self.path}: the write-ahead log stayed busy; run checkpoint() again"
+                    )
+                time.sleep(0.01)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
 
     def scrub(self) -> None:
         """Leave no byte of erased values in the files: checkpoint and truncate the log.
 
         With ``secure_delete`` on, SQLite zeroes every page it frees, so once the log is
         copied back and truncated the erased values are gone from the database file and
-        from its ``-wal`` file. `record` does this after every erasure, waiting a moment
-        for readers; when a reader (a backup, say) keeps the log busy longer, the erasure
-        still stands and the scrub stays due: run this (or erase again) later.
+        from its ``-wal`` file. Every erasure marks a scrub due in the same transaction;
+        with none due this returns at once. A reader (a backup, say) that keeps the log
+        busy for more than a few seconds makes it wait and then raise; the erasure
+        stands, the scrub stays due, and the next call (or erasing the lead again)
+        finishes it.
 
         Raises:
-            StoreError: readers kept the log busy until the busy timeout; nothing is lost.
+            StoreError: readers kept the log busy; nothing is lost, call it again later.
         """
-        self.checkpoint()
+        rows = self._read("SELECT value FROM meta WHERE key = 'scrub_due'")
+        if not rows:
+            return
+        self.checkpoint(wait=_SCRUB_WAIT)
+        with self._guard(), self._write() as conn:
+            # an erasure that committed meanwhile bumped the mark: it stays due
+            conn.execute("DELETE FROM meta WHERE key = 'scrub_due' AND value = ?", rows[0])
+        with contextlib.suppress(StoreError):  # the mark's own page holds no personal data
+            self.checkpoint(wait=_SCRUB_WAIT)
 
     # -- reading ------------------------------------------------------------------
 
@@ -379,15 +402,19 @@ class SqliteStore:
     def record(self, transition: Transition) -> None:
         """Write one transition atomically (see `LeadStore.record`).
 
-        After an erasure commits, the write-ahead log is checkpointed and truncated, and
-        with ``secure_delete`` on, no byte of the erased values remains in the files.
+        An erasure marks a scrub due in the same transaction; `scrub` then leaves no byte
+        of the erased values in the files.
         """
         self.record_many((transition,))
 
     def record_many(self, transitions: Sequence[Transition]) -> None:
         """Write several transitions in one transaction, all or nothing."""
         writes = [Write.of(t) for t in transitions]
+        claimed = claims_of(transitions)
         with self._guard(), self._write() as conn:
+            # inside the write transaction, so no other writer can claim in between; the
+            # unique index on lead_sources.source_id stands behind it
+            refuse_held(claimed, holders(conn, list(claimed)))
             stored = read_stored(conn, [w.lead_id for w in writes])
             running = {lead_id: row.version for lead_id, row in stored.items()}
             latest: dict[str, Row] = {}
@@ -419,13 +446,13 @@ class SqliteStore:
                 "INSERT INTO outbox (lead_id, body, next_attempt_at) VALUES (?, ?, ?)",
                 [row for w in writes for row in w.outbox],
             )
-        if any(t.erases for t in transitions):
-            try:
-                self.checkpoint(wait=min(self._busy_timeout, _SCRUB_WAIT))
-            except StoreError as exc:  # committed: the erasure stands, the scrub stays due
-                _log.warning("erasure recorded, scrub due: %s", exc, extra={"path": str(self.path)})
+            if any(t.erases for t in transitions):
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('scrub_due', '1') ON CONFLICT (key) "
+                    "DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
+                )
 
-    @contextmanager
+    @contextlib.contextmanager
     def _guard(self) -> Iterator[None]:
         try:
             yield
@@ -459,7 +486,18 @@ class SqliteStore:
             "ORDER BY next_attempt_at, id LIMIT ?",
             (micros(now), limit),
         )
-        return readable(((r[0], r[1:]) for r in rows), "notification", _entry)
+        kept = readable(((r[0], r[1:]) for r in rows), "notification", _entry)
+        if len(kept) < len(rows):  # a damaged entry waits apart, never crowding the rest
+            self._set_aside(unreadable_ids([r[1:] for r in rows], kept), now)
+        return kept
+
+    def _set_aside(self, entry_ids: list[int], now: datetime) -> None:
+        with self._guard(), self._write() as conn:
+            conn.executemany(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
+                "WHERE id = ? AND delivered_at IS NULL",
+                [(UNREADABLE_NOTE, micros(now + UNREADABLE_PAUSE), i) for i in entry_ids],
+            )
 
     def mark_delivered(self, entry_id: int, at: datetime) -> None:
         """Record a successful delivery; a second call changes nothing."""

@@ -18,7 +18,6 @@ from typing import Any
 import attrs
 
 from leadpipeline._checks import require_aware
-from leadpipeline._typed import typed
 from leadpipeline.lead import InteractionKind, Lead
 from leadpipeline.rules.scoring._decay import PointsFn, points_function, window
 from leadpipeline.rules.scoring.card import (
@@ -135,7 +134,7 @@ _FastFit = tuple[Callable[[Lead], Any], Callable[[Any], bool], float, int]
 _EngSlot = tuple[int, float, PointsFn]
 
 
-@attrs.frozen(kw_only=True, field_transformer=typed)
+@attrs.frozen(kw_only=True)
 class _Interpreted:
     """The reference scorer: a model as closures walked per lead; slower, plainly correct.
 

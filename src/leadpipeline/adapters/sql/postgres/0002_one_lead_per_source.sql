@@ -15,4 +15,11 @@ SELECT s, lead_id FROM leads, unnest(source_ids) AS s;
 
 -- Erasure leaves personal data in free space until the tables are rewritten; a row here
 -- says a rewrite is due (see PostgresStore.scrub).
-CREATE TABLE scrub_due (since TIMESTAMPTZ NOT NULL DEFAULT now());
+CREATE TABLE scrub_due (
+    id    BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    since TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+-- The source records now live in lead_sources alone.
+DROP INDEX leads_sources;
+ALTER TABLE leads DROP COLUMN source_ids;
