@@ -184,7 +184,7 @@ def build_histories(
     built_ids = {lead.id for lead in leads}
     ids = table.column("id").to_pylist()
     index = [i for i, lead_id in enumerate(ids) if lead_id in built_ids]
-    outcome = frame.mapping.outcome
+    outcome = frame.mapping.outcome if frame.mapping is not None else None
     lost_reason = outcome.lost_reason if outcome is not None else "lost"
     histories: list[tuple[Event, ...]] = []
     refused: list[RowRefusal] = list(refused_leads)
@@ -203,7 +203,7 @@ def build_histories(
 
 
 def _header(frame: LeadFrame, name: str) -> str:
-    outcome = frame.mapping.outcome
+    outcome = frame.mapping.outcome if frame.mapping is not None else None
     if outcome is None:
         return ""
     for header, canonical, _ in outcome.columns():

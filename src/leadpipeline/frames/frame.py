@@ -54,7 +54,7 @@ class LeadFrame:
 
     leads: pa.Table
     touches: pa.Table
-    mapping: ColumnMapping
+    mapping: ColumnMapping | None
     read: int
     refused: tuple[RowRefusal, ...] = ()
 
