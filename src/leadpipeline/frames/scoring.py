@@ -21,14 +21,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from leadpipeline._checks import require_aware
+from leadpipeline.analytics.thresholds import WhatIf, _compare, _policy
 from leadpipeline.errors import ValidationError
 from leadpipeline.frames._engagement import engagement_points
 from leadpipeline.frames._fit import Columns, rule_mask
 from leadpipeline.frames.frame import LeadFrame
 from leadpipeline.lead import InteractionKind
+from leadpipeline.playbook import Playbook
 from leadpipeline.rules.scoring import GENERAL_GROUP, FitRule, ScoringModel
 
-__all__ = ["FrameScores", "score_frame"]
+__all__ = ["FrameScores", "score_frame", "what_if_frame"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -256,4 +258,37 @@ def score_frame(
         groups=tuple(capped_groups),
         rules=tuple(ordered) if rules else (),
         won=None if result is None else np.asarray(pc.fill_null(pc.equal(result, "won"), False)),
+    )
+
+
+def what_if_frame(
+    leads: LeadFrame | pa.Table | Mapping[str, Any],
+    a: ScoringModel | Playbook,
+    b: ScoringModel | Playbook,
+    *,
+    now: datetime | Sequence[datetime] | pa.Array | np.ndarray,
+    touches: pa.Table | Mapping[str, Any] | None = None,
+    threshold_a: float | None = None,
+    threshold_b: float | None = None,
+) -> WhatIf:
+    """`leadpipeline.analytics.what_if` on columns: two policies, the same leads, no `Lead`.
+
+    Each side is scored with `score_frame` at `now`; a `Playbook` side brings its scoring
+    model and, unless a threshold is given, its MQL definition's score threshold. Wins
+    come from the frame's outcome column.
+
+    Raises:
+        ValidationError: the frame has no outcome column, or a side has no threshold.
+    """
+    model_a, threshold_a = _policy(a, threshold_a, "a")
+    model_b, threshold_b = _policy(b, threshold_b, "b")
+    scores_a = score_frame(leads, model_a, now=now, touches=touches)
+    scores_b = score_frame(leads, model_b, now=now, touches=touches)
+    if scores_a.won is None:
+        raise ValidationError.at("won", "the frame has no outcome column (outcome.result)")
+    won = scores_a.won.tolist()
+    return _compare(
+        won,
+        (model_a, threshold_a, scores_a.totals.tolist()),
+        (model_b, threshold_b, scores_b.totals.tolist()),
     )
