@@ -21,9 +21,24 @@ INDUSTRIES = ("Software", "Manufacturing", "Retail", "Logistics", "Select")
 TITLES = ("Head of IT", "IT Director", "CTO", "Buyer", "Engineer", "Student", "", "N/A")
 ACTIVITIES = ("Web Visit", "Email Open", "Email Click", "Form Fill", "Webinar", "Download")
 LEADS_HEADER = [
-    "Lead ID", "Created", "Lead Source", "First Name", "Last Name", "Email", "Job Title",
-    "Company", "Industry", "Employees", "Country", "Annual Revenue", "Status", "MQL Date",
-    "SQL Date", "Close Date", "Deal Value", "Loss Reason",
+    "Lead ID",
+    "Created",
+    "Lead Source",
+    "First Name",
+    "Last Name",
+    "Email",
+    "Job Title",
+    "Company",
+    "Industry",
+    "Employees",
+    "Country",
+    "Annual Revenue",
+    "Status",
+    "MQL Date",
+    "SQL Date",
+    "Close Date",
+    "Deal Value",
+    "Loss Reason",
 ]
 
 

@@ -110,7 +110,7 @@ def build_leads(frame: LeadFrame) -> tuple[tuple[Lead, ...], tuple[RowRefusal, .
 # --- histories ----------------------------------------------------------------------------
 
 
-class _Refused(Exception):
+class _RefusedError(Exception):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         self.message = message
@@ -138,7 +138,7 @@ def _history(
     stage = outcome.get("outcome.stage")
     if stage is not None:
         if stage not in waterfall:
-            raise _Refused("outcome.stage", f"{stage!r} is not on the waterfall {waterfall}")
+            raise _RefusedError("outcome.stage", f"{stage!r} is not on the waterfall {waterfall}")
         target = waterfall.index(stage)
     for i, name in enumerate(waterfall):
         if outcome.get(f"reached.{name}") is not None:
@@ -146,27 +146,29 @@ def _history(
     result = outcome.get("outcome.result")
     if customer is not None and target >= customer:
         if result == "lost":
-            raise _Refused("outcome.result", "lost, yet the lead reached the customer stage")
+            raise _RefusedError("outcome.result", "lost, yet the lead reached the customer stage")
         result = "won"
     if result in ("won", "lost"):
         if opportunity is None:
-            raise _Refused("outcome.result", "the lifecycle has no opportunity stage to close")
+            raise _RefusedError("outcome.result", "the lifecycle has no opportunity stage to close")
         target = max(target, opportunity)
     if opportunity is not None:
         target = min(target, opportunity)
     for name in waterfall[1 : target + 1]:
         at = outcome.get(f"reached.{name}") or last
         if at < last:
-            raise _Refused(f"reached.{name}", f"{at.isoformat()} is before the step before it")
+            raise _RefusedError(f"reached.{name}", f"{at.isoformat()} is before the step before")
         apply(MoveStage(to_stage=name), at)
         last = at
     if result in ("won", "lost"):
         at = outcome.get("outcome.closed_at") or last
         if at < last:
-            raise _Refused("outcome.closed_at", f"{at.isoformat()} is before the step before it")
+            raise _RefusedError("outcome.closed_at", f"{at.isoformat()} is before the step before")
         reason = outcome.get("outcome.reason") or ("" if result == "won" else lost_reason)
         apply(
-            Complete(outcome=Outcome(result), reason=reason, revenue=outcome.get("outcome.revenue")),
+            Complete(
+                outcome=Outcome(result), reason=reason, revenue=outcome.get("outcome.revenue")
+            ),
             at,
         )
     return tuple(events)
@@ -192,10 +194,14 @@ def build_histories(
         values = {name: data[name][i] for name in names}
         try:
             histories.append(_history(lead, values, playbook, lost_reason))
-        except _Refused as exc:
+        except _RefusedError as exc:
             refused.append(
-                RowRefusal(row=rows[i], column=_header(frame, exc.field), field=exc.field,
-                           message=exc.message)
+                RowRefusal(
+                    row=rows[i],
+                    column=_header(frame, exc.field),
+                    field=exc.field,
+                    message=exc.message,
+                )
             )
         except LeadPipelineError as exc:
             refused.append(RowRefusal(row=rows[i], column="", field="outcome", message=str(exc)))
@@ -210,4 +216,3 @@ def _header(frame: LeadFrame, name: str) -> str:
         if canonical == name:
             return header
     return ""
-

@@ -306,10 +306,11 @@ def _place(
     for row, value in zip(rows, parsed, strict=True):
         if value is None:
             continue
+        naive = value
         if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
+            naive = value.astimezone(UTC).replace(tzinfo=None)
             aware[row] = True
-        result[row] = np.datetime64(value, "us")
+        result[row] = np.datetime64(naive, "us")
         left[row] = False
 
 
@@ -442,4 +443,3 @@ def _check(out: pa.Array, reading: Reading, problems: Problems) -> pa.Array:
             problems.append((bad, message))
             out = _nulls_where(out, bad)
     return out
-

@@ -31,7 +31,8 @@ def _powers(factor: float, steps: np.ndarray) -> np.ndarray:
         return np.zeros(0)
     top = int(steps.max())
     table = np.array([float(factor**k) for k in range(top + 1)])
-    return table[steps]
+    powers: np.ndarray = table[steps]
+    return powers
 
 
 def _shifted(
@@ -43,7 +44,8 @@ def _shifted(
     following = (month + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
     day = np.minimum(day0, following - first)
     days = first + day - 1 + (7 * step.weeks + step.days) * k
-    return days * _DAY_US + tod
+    shifted: np.ndarray = days * _DAY_US + tod
+    return shifted
 
 
 def _calendar(delta: np.ndarray, at: np.ndarray, now: Any, step: CalendarStep) -> np.ndarray:
@@ -90,6 +92,7 @@ def engagement_points(
     lead: np.ndarray,
     kind: np.ndarray,
     at: np.ndarray,
+    *,
     now: np.ndarray | int,
     n: int,
 ) -> np.ndarray:

@@ -41,7 +41,7 @@ def _steps(path: str) -> tuple[tuple[str, type, Any], ...]:
     out = []
     for segment in path.split("."):
         attribute = attrs.fields_dict(cls)[segment]
-        default = attribute.default
+        default: Any = attribute.default
         if isinstance(default, attrs.Factory):  # type: ignore[arg-type]  # attrs types Factory loosely
             default = default.factory()
         out.append((segment, cls, default))
@@ -52,7 +52,9 @@ def _steps(path: str) -> tuple[tuple[str, type, Any], ...]:
 @functools.cache
 def _anchor(record: str) -> str | None:
     """The first required leaf of an optional record: the record exists when it has a value."""
-    cls = _unwrap_optional(typing.get_type_hints(_steps(record)[-1][1])[record.rpartition(".")[2]])[0]
+    cls = _unwrap_optional(typing.get_type_hints(_steps(record)[-1][1])[record.rpartition(".")[2]])[
+        0
+    ]
     for attribute in attrs.fields(cls):
         if attribute.default is attrs.NOTHING:
             return f"{record}.{attribute.name}"
@@ -101,6 +103,10 @@ class Columns:
         return rows
 
 
+def _bools(values: Any) -> np.ndarray:
+    return np.asarray(values, dtype=bool)
+
+
 def _np(array: pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
 
@@ -111,7 +117,8 @@ def _on_values(values: pa.Array, test: Any) -> np.ndarray:
     assert isinstance(encoded, pa.DictionaryArray)
     answers = np.array([bool(test(v)) for v in encoded.dictionary.to_pylist()] + [bool(test(None))])
     index = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False))
-    return answers[index]
+    found: np.ndarray = answers[index]
+    return found
 
 
 def _text_mask(column: pa.Array, match: Match, kind: _FieldKind) -> np.ndarray:
@@ -120,7 +127,7 @@ def _text_mask(column: pa.Array, match: Match, kind: _FieldKind) -> np.ndarray:
             return _on_values(column, _predicate(match, kind))
         blank = _np(pc.match_substring_regex(column, pattern=_BLANK))
         present = ~np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool) & ~blank
-        return present if isinstance(match, Present) else ~present
+        return _bools(present if isinstance(match, Present) else ~present)
     if isinstance(match, DomainIn) and not pa.types.is_dictionary(column.type):
         # the part after the last "@" has far fewer distinct values than the addresses
         column = pc.replace_substring_regex(column, pattern="(?s)^.*@", replacement="")
@@ -132,9 +139,9 @@ def _texts_mask(column: pa.Array, match: Match, kind: _FieldKind) -> np.ndarray:
     column = pc.fill_null(column, pa.scalar([], column.type))
     lengths = np.asarray(pc.list_value_length(column).to_numpy(zero_copy_only=False))
     if isinstance(match, Present):
-        return lengths > 0
+        return _bools(lengths > 0)
     if isinstance(match, Missing):
-        return lengths == 0
+        return _bools(lengths == 0)
     test = _predicate(match, kind)
     items = pc.list_flatten(column)
     hits = _on_values(items, lambda t: t is not None and test((t,)))
@@ -170,15 +177,15 @@ def rule_mask(columns: Columns, field: str, match: Match, where: str) -> np.ndar
     if kind is _FieldKind.RECORD:
         anchor = _anchor_of(field, columns)
         has = inside & (columns.valid(anchor) if anchor else np.zeros(n, dtype=bool))
-        return has if isinstance(match, Present) else ~has
+        return _bools(has if isinstance(match, Present) else ~has)
     column = columns.columns[field]
     if kind is _FieldKind.TEXT:
         mask = _text_mask(column, match, kind)
     elif kind in (_FieldKind.TEXTS, _FieldKind.ITEMS):
         mask = _texts_mask(column, match, kind)
         if isinstance(match, Missing):
-            return mask | ~inside
-        return mask & inside
+            return _bools(mask | ~inside)
+        return _bools(mask & inside)
     elif isinstance(match, InRange):
         values = columns.numbers(field)
         low = -np.inf if match.at_least is None else match.at_least
@@ -189,8 +196,8 @@ def rule_mask(columns: Columns, field: str, match: Match, where: str) -> np.ndar
         if isinstance(match, Missing):
             mask = ~mask
     if isinstance(match, Missing):
-        return mask | ~inside
-    return mask & inside
+        return _bools(mask | ~inside)
+    return _bools(mask & inside)
 
 
 def _anchor_of(field: str, columns: Columns) -> str | None:

@@ -120,8 +120,7 @@ def records_table(records: Iterable[Mapping[str, Any]], headers: Sequence[str]) 
 
 
 def arrow_table(source: Any, headers: Sequence[str]) -> pa.Table:
-    """The named columns of an Arrow table, a pandas or polars DataFrame, or any object
-    that speaks the Arrow stream interface."""
+    """The named columns of an Arrow table, a pandas or polars DataFrame, or an Arrow stream."""
     if isinstance(source, pa.Table):
         table = source
     elif isinstance(source, pa.RecordBatch):

@@ -59,7 +59,7 @@ class LeadFrame:
     refused: tuple[RowRefusal, ...] = ()
 
     def __len__(self) -> int:
-        return self.leads.num_rows
+        return int(self.leads.num_rows)
 
     def to_leads(self) -> Imported[Lead]:
         """The accepted rows as `Lead` values, each with its touches as interactions.

@@ -146,7 +146,7 @@ class OutcomeColumns:
 
     def columns(self) -> Iterator[tuple[str, str, Mapping[str, str]]]:
         """Each mapped outcome column as ``(header, canonical name, value map)``."""
-        plain = (
+        plain: tuple[tuple[str | None, str, Mapping[str, str]], ...] = (
             (self.result, "outcome.result", self.results),
             (self.closed_at, "outcome.closed_at", {}),
             (self.revenue, "outcome.revenue", {}),
@@ -202,7 +202,10 @@ class ColumnMapping:
             spec = fields.get(column.field)
             if spec is None or column.field == "id":
                 known = ", ".join(p for p in fields if p != "id")
-                yield (f"columns[{i}].field", f"{column.field!r} is no field a column feeds ({known})")
+                yield (
+                    f"columns[{i}].field",
+                    f"{column.field!r} is no field a column feeds ({known})",
+                )
                 continue
             if column.field in fed:
                 yield (f"columns[{i}].field", f"{column.field!r} is fed by {fed[column.field]}")

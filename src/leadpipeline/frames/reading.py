@@ -21,13 +21,20 @@ from leadpipeline.frames._convert import ARROW_TYPES, Problems, Reading, convert
 from leadpipeline.frames._fields import Check, Kind, lead_fields, spec_of
 from leadpipeline.frames._sources import arrow_table, csv_batches, csv_table, records_table
 from leadpipeline.frames.frame import LeadFrame
-from leadpipeline.frames.mapping import ColumnMapping, Unmapped
+from leadpipeline.frames.mapping import ColumnMapping
 from leadpipeline.frames.refusals import RowRefusal, RowsRefusedError
 from leadpipeline.lead import InteractionKind
 
 __all__ = ["read_arrow", "read_csv", "read_pandas", "read_records", "stream_csv"]
 
-_RESULTS = {"won": "won", "lost": "lost", "open": "open", "Won": "won", "Lost": "lost", "Open": "open"}
+_RESULTS = {
+    "won": "won",
+    "lost": "lost",
+    "open": "open",
+    "Won": "won",
+    "Lost": "lost",
+    "Open": "open",
+}
 _KINDS = {k.value: k.value for k in InteractionKind}
 _TOUCHES_SCHEMA = pa.schema(
     [("lead", pa.int32()), ("kind", pa.string()), ("at", ARROW_TYPES[Kind.DATETIME])]
@@ -38,7 +45,11 @@ Source = Any
 
 
 def _headers(mapping: ColumnMapping) -> list[str]:
-    headers = [mapping.id, *(c.header for c in mapping.columns), *(t.header for t in mapping.touches)]
+    headers = [
+        mapping.id,
+        *(c.header for c in mapping.columns),
+        *(t.header for t in mapping.touches),
+    ]
     if mapping.outcome is not None:
         headers += [h for h, _, _ in mapping.outcome.columns()]
     return list(dict.fromkeys(headers))
@@ -71,9 +82,7 @@ class _Refusals:
         self.table = table
         self.found: list[tuple[int, RowRefusal]] = []
 
-    def add(
-        self, problems: Problems, raw: pa.Array | None, column: str, field: str
-    ) -> None:
+    def add(self, problems: Problems, raw: pa.Array | None, column: str, field: str) -> None:
         for mask, message in problems:
             rows = np.flatnonzero(mask)
             if not len(rows):
@@ -98,7 +107,9 @@ class _Refusals:
 
 def _constant(mapping: ColumnMapping, path: str, n: int) -> pa.Array:
     spec = lead_fields()[path]
-    value, problems = convert(pa.array([mapping.constants[path]]), _reading(mapping, spec.kind, checks=spec.checks))
+    value, problems = convert(
+        pa.array([mapping.constants[path]]), _reading(mapping, spec.kind, checks=spec.checks)
+    )
     if any(mask.any() for mask, _ in problems):
         message = next(m for mask, m in problems if mask.any())
         raise ConfigurationError([(f"constants.{path}", message)])
@@ -112,8 +123,15 @@ def _leads_columns(
     n = raw.num_rows
     columns: dict[str, pa.Array] = {}
     raw_id = raw.column(mapping.id).combine_chunks()
-    ids, problems = convert(raw_id, _reading(mapping, Kind.TEXT, checks=frozenset({Check.NOT_BLANK})))
-    problems.append((~np.asarray(pc.is_valid(ids).to_numpy(zero_copy_only=False)), "required: the cell is empty"))
+    ids, problems = convert(
+        raw_id, _reading(mapping, Kind.TEXT, checks=frozenset({Check.NOT_BLANK}))
+    )
+    problems.append(
+        (
+            ~np.asarray(pc.is_valid(ids).to_numpy(zero_copy_only=False)),
+            "required: the cell is empty",
+        )
+    )
     refusals.add(problems, raw_id, mapping.id, "id")
     refusals.add(_duplicates(ids, refusals.first_row, seen), raw_id, mapping.id, "id")
     columns["id"] = ids
@@ -139,7 +157,9 @@ def _leads_columns(
             continue
         empty = ~np.asarray(pc.is_valid(columns[spec.path]).to_numpy(zero_copy_only=False))
         if spec.within is not None:
-            anchor = next(s for s in lead_fields().values() if s.within == spec.within and s.required)
+            anchor = next(
+                s for s in lead_fields().values() if s.within == spec.within and s.required
+            )
             if anchor.path == spec.path:
                 continue
             empty &= np.asarray(pc.is_valid(columns[anchor.path]).to_numpy(zero_copy_only=False))
@@ -147,23 +167,25 @@ def _leads_columns(
         else:
             message = "required: the cell is empty"
         empty &= ~refusals.bad
-        column = mapping.column_for(spec.path)
-        header = column.header if column is not None else ""
+        feeding = mapping.column_for(spec.path)
+        header = feeding.header if feeding is not None else ""
         raw_cells = raw.column(header).combine_chunks() if header else None
         refusals.add([(empty, message)], raw_cells, header, spec.path)
     if mapping.outcome is not None:
         for header, name, values in mapping.outcome.columns():
-            spec = spec_of(name)
-            assert spec is not None
-            options: dict[str, Any] = {"checks": spec.checks}
+            outcome_spec = spec_of(name)
+            assert outcome_spec is not None
+            options: dict[str, Any] = {"checks": outcome_spec.checks}
             if name == "outcome.result":
                 options["values"] = values or _RESULTS
             elif values:
                 options["values"] = values
             cells = raw.column(header).combine_chunks()
-            converted, problems = convert(cells, _reading(mapping, spec.kind, **options))
+            converted, problems = convert(cells, _reading(mapping, outcome_spec.kind, **options))
             if name == "outcome.result":
-                converted = pc.if_else(pc.equal(converted, "open"), pa.nulls(n, pa.string()), converted)
+                converted = pc.if_else(
+                    pc.equal(converted, "open"), pa.nulls(n, pa.string()), converted
+                )
             refusals.add(problems, cells, header, name)
             columns[name] = converted
     return columns
@@ -184,19 +206,25 @@ def _duplicates(ids: pa.Array, first_row: int, seen: set[str] | None) -> Problem
         for row in np.flatnonzero(later):
             mask = np.zeros(n, dtype=bool)
             mask[row] = True
-            problems.append((mask, f"duplicate id: first given on row {first_row + first[codes[row]]}"))
+            problems.append(
+                (mask, f"duplicate id: first given on row {first_row + first[codes[row]]}")
+            )
     if seen is not None:
-        before = np.asarray(
-            pc.is_in(ids, value_set=pa.array(list(seen), pa.string())).to_numpy(zero_copy_only=False)
-        ) if seen else np.zeros(n, dtype=bool)
+        before = (
+            np.asarray(
+                pc.is_in(ids, value_set=pa.array(list(seen), pa.string())).to_numpy(
+                    zero_copy_only=False
+                )
+            )
+            if seen
+            else np.zeros(n, dtype=bool)
+        )
         problems.append((before & valid, "duplicate id: given in an earlier batch"))
         seen.update(v for v in encoded.dictionary.to_pylist() if v is not None)
     return problems
 
 
-def _wide_touches(
-    raw: pa.Table, mapping: ColumnMapping, refusals: _Refusals
-) -> list[pa.Table]:
+def _wide_touches(raw: pa.Table, mapping: ColumnMapping, refusals: _Refusals) -> list[pa.Table]:
     """Touches from columns of the lead row, one table per touch column."""
     out = []
     for touch in mapping.touches:
@@ -206,7 +234,9 @@ def _wide_touches(
             at, problems = convert(cells, reading)
             rows = np.arange(len(cells))
         else:
-            parts = pc.split_pattern(pc.fill_null(pc.cast(cells, pa.string()), ""), pattern=touch.separator)
+            parts = pc.split_pattern(
+                pc.fill_null(pc.cast(cells, pa.string()), ""), pattern=touch.separator
+            )
             items = pc.utf8_trim_whitespace(pc.list_flatten(parts))
             parents = np.asarray(pc.list_parent_indices(parts).to_numpy(zero_copy_only=False))
             keep = np.asarray(pc.not_equal(items, "").to_numpy(zero_copy_only=False))
@@ -248,9 +278,16 @@ class _Touches:
             skip = _numpy(pc.is_in(trimmed, value_set=pa.array(list(table.skip), pa.string())))
         kinds_reading = _reading(mapping, Kind.TEXT, values=table.kinds or _KINDS)
         self.kinds, problems = convert(cells[table.kind], kinds_reading)
-        found.add([(m & ~skip, msg) for m, msg in problems], cells[table.kind], table.kind, "interactions.kind")
+        found.add(
+            [(m & ~skip, msg) for m, msg in problems],
+            cells[table.kind],
+            table.kind,
+            "interactions.kind",
+        )
         self.at, problems = convert(cells[table.at], _reading(mapping, Kind.DATETIME))
-        found.add([(m & ~skip, msg) for m, msg in problems], cells[table.at], table.at, "interactions.at")
+        found.add(
+            [(m & ~skip, msg) for m, msg in problems], cells[table.at], table.at, "interactions.at"
+        )
         for values, header, field in (
             (self.kinds, table.kind, "interactions.kind"),
             (self.at, table.at, "interactions.at"),
@@ -305,6 +342,7 @@ def _assemble(
     columns: dict[str, pa.Array],
     touches: list[pa.Table],
     refusals: _Refusals,
+    *,
     mapping: ColumnMapping,
     read: int,
     extra: list[RowRefusal],
@@ -345,7 +383,9 @@ def _assemble(
                 "at": pa.array([], ARROW_TYPES[Kind.DATETIME]),
             }
         )
-    return LeadFrame(leads=leads, touches=touches_table, mapping=mapping, read=read, refused=refused)
+    return LeadFrame(
+        leads=leads, touches=touches_table, mapping=mapping, read=read, refused=refused
+    )
 
 
 def _read(
@@ -366,7 +406,9 @@ def _read(
         tables.append(touches.join(columns["id"], refusals))
         if final:
             extra = touches.refused + touches.unmatched()
-    return _assemble(columns, tables, refusals, mapping, raw.num_rows, extra, stop)
+    return _assemble(
+        columns, tables, refusals, mapping=mapping, read=raw.num_rows, extra=extra, stop=stop
+    )
 
 
 def _touches_of(source: Source | None, mapping: ColumnMapping) -> _Touches | None:
@@ -379,8 +421,10 @@ def _touches_of(source: Source | None, mapping: ColumnMapping) -> _Touches | Non
 def _raw(source: Source, headers: list[str]) -> pa.Table:
     if isinstance(source, str | Path):
         return csv_table(source, headers)
-    if isinstance(source, Iterable) and not hasattr(source, "__arrow_c_stream__") and not (
-        type(source).__module__.startswith(("pandas", "polars", "pyarrow"))
+    if (
+        isinstance(source, Iterable)
+        and not hasattr(source, "__arrow_c_stream__")
+        and not (type(source).__module__.startswith(("pandas", "polars", "pyarrow")))
     ):
         return records_table(source, headers)
     return arrow_table(source, headers)
@@ -431,13 +475,26 @@ def stream_csv(
     first_row = 1
     for raw in csv_batches(path, _headers(mapping), batch_rows):
         if previous is not None:
-            yield _read(previous[0], mapping, first_row=previous[1], touches=prepared, seen=seen,
-                        stop=stop_on_refusal, final=False)
+            yield _read(
+                previous[0],
+                mapping,
+                first_row=previous[1],
+                touches=prepared,
+                seen=seen,
+                stop=stop_on_refusal,
+                final=False,
+            )
         previous = (raw, first_row)
         first_row += raw.num_rows
     if previous is not None:
-        yield _read(previous[0], mapping, first_row=previous[1], touches=prepared, seen=seen,
-                    stop=stop_on_refusal)
+        yield _read(
+            previous[0],
+            mapping,
+            first_row=previous[1],
+            touches=prepared,
+            seen=seen,
+            stop=stop_on_refusal,
+        )
 
 
 def read_records(

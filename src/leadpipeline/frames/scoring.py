@@ -28,7 +28,7 @@ from leadpipeline.frames._fit import Columns, rule_mask
 from leadpipeline.frames.frame import LeadFrame
 from leadpipeline.lead import InteractionKind
 from leadpipeline.playbook import Playbook
-from leadpipeline.rules.scoring import GENERAL_GROUP, FitRule, ScoringModel
+from leadpipeline.rules.scoring import GENERAL_GROUP, FitRule, NegativeRule, ScoringModel
 
 __all__ = ["FrameScores", "score_frame", "what_if_frame"]
 
@@ -72,8 +72,7 @@ class FrameScores:
         return list(zip(self.totals.tolist(), self.won.tolist(), strict=True))
 
     def to_table(self) -> pa.Table:
-        """One row per lead: id, total, fit, engagement, grade, then ``group.<name>`` and
-        ``rule.<name>`` columns, and ``won`` when known."""
+        """One row per lead: id, scores, grade, ``group.<name>``, ``rule.<name>``, ``won``."""
         columns: dict[str, Any] = {
             "lead_id": self.lead_ids,
             "total": self.totals,
@@ -101,7 +100,9 @@ def _columns_of(table: Any) -> dict[str, pa.Array]:
         return {name: _as_array(table.column(name)) for name in table.column_names}
     if isinstance(table, Mapping):
         return {str(name): _as_array(values) for name, values in table.items()}
-    raise ValidationError.at("leads", f"expected an Arrow table or a mapping of columns, got {type(table).__name__}")
+    raise ValidationError.at(
+        "leads", f"expected an Arrow table or a mapping of columns, got {type(table).__name__}"
+    )
 
 
 def _micros(at: pa.Array, where: str) -> np.ndarray:
@@ -120,7 +121,11 @@ def _now_micros(now: Any, n: int) -> int | np.ndarray:
         require_aware("now", now)
         return (now - _EPOCH) // _US
     values = _as_array(now) if not isinstance(now, np.ndarray) else pa.array(now)
-    if pa.types.is_timestamp(values.type) and values.type.tz is None and isinstance(now, np.ndarray):
+    if (
+        pa.types.is_timestamp(values.type)
+        and values.type.tz is None
+        and isinstance(now, np.ndarray)
+    ):
         values = values.cast(pa.timestamp(values.type.unit, tz="UTC"))  # numpy has no zones: UTC
     if len(values) != n:
         raise ValidationError.at("now", f"expected one instant per lead ({n}), got {len(values)}")
@@ -156,7 +161,12 @@ def _touch_arrays(
     if encoded.indices.null_count:
         raise ValidationError.at("touches.kind", "a touch without a kind")
     codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
-    return lead, codes, {name: i for i, name in enumerate(names)}, _micros(columns["at"], "touches.at")
+    return (
+        lead,
+        codes,
+        {name: i for i, name in enumerate(names)},
+        _micros(columns["at"], "touches.at"),
+    )
 
 
 def _grades(model: ScoringModel, fit: np.ndarray) -> pa.Array:
@@ -218,7 +228,8 @@ def score_frame(
     groups = [np.zeros(n) for _ in names]
     fit = np.zeros(n)
     per_rule: list[tuple[str, np.ndarray]] = []
-    for i, rule in enumerate((*model.fit, *model.negative)):
+    fit_rules: tuple[FitRule | NegativeRule, ...] = (*model.fit, *model.negative)
+    for i, rule in enumerate(fit_rules):
         where = f"fit[{i}]" if i < len(model.fit) else f"negative[{i - len(model.fit)}]"
         mask = rule_mask(table, rule.field, rule.match, where)
         points = float(rule.points) if isinstance(rule, FitRule) else -float(rule.penalty)
@@ -227,7 +238,7 @@ def score_frame(
         fit += share
         per_rule.append((rule.name, share))
     now_touch = now_us[lead] if isinstance(now_us, np.ndarray) else now_us
-    raw = engagement_points(model.engagement, codes, lead, kinds, at, now_touch, n)
+    raw = engagement_points(model.engagement, codes, lead, kinds, at, now=now_touch, n=n)
     engagement = np.zeros(n)
     engaged: list[tuple[str, np.ndarray]] = []
     for j, rule_e in enumerate(model.engagement):
@@ -236,12 +247,12 @@ def score_frame(
         engagement += capped
         engaged.append((rule_e.name, capped))
     total = np.zeros(n)
-    capped_groups = []
+    capped_groups: list[tuple[str, np.ndarray]] = []
     for name, values in zip(names, groups, strict=True):
         cap = declared.get(name)
-        points = values if cap is None else np.minimum(values, cap)
-        total += points
-        capped_groups.append((name, points))
+        kept = values if cap is None else np.minimum(values, cap)
+        total += kept
+        capped_groups.append((name, kept))
     if model.cap is not None:
         total = np.where(total > model.cap, model.cap, total)
     if model.floor is not None:

@@ -146,15 +146,13 @@ def _events(histories: Sequence[Sequence[Event]]) -> pa.Table:
                     "type": tag_of(type(event)),
                     "at": event.at,
                     "actor": str(event.actor),
-                    "details": {
-                        k: _plain(v) if not isinstance(v, dict | list) else str(v)
+                    "details": "; ".join(
+                        f"{k}={_plain(v) if not isinstance(v, dict | list) else v}"
                         for k, v in data.items()
-                        if k not in ("lead_id", "at", "actor")
-                    },
+                        if k not in ("lead_id", "at", "actor") and v not in (None, "", [])
+                    ),
                 }
             )
-    for row in rows:
-        row["details"] = "; ".join(f"{k}={v}" for k, v in row["details"].items() if v not in (None, ""))
     return pa.Table.from_pylist(rows) if rows else pa.table({"lead_id": pa.array([], pa.string())})
 
 
@@ -243,7 +241,7 @@ def to_frame(values: Any, *, rules: bool = False) -> pd.DataFrame:
     """
     from leadpipeline.analytics import notebook  # noqa: PLC0415  # pandas loads only when used
 
-    if isinstance(values, notebook.AnalyticsResult):  # type: ignore[arg-type]  # a union of classes
+    if isinstance(values, notebook.AnalyticsResult):
         return notebook.to_frame(values)
     notebook._need("pandas")
     return to_table(values, rules=rules).to_pandas()
