@@ -193,6 +193,12 @@ def _numbers(text: pa.Array, reading: Reading, problems: Problems) -> pa.Array:
     if reading.decimal != ".":
         text = pc.replace_substring(text, pattern=reading.decimal, replacement=".")
     whole = reading.kind is Kind.INT
+    try:  # the common case: every cell a plain number; a failure falls back to checking each
+        fast = pc.cast(text, pa.int64() if whole else pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        fast = None
+    if fast is not None and (whole or not _mask(pc.invert(pc.is_finite(fast))).any()):
+        return _finish_numbers(pc.cast(fast, pa.float64()), reading, problems)
     valid = _mask(pc.is_valid(text))
     ok = _mask(pc.match_substring_regex(text, pattern=_INT if whole else _FLOAT))
     bad = valid & ~ok
@@ -317,6 +323,14 @@ def _place(
 def _iso(text: pa.Array, *, date_only: bool, problems: Problems) -> Stamps:
     """ISO 8601: one cast per group of cells, and Python for a group Arrow refuses."""
     n = len(text)
+    for typ, zoned in ((pa.timestamp("us", tz="UTC"), True), (pa.timestamp("us"), False)):
+        if date_only:
+            break
+        try:  # the common case: every cell alike, all with an offset or none
+            cast = pc.cast(text, typ)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        return cast.cast(pa.timestamp("us")), np.full(n, zoned)
     valid = _mask(pc.is_valid(text))
     pattern = _ISO_DATE if date_only else _ISO_TIME + "(" + _ZONE + "|$)"
     shaped = valid & _mask(pc.match_substring_regex(text, pattern=pattern))

@@ -86,6 +86,125 @@ def _points(
     return p * _powers(decay.factor, _calendar(delta, at, now, decay))
 
 
+def _layers(rules: tuple[EngagementRule, ...], kind_codes: dict[str, int]) -> list[list[int]]:
+    """Rules in layers where no two share a kind, so one pass over the touches serves a layer."""
+    layers: list[list[int]] = []
+    for j, rule in enumerate(rules):
+        if rule.kind.value not in kind_codes:
+            continue
+        for layer in layers:
+            if all(rules[i].kind is not rule.kind for i in layer):
+                layer.append(j)
+                break
+        else:
+            layers.append([j])
+    return layers
+
+
+def _family(rule: EngagementRule) -> int:
+    """0: no decay, 1: a half-life, 2: a step of weeks or days, 3: a calendar step of months."""
+    decay = rule.decay
+    if decay is None:
+        return 0
+    if isinstance(decay, HalfLife):
+        return 1
+    return 3 if decay.months else 2
+
+
+def _decayed(
+    rules: tuple[EngagementRule, ...],
+    family: int,
+    j_of: np.ndarray,
+    age: np.ndarray,
+    d: np.ndarray,
+    at: Any,
+    now: Any,
+) -> np.ndarray:
+    """The points of touches whose rules all decay in one way, each by its own rule."""
+    points = np.array([float(r.points) for r in rules])[j_of]
+    if family == 0:
+        return points
+    if family == 1:
+        half = np.array(
+            [r.decay.days * DAY if isinstance(r.decay, HalfLife) else 1.0 for r in rules]
+        )
+        return points * np.power(0.5, age / half[j_of])
+    factor = np.array([r.decay.factor if isinstance(r.decay, CalendarStep) else 1.0 for r in rules])
+    if family == 2:
+        step = np.array(
+            [
+                timedelta(weeks=r.decay.weeks, days=r.decay.days) // timedelta(microseconds=1)
+                if isinstance(r.decay, CalendarStep)
+                else 1
+                for r in rules
+            ]
+        )
+        return points * np.power(factor[j_of], (d // step[j_of]).astype(np.float64))
+    out = np.empty(len(j_of))
+    for j in np.unique(j_of).tolist():
+        mine = np.flatnonzero(j_of == j)
+        decay = rules[j].decay
+        assert isinstance(decay, CalendarStep)
+        when = now[mine] if isinstance(now, np.ndarray) else now
+        steps = _calendar(d[mine], at[mine], when, decay)
+        out[mine] = points[mine] * _powers(decay.factor, steps)
+    return out
+
+
+def _layer_points(
+    rules: tuple[EngagementRule, ...],
+    layer: list[int],
+    kind_codes: dict[str, int],
+    touch: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The key (lead and rule) and points of every touch one rule of the layer counts."""
+    lead, kind, delta, at, now = touch
+    rule_of = np.full(max(kind_codes.values()) + 1, -1, dtype=np.int64)
+    for j in layer:
+        rule_of[kind_codes[rules[j].kind.value]] = j
+    j_of = rule_of[kind]
+    chosen = np.flatnonzero(j_of >= 0)
+    j_of = j_of[chosen]
+    d = delta[chosen]
+    age = d / 1e6  # timedelta.total_seconds(): microseconds over a million, rounded once
+    windows = {window(rules[j]) for j in layer}
+    if windows != {math.inf}:
+        limit = (
+            next(iter(windows)) if len(windows) == 1 else np.array([window(r) for r in rules])[j_of]
+        )
+        inside = np.flatnonzero(age <= limit)
+        if len(inside) < len(age):
+            chosen, j_of, d, age = chosen[inside], j_of[inside], d[inside], age[inside]
+    when = now[chosen] if isinstance(now, np.ndarray) else now
+    instants = at[chosen] if at is not None else None
+    families = np.array([_family(r) for r in rules])
+    present = sorted({_family(rules[j]) for j in layer})
+    if len(present) == 1:
+        points = _decayed(rules, present[0], j_of, age, d, instants, when)
+    else:
+        fam = families[j_of]
+        counts = {f: int(np.count_nonzero(fam == f)) for f in present if f != 3}
+        main = max(counts, key=counts.__getitem__) if counts else None
+        if main is None:
+            points = np.empty(len(j_of))
+        else:  # the commonest way on every touch, then the others on theirs
+            points = _decayed(rules, main, j_of, age, d, instants, when)
+        for f in present:
+            if f == main:
+                continue
+            mine = np.flatnonzero(fam == f)
+            points[mine] = _decayed(
+                rules,
+                f,
+                j_of[mine],
+                age[mine],
+                d[mine],
+                instants[mine] if instants is not None else None,
+                when[mine] if isinstance(when, np.ndarray) else when,
+            )
+    return lead[chosen].astype(np.int64) * len(rules) + j_of, points
+
+
 def engagement_points(
     rules: tuple[EngagementRule, ...],
     kind_codes: dict[str, int],
@@ -99,41 +218,34 @@ def engagement_points(
     """Each rule's uncapped points per lead, shape ``(n, len(rules))``.
 
     `lead`, `kind` and `at` are the touch table's columns (row of the lead, a code of
-    `kind_codes`, microseconds since the epoch in UTC); `now` is each touch's instant in
-    the same unit. A touch after `now` does not count yet; one older than a rule's
-    window does not count for that rule.
+    `kind_codes`, microseconds since the epoch in UTC); `now` is one instant or each
+    touch's, in the same unit. A touch after `now` does not count yet; one older than a
+    rule's window does not count for that rule. Each lead's sum for a rule adds its
+    touches in the table's order, as the reference scorer adds a lead's interactions.
     """
     r = len(rules)
-    if not r or not len(lead):
+    layers = _layers(rules, kind_codes)
+    if not layers or not len(lead):
         return np.zeros((n, r))
-    per_touch = isinstance(now, np.ndarray)
     delta = now - at
     keep = delta >= 0
     widest = max(window(rule) for rule in rules)
-    if math.isfinite(widest):  # a margin: each rule's own window is tested on the age below
+    if math.isfinite(widest):  # a margin: each rule's own window is tested on the age
         keep &= delta <= math.ceil(widest * 1e6) + 2
-    live = np.flatnonzero(keep)
-    delta, lead, kind, at = delta[live], lead[live], kind[live], at[live]
-    if per_touch:
-        now = now[live]  # type: ignore[index]  # an array when per_touch
-    age = delta / 1e6  # timedelta.total_seconds(): microseconds over a million, rounded once
+    calendar = any(_family(rule) == 3 for rule in rules)
+    instants: np.ndarray | None = at if calendar else None
+    if not keep.all():
+        live = np.flatnonzero(keep)
+        delta, lead, kind = delta[live], lead[live], kind[live]
+        instants = instants[live] if instants is not None else None
+        if isinstance(now, np.ndarray):
+            now = now[live]
     keys, values = [], []
-    by_kind: dict[int, np.ndarray] = {}
-    for j, rule in enumerate(rules):
-        code = kind_codes.get(rule.kind.value)
-        if code is None:
-            continue
-        if code not in by_kind:
-            by_kind[code] = np.flatnonzero(kind == code)
-        chosen = by_kind[code]
-        limit = window(rule)
-        if math.isfinite(limit):
-            chosen = chosen[age[chosen] <= limit]
-        when = now[chosen] if per_touch else now  # type: ignore[index]  # an array when per_touch
-        points = _points(rule, age[chosen], delta[chosen], at[chosen], when)
-        keys.append(lead[chosen].astype(np.int64) * r + j)
+    for layer in layers:
+        touch = (lead, kind, delta, instants, now)
+        key, points = _layer_points(rules, layer, kind_codes, touch)
+        keys.append(key)
         values.append(points)
-    if not keys:
-        return np.zeros((n, r))
-    sums = np.bincount(np.concatenate(keys), np.concatenate(values), minlength=n * r)
-    return sums.reshape(n, r)
+    key = keys[0] if len(keys) == 1 else np.concatenate(keys)
+    value = values[0] if len(values) == 1 else np.concatenate(values)
+    return np.bincount(key, value, minlength=n * r).reshape(n, r)

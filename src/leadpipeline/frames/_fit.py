@@ -70,6 +70,21 @@ class Columns:
         self.touch_counts = touch_counts
         self._numbers: dict[str, np.ndarray] = {}
         self._valid: dict[str, np.ndarray] = {}
+        self._encoded: dict[tuple[str, bool], pa.DictionaryArray] = {}
+
+    def encoded(self, name: str, *, domains: bool = False) -> pa.DictionaryArray:
+        """Column `name` as distinct values and indices (of the part after the last "@")."""
+        key = (name, domains)
+        if key not in self._encoded:
+            column = self.columns[name]
+            if domains:  # an address's domain: far fewer distinct values than addresses
+                if pa.types.is_dictionary(column.type):
+                    column = column.dictionary_decode()
+                column = pc.replace_substring_regex(column, pattern="(?s)^.*@", replacement="")
+            if not pa.types.is_dictionary(column.type):
+                column = pc.dictionary_encode(column)
+            self._encoded[key] = column
+        return self._encoded[key]
 
     def valid(self, name: str) -> np.ndarray:
         """Which rows hold a value in column `name` (NaN is no value)."""
@@ -114,24 +129,20 @@ def _np(array: pa.Array) -> np.ndarray:
 def _on_values(values: pa.Array, test: Any) -> np.ndarray:
     """`test` applied once per distinct value, spread over the rows (None for a null)."""
     encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
-    assert isinstance(encoded, pa.DictionaryArray)
     answers = np.array([bool(test(v)) for v in encoded.dictionary.to_pylist()] + [bool(test(None))])
     index = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False))
     found: np.ndarray = answers[index]
     return found
 
 
-def _text_mask(column: pa.Array, match: Match, kind: _FieldKind) -> np.ndarray:
-    if isinstance(match, Present | Missing):
-        if pa.types.is_dictionary(column.type):
-            return _on_values(column, _predicate(match, kind))
+def _text_mask(columns: Columns, field: str, match: Match, kind: _FieldKind) -> np.ndarray:
+    column = columns.columns[field]
+    if isinstance(match, Present | Missing) and not pa.types.is_dictionary(column.type):
         blank = _np(pc.match_substring_regex(column, pattern=_BLANK))
         present = ~np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool) & ~blank
         return _bools(present if isinstance(match, Present) else ~present)
-    if isinstance(match, DomainIn) and not pa.types.is_dictionary(column.type):
-        # the part after the last "@" has far fewer distinct values than the addresses
-        column = pc.replace_substring_regex(column, pattern="(?s)^.*@", replacement="")
-    return _on_values(column, _predicate(match, kind))
+    encoded = columns.encoded(field, domains=isinstance(match, DomainIn))
+    return _on_values(encoded, _predicate(match, kind))
 
 
 def _texts_mask(column: pa.Array, match: Match, kind: _FieldKind) -> np.ndarray:
@@ -180,7 +191,7 @@ def rule_mask(columns: Columns, field: str, match: Match, where: str) -> np.ndar
         return _bools(has if isinstance(match, Present) else ~has)
     column = columns.columns[field]
     if kind is _FieldKind.TEXT:
-        mask = _text_mask(column, match, kind)
+        mask = _text_mask(columns, field, match, kind)
     elif kind in (_FieldKind.TEXTS, _FieldKind.ITEMS):
         mask = _texts_mask(column, match, kind)
         if isinstance(match, Missing):

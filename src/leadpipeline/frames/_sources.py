@@ -42,9 +42,9 @@ def _csv_options(path: Path, headers: Sequence[str]) -> tuple[Any, Any]:
     convert = pcsv.ConvertOptions(
         include_columns=list(headers),
         column_types=dict.fromkeys(headers, pa.string()),
-        strings_can_be_null=False,
-        quoted_strings_can_be_null=False,
-        null_values=[],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+        null_values=[""],
     )
     return pcsv.ReadOptions(block_size=1 << 24), convert
 
