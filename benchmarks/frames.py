@@ -44,7 +44,25 @@ import pyarrow.csv as pcsv
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from scoring import (  # noqa: E402  # the sibling benchmark defines the model
+from leadpipeline.frames import (
+    Column,
+    ColumnMapping,
+    TouchTable,
+    read_csv,
+    score_frame,
+)
+from leadpipeline.lead import (
+    Company,
+    Contact,
+    Interaction,
+    InteractionKind,
+    Lead,
+    Needs,
+    Revenue,
+    Source,
+)
+from leadpipeline.rules.scoring import score_totals
+from scoring import (  # the sibling benchmark defines the model
     COMPETITORS,
     COUNTRIES,
     DOMAINS,
@@ -55,25 +73,6 @@ from scoring import (  # noqa: E402  # the sibling benchmark defines the model
     TITLES,
     build_model,
 )
-
-from leadpipeline.frames import (  # noqa: E402
-    Column,
-    ColumnMapping,
-    TouchTable,
-    read_csv,
-    score_frame,
-)
-from leadpipeline.lead import (  # noqa: E402
-    Company,
-    Contact,
-    Interaction,
-    InteractionKind,
-    Lead,
-    Needs,
-    Revenue,
-    Source,
-)
-from leadpipeline.rules.scoring import score_totals  # noqa: E402
 
 MAPPING = ColumnMapping(
     id="lead_id",
@@ -291,8 +290,10 @@ def main() -> None:
         seconds, (lead_file, touch_file, raw) = timed(lambda: generate(n, Path(folder)))
         touches_n = int(raw["counts"].sum())
         print(f"{n:,} leads, {touches_n:,} touches generated in {seconds:.1f} s")
-        print(f"  files: leads {lead_file.stat().st_size / 1e6:,.0f} MB, touches "
-              f"{touch_file.stat().st_size / 1e6:,.0f} MB; peak {peak_mb():,.0f} MB")
+        print(
+            f"  files: leads {lead_file.stat().st_size / 1e6:,.0f} MB, touches "
+            f"{touch_file.stat().st_size / 1e6:,.0f} MB; peak {peak_mb():,.0f} MB"
+        )
 
         # 1. CSV to scored totals, end to end; each file's import timed on its own too.
         lead_s, alone = timed(lambda: read_csv(lead_file, MAPPING))
@@ -301,19 +302,29 @@ def main() -> None:
         touch_s = max(both_s - lead_s, 1e-9)
         score_s, scores = timed(lambda: score_frame(frame, model, now=NOW))
         assert not frame.refused and frame.touches.num_rows == touches_n
-        print(f"CSV to scored totals: {both_s + score_s:.2f} s ({n / (both_s + score_s):,.0f}"
-              f" leads/s with their touches; import {both_s:.2f} s, scoring {score_s:.2f} s)")
-        print(f"  lead file {lead_s:.2f} s, touch file about {touch_s:.2f} s;"
-              f" peak {peak_mb():,.0f} MB")
+        print(
+            f"CSV to scored totals: {both_s + score_s:.2f} s ({n / (both_s + score_s):,.0f}"
+            f" leads/s with their touches; import {both_s:.2f} s, scoring {score_s:.2f} s)"
+        )
+        print(
+            f"  lead file {lead_s:.2f} s, touch file about {touch_s:.2f} s;"
+            f" peak {peak_mb():,.0f} MB"
+        )
         sample = min(n, 100_000)
         lead_path_s, _ = timed(lambda: alone.to_leads() if sample == n else None)
         if sample != n:
             small = read_csv(lead_file, MAPPING)  # the Lead path on a tenth, for its rate
-            part = type(small)(leads=small.leads.slice(0, sample), touches=small.touches,
-                               mapping=small.mapping, read=sample)
+            part = type(small)(
+                leads=small.leads.slice(0, sample),
+                touches=small.touches,
+                mapping=small.mapping,
+                read=sample,
+            )
             lead_path_s, _ = timed(part.to_leads)
-        print(f"  building Lead values from the frame: {sample / lead_path_s:,.0f} leads/s"
-              f" (not a target; without touches)")
+        print(
+            f"  building Lead values from the frame: {sample / lead_path_s:,.0f} leads/s"
+            f" (not a target; without touches)"
+        )
 
         # 2. The same in-memory data: DuckDB, score_frame, score_totals, interleaved.
         leads = leads_from(raw)
@@ -339,10 +350,14 @@ def main() -> None:
             assert worst < 1e-9, f"{name} and score_totals disagree by {worst}"
         assert np.array_equal(scores.totals, results["score_frame"])
         for name, seconds in medians.items():
-            print(f"{name:<13} {seconds:8.3f} s  {n / seconds:>12,.0f} leads/s (median of {rounds})")
+            print(
+                f"{name:<13} {seconds:8.3f} s  {n / seconds:>12,.0f} leads/s (median of {rounds})"
+            )
         print(f"peak memory {peak_mb():,.0f} MB")
         target("frames_vs_duckdb", medians["duckdb"] / medians["score_frame"], 1.0, "x")
-        target("frames_vs_score_totals", medians["score_totals"] / medians["score_frame"], 10.0, "x")
+        target(
+            "frames_vs_score_totals", medians["score_totals"] / medians["score_frame"], 10.0, "x"
+        )
         target("import_lead_rows", n / lead_s, 200_000, "rows/s")
         target("import_touch_rows", touches_n / touch_s, 200_000, "rows/s")
 

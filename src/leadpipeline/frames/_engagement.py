@@ -12,6 +12,8 @@ calendar with the same clipping to a month's end as ``relativedelta``.
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -86,6 +88,22 @@ def _points(
     return p * _powers(decay.factor, _calendar(delta, at, now, decay))
 
 
+def _widest_delta(seconds: float) -> int:
+    """The largest age in microseconds whose ``total_seconds()`` is within `seconds`.
+
+    ``delta / 1e6`` never falls as delta grows, so "age <= window" is exactly
+    "delta <= this"; the comparison is then on whole microseconds.
+    """
+    if not math.isfinite(seconds):
+        return 2**63 - 1
+    edge = int(seconds * 1e6)
+    while (edge + 1) / 1e6 <= seconds:
+        edge += 1
+    while edge / 1e6 > seconds:
+        edge -= 1
+    return edge
+
+
 def _layers(rules: tuple[EngagementRule, ...], kind_codes: dict[str, int]) -> list[list[int]]:
     """Rules in layers where no two share a kind, so one pass over the touches serves a layer."""
     layers: list[list[int]] = []
@@ -155,36 +173,37 @@ def _layer_points(
     rules: tuple[EngagementRule, ...],
     layer: list[int],
     kind_codes: dict[str, int],
-    touch: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | int],
+    touch: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | int],
 ) -> tuple[np.ndarray, np.ndarray]:
     """The key (lead and rule) and points of every touch one rule of the layer counts."""
-    lead, kind, delta, at, now = touch
+    lead, kind, at, now = touch
     rule_of = np.full(max(kind_codes.values()) + 1, -1, dtype=np.int64)
     for j in layer:
         rule_of[kind_codes[rules[j].kind.value]] = j
-    j_of = rule_of[kind]
-    chosen = np.flatnonzero(j_of >= 0)
-    j_of = j_of[chosen]
-    d = delta[chosen]
-    age = d / 1e6  # timedelta.total_seconds(): microseconds over a million, rounded once
+    j_all = rule_of[kind]
+    delta = now - at
     windows = {window(rules[j]) for j in layer}
-    if windows != {math.inf}:
-        limit = (
-            next(iter(windows)) if len(windows) == 1 else np.array([window(r) for r in rules])[j_of]
-        )
-        inside = np.flatnonzero(age <= limit)
-        if len(inside) < len(age):
-            chosen, j_of, d, age = chosen[inside], j_of[inside], d[inside], age[inside]
+    if len(windows) == 1:
+        # one window for the layer: one unsigned comparison tests 0 <= delta <= the window
+        limit = _widest_delta(next(iter(windows)))
+        counted = delta.view(np.uint64) <= np.uint64(limit)
+    else:
+        limits = np.array([_widest_delta(window(r)) for r in rules] + [0])
+        counted = (delta >= 0) & (delta <= limits[j_all])
+    if (rule_of < 0).any():
+        counted &= j_all >= 0
+    chosen = np.flatnonzero(counted)
+    j_of, d = j_all[chosen], delta[chosen]
+    age = d / 1e6  # timedelta.total_seconds(): microseconds over a million, rounded once
     when = now[chosen] if isinstance(now, np.ndarray) else now
-    instants = at[chosen] if at is not None else None
-    families = np.array([_family(r) for r in rules])
+    instants = at[chosen] if any(_family(rules[j]) == 3 for j in layer) else None
     present = sorted({_family(rules[j]) for j in layer})
     if len(present) == 1:
         points = _decayed(rules, present[0], j_of, age, d, instants, when)
     else:
-        fam = families[j_of]
-        counts = {f: int(np.count_nonzero(fam == f)) for f in present if f != 3}
-        main = max(counts, key=counts.__getitem__) if counts else None
+        fam = np.array([_family(r) for r in rules])[j_of]
+        rules_per = {f: sum(_family(rules[j]) == f for j in layer) for f in present if f != 3}
+        main = max(rules_per, key=rules_per.__getitem__) if rules_per else None
         if main is None:
             points = np.empty(len(j_of))
         else:  # the commonest way on every touch, then the others on theirs
@@ -205,6 +224,34 @@ def _layer_points(
     return lead[chosen].astype(np.int64) * len(rules) + j_of, points
 
 
+def _keys_and_points(
+    rules: tuple[EngagementRule, ...],
+    layers: list[list[int]],
+    kind_codes: dict[str, int],
+    touch: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | int],
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    keys, values = [], []
+    for layer in layers:
+        key, points = _layer_points(rules, layer, kind_codes, touch)
+        keys.append(key)
+        values.append(points)
+    return keys, values
+
+
+def _chunks(lead: np.ndarray, parts: int) -> list[slice]:
+    """Contiguous slices that never split a lead's touches (the table is sorted by lead)."""
+    m = len(lead)
+    if parts < 2 or m < 200_000 or not bool(np.all(lead[1:] >= lead[:-1])):
+        return [slice(0, m)]
+    cuts = [0]
+    for i in range(1, parts):
+        cut = int(np.searchsorted(lead, lead[m * i // parts], side="left"))
+        if cut > cuts[-1]:
+            cuts.append(cut)
+    cuts.append(m)
+    return [slice(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+
+
 def engagement_points(
     rules: tuple[EngagementRule, ...],
     kind_codes: dict[str, int],
@@ -222,30 +269,26 @@ def engagement_points(
     touch's, in the same unit. A touch after `now` does not count yet; one older than a
     rule's window does not count for that rule. Each lead's sum for a rule adds its
     touches in the table's order, as the reference scorer adds a lead's interactions.
+    A table sorted by lead is cut into pieces that never split a lead and worked on one
+    core each (numpy releases the interpreter's lock), so the sums stay the same.
     """
     r = len(rules)
     layers = _layers(rules, kind_codes)
     if not layers or not len(lead):
         return np.zeros((n, r))
-    delta = now - at
-    keep = delta >= 0
-    widest = max(window(rule) for rule in rules)
-    if math.isfinite(widest):  # a margin: each rule's own window is tested on the age
-        keep &= delta <= math.ceil(widest * 1e6) + 2
-    calendar = any(_family(rule) == 3 for rule in rules)
-    instants: np.ndarray | None = at if calendar else None
-    if not keep.all():
-        live = np.flatnonzero(keep)
-        delta, lead, kind = delta[live], lead[live], kind[live]
-        instants = instants[live] if instants is not None else None
-        if isinstance(now, np.ndarray):
-            now = now[live]
-    keys, values = [], []
-    for layer in layers:
-        touch = (lead, kind, delta, instants, now)
-        key, points = _layer_points(rules, layer, kind_codes, touch)
-        keys.append(key)
-        values.append(points)
+    pieces = _chunks(lead, min(os.cpu_count() or 1, 4))
+
+    def work(part: slice) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        when = now[part] if isinstance(now, np.ndarray) else now
+        return _keys_and_points(rules, layers, kind_codes, (lead[part], kind[part], at[part], when))
+
+    if len(pieces) == 1:
+        results = [work(pieces[0])]
+    else:
+        with ThreadPoolExecutor(max_workers=len(pieces)) as pool:
+            results = list(pool.map(work, pieces))
+    keys = [k for ks, _ in results for k in ks]
+    values = [v for _, vs in results for v in vs]
     key = keys[0] if len(keys) == 1 else np.concatenate(keys)
     value = values[0] if len(values) == 1 else np.concatenate(values)
     return np.bincount(key, value, minlength=n * r).reshape(n, r)

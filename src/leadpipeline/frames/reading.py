@@ -338,6 +338,16 @@ def _numpy(array: pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def _compact(values: pa.Array) -> pa.Array:
+    """A text column with few distinct values as a dictionary: smaller, and each distinct
+    value is then tested once by whatever reads it (`score_frame` does).
+    """
+    if not pa.types.is_string(values.type) or len(values) < 64:
+        return values
+    encoded = pc.dictionary_encode(values)
+    return encoded if len(encoded.dictionary) <= len(values) // 4 else values
+
+
 def _assemble(
     columns: dict[str, pa.Array],
     touches: list[pa.Table],
@@ -358,7 +368,11 @@ def _assemble(
     rows = np.arange(refusals.first_row, refusals.first_row + n, dtype=np.int64)
     leads = pa.table(
         {"id": columns["id"].filter(chosen), "row": pa.array(rows[accepted])}
-        | {name: values.filter(chosen) for name, values in columns.items() if name != "id"}
+        | {
+            name: _compact(values.filter(chosen))
+            for name, values in columns.items()
+            if name != "id"
+        }
     )
     new_index = np.cumsum(accepted, dtype=np.int64) - 1
     parts = [t.select(["lead", "kind", "at"]) for t in touches if t.num_rows]
