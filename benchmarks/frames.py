@@ -297,11 +297,13 @@ def main() -> None:
 
         # 1. CSV to scored totals, end to end; each file's import timed on its own too.
         lead_s, alone = timed(lambda: read_csv(lead_file, MAPPING))
-        assert not alone.refused and len(alone) == n
+        assert not alone.refused
+        assert len(alone) == n
         both_s, frame = timed(lambda: read_csv(lead_file, MAPPING, touches=touch_file))
         touch_s = max(both_s - lead_s, 1e-9)
         score_s, scores = timed(lambda: score_frame(frame, model, now=NOW))
-        assert not frame.refused and frame.touches.num_rows == touches_n
+        assert not frame.refused
+        assert frame.touches.num_rows == touches_n
         print(
             f"CSV to scored totals: {both_s + score_s:.2f} s ({n / (both_s + score_s):,.0f}"
             f" leads/s with their touches; import {both_s:.2f} s, scoring {score_s:.2f} s)"

@@ -11,6 +11,7 @@ calendar with the same clipping to a month's end as ``relativedelta``.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -129,7 +130,7 @@ def _family(rule: EngagementRule) -> int:
     return 3 if decay.months else 2
 
 
-def _decayed(
+def _decayed(  # noqa: PLR0917  # the touches' parallel columns, one argument each
     rules: tuple[EngagementRule, ...],
     family: int,
     j_of: np.ndarray,
@@ -249,7 +250,7 @@ def _chunks(lead: np.ndarray, parts: int) -> list[slice]:
         if cut > cuts[-1]:
             cuts.append(cut)
     cuts.append(m)
-    return [slice(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+    return [slice(a, b) for a, b in itertools.pairwise(cuts) if b > a]
 
 
 def engagement_points(
