@@ -140,14 +140,15 @@ def _decayed(  # noqa: PLR0917  # the touches' parallel columns, one argument ea
     now: Any,
 ) -> np.ndarray:
     """The points of touches whose rules all decay in one way, each by its own rule."""
-    points = np.array([float(r.points) for r in rules])[j_of]
+    points: np.ndarray = np.array([float(r.points) for r in rules])[j_of]
     if family == 0:
         return points
     if family == 1:
         half = np.array(
             [r.decay.days * DAY if isinstance(r.decay, HalfLife) else 1.0 for r in rules]
         )
-        return points * np.power(0.5, age / half[j_of])
+        decayed: np.ndarray = points * np.power(0.5, age / half[j_of])
+        return decayed
     factor = np.array([r.decay.factor if isinstance(r.decay, CalendarStep) else 1.0 for r in rules])
     if family == 2:
         step = np.array(
@@ -158,7 +159,8 @@ def _decayed(  # noqa: PLR0917  # the touches' parallel columns, one argument ea
                 for r in rules
             ]
         )
-        return points * np.power(factor[j_of], (d // step[j_of]).astype(np.float64))
+        stepped: np.ndarray = points * np.power(factor[j_of], (d // step[j_of]).astype(np.float64))
+        return stepped
     out = np.empty(len(j_of))
     for j in np.unique(j_of).tolist():
         mine = np.flatnonzero(j_of == j)

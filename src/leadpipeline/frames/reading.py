@@ -339,9 +339,7 @@ def _numpy(array: pa.Array) -> np.ndarray:
 
 
 def _compact(values: pa.Array) -> pa.Array:
-    """A text column with few distinct values as a dictionary: smaller, and each distinct
-    value is then tested once by whatever reads it (`score_frame` does).
-    """
+    """A text column with few distinct values as a dictionary, each value tested once."""
     if not pa.types.is_string(values.type) or len(values) < 64:
         return values
     encoded = pc.dictionary_encode(values)
