@@ -296,6 +296,13 @@ class TestScoreFrame:
         pairs = [ScoredOutcome(score=s, won=w) for s, w in scores.pairs()]
         assert sweep == threshold_sweep(pairs)
 
+    def test_a_field_without_a_column_holds_what_a_lead_without_it_holds(self) -> None:
+        """Columns a frame lacks score as the fields of a lead built without them."""
+        table = pa.table(
+            {"id": ["L-1"], "source.channel": ["exhibition"], "company.employees": [800]}
+        )
+        assert score_frame(table, DEFAULT_SCORING_MODEL, now=NOW).totals.tolist() == [20.0]
+
     def test_naive_now_is_refused(self) -> None:
         """A naive instant is refused, as everywhere in the library."""
         with pytest.raises(ValidationError):

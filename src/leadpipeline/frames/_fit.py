@@ -44,6 +44,8 @@ def _steps(path: str) -> tuple[tuple[str, type, Any], ...]:
         default: Any = attribute.default
         if isinstance(default, attrs.Factory):  # type: ignore[arg-type]  # attrs types Factory loosely
             default = default.factory()
+        elif default is attrs.NOTHING:  # required inside an optional record: absent with it
+            default = None
         out.append((segment, cls, default))
         cls = _unwrap_optional(typing.get_type_hints(cls)[segment])[0]
     return tuple(out)

@@ -5,7 +5,7 @@ values costs far more than the arithmetic. `score_frame` is a pure function of c
 (an Arrow table or a mapping of arrays), the touches as a long table, a model and `now`,
 so it runs as well in a notebook as inside a Spark partition. Its totals equal
 `score_totals` on the leads the same rows make, to the last bit but for the rounding of
-a power (a property test holds it to 1e-9); see `docs/frames.md` for the one case where
+a power (a property test holds it to 1e-9); see docs/frames.md for the one case where
 a column cannot carry what a lead can (a touch's own time zone, for calendar-month decay).
 """
 
