@@ -95,7 +95,7 @@ def _widest_delta(seconds: float) -> int:
     ``delta / 1e6`` never falls as delta grows, so "age <= window" is exactly
     "delta <= this"; the comparison is then on whole microseconds.
     """
-    if not math.isfinite(seconds):
+    if not math.isfinite(seconds) or seconds * 1e6 >= 2.0**62:  # beyond any instant's age
         return 2**63 - 1
     edge = int(seconds * 1e6)
     while (edge + 1) / 1e6 <= seconds:
