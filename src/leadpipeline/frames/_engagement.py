@@ -154,7 +154,7 @@ def _decayed(  # noqa: PLR0917  # the touches' parallel columns, one argument ea
         step = np.array(
             [
                 timedelta(weeks=r.decay.weeks, days=r.decay.days) // timedelta(microseconds=1)
-                if isinstance(r.decay, CalendarStep)
+                if isinstance(r.decay, CalendarStep) and _family(r) == 2
                 else 1
                 for r in rules
             ]
