@@ -23,6 +23,7 @@ PACKAGES = (
     "leadpipeline.pipeline",
     "leadpipeline.adapters",
     "leadpipeline.analytics",
+    "leadpipeline.frames",
     "leadpipeline.serialization",
     "leadpipeline.testing",
     "leadpipeline.cli",

@@ -49,6 +49,7 @@ from leadpipeline.analytics.predictive import (
 )
 from leadpipeline.analytics.sources import SourceAttribution, SourceStats, source_attribution
 from leadpipeline.analytics.thresholds import (
+    ScoreColumns,
     ScoredOutcome,
     ThresholdPoint,
     ThresholdSuggestion,
@@ -77,6 +78,7 @@ __all__ = [
     "Prediction",
     "PredictiveModel",
     "ReasonCount",
+    "ScoreColumns",
     "ScoredOutcome",
     "SlaAttainment",
     "SlaStats",

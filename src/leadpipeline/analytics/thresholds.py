@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from itertools import accumulate, compress, repeat
+from typing import Any, Protocol
 
 import attrs
 
@@ -27,6 +28,7 @@ from leadpipeline.rules.qualification import AllOf, AnyOf, Criterion, ScoreAtLea
 from leadpipeline.rules.scoring import ScoringModel, compile_model, score_totals
 
 __all__ = [
+    "ScoreColumns",
     "ScoredOutcome",
     "ThresholdPoint",
     "ThresholdSuggestion",
@@ -119,9 +121,41 @@ class ThresholdSweep:
         return tuple(self.point(i) for i in range(len(self.thresholds)))
 
 
+class ScoreColumns(Protocol):
+    """Scores and outcomes as two columns, e.g. `leadpipeline.frames.FrameScores`.
+
+    `totals` and `won` are parallel sequences (lists or numpy arrays); `won` is None when
+    the scores came without outcomes.
+    """
+
+    @property
+    def totals(self) -> Any:
+        """Each lead's score."""
+
+    @property
+    def won(self) -> Any:
+        """Whether each lead was won, or None."""
+
+
+def _columns(scored: ScoreColumns) -> tuple[list[float], list[bool]]:
+    if scored.won is None:
+        raise ValidationError.at("scored.won", "the scores come without outcomes")
+    totals, won = scored.totals, scored.won
+    scores = [float(s) for s in (totals.tolist() if hasattr(totals, "tolist") else totals)]
+    wins = [bool(w) for w in (won.tolist() if hasattr(won, "tolist") else won)]
+    if len(scores) != len(wins):
+        raise ValidationError.at("scored.won", f"{len(wins)} outcomes for {len(scores)} scores")
+    return scores, wins
+
+
 def _pairs(
-    scored: Sequence[tuple[float, bool]] | Sequence[ScoredOutcome],
+    scored: Sequence[tuple[float, bool]] | Sequence[ScoredOutcome] | ScoreColumns,
 ) -> tuple[list[float], list[bool]]:
+    if hasattr(scored, "totals") and hasattr(scored, "won"):
+        scores, wins = _columns(scored)
+        _finite_scores(scores)
+        return scores, wins
+    assert isinstance(scored, Sequence)
     try:  # the fast path: plain (score, won) pairs
         scores = [float(s) for s, _ in scored]  # type: ignore[misc]
         wins = [bool(w) for _, w in scored]  # type: ignore[misc]
@@ -129,14 +163,18 @@ def _pairs(
         pairs = [(o.score, o.won) if isinstance(o, ScoredOutcome) else o for o in scored]
         scores = [float(s) for s, _ in pairs]
         wins = [bool(w) for _, w in pairs]
-    if not all(map(math.isfinite, scores)):
-        bad = next(i for i, s in enumerate(scores) if not math.isfinite(s))
-        raise ValidationError.at(f"scored[{bad}]", f"score must be finite, got {scores[bad]!r}")
+    _finite_scores(scores)
     return scores, wins
 
 
+def _finite_scores(scores: list[float]) -> None:
+    if not all(map(math.isfinite, scores)):
+        bad = next(i for i, s in enumerate(scores) if not math.isfinite(s))
+        raise ValidationError.at(f"scored[{bad}]", f"score must be finite, got {scores[bad]!r}")
+
+
 def threshold_sweep(
-    scored: Sequence[tuple[float, bool]] | Sequence[ScoredOutcome],
+    scored: Sequence[tuple[float, bool]] | Sequence[ScoredOutcome] | ScoreColumns,
     *,
     months: float | None = None,
 ) -> ThresholdSweep:
@@ -145,6 +183,8 @@ def threshold_sweep(
     Answers "what if we had handed over at t?" for every t in one O(n log n) pass: the
     scores are sorted once and counted cumulatively from the top. `months`, the span the
     data covers, adds the volume per month (what sales capacity is planned in).
+    `scored` is ``(score, won)`` pairs, `ScoredOutcome` values, or columns such as the
+    `FrameScores` of `leadpipeline.frames.score_frame` (no `Lead` values needed).
 
     Example:
         >>> sweep = threshold_sweep([(80, True), (60, False), (60, True), (20, False)])
@@ -381,8 +421,21 @@ def what_if(
         capture_of(h, i)
     leads, instants = _leads_as_of(items, now)
     won = [outcome_of(h) is Outcome.WON for h in items]
-    over_a = [s >= threshold_a for s in _totals(model_a, leads, instants)]
-    over_b = [s >= threshold_b for s in _totals(model_b, leads, instants)]
+    totals_a = _totals(model_a, leads, instants)
+    totals_b = _totals(model_b, leads, instants)
+    return _compare(won, (model_a, threshold_a, totals_a), (model_b, threshold_b, totals_b))
+
+
+_Side = tuple[ScoringModel, float, Sequence[float]]
+
+
+def _compare(won: Sequence[bool], a: _Side, b: _Side) -> WhatIf:
+    """Two models' scores of the same leads, each against its threshold, side by side.
+
+    Shared with the columnar back-test (`leadpipeline.frames.what_if_frame`).
+    """
+    over_a = [s >= a[1] for s in a[2]]
+    over_b = [s >= b[1] for s in b[2]]
     total_wins = sum(won)
 
     def side(model: ScoringModel, threshold: float, over: list[bool]) -> WhatIfSide:
@@ -398,10 +451,10 @@ def what_if(
         )
 
     return WhatIf(
-        leads=len(items),
+        leads=len(won),
         wins=total_wins,
-        a=side(model_a, threshold_a, over_a),
-        b=side(model_b, threshold_b, over_b),
+        a=side(a[0], a[1], over_a),
+        b=side(b[0], b[1], over_b),
         both=sum(x and y for x, y in zip(over_a, over_b, strict=True)),
         only_a=sum(x and not y for x, y in zip(over_a, over_b, strict=True)),
         only_b=sum(y and not x for x, y in zip(over_a, over_b, strict=True)),
