@@ -18,14 +18,21 @@ from hypothesis import strategies as st
 
 from leadpipeline import (
     DEFAULT_PLAYBOOK,
+    Accept,
     AddNote,
+    AllocateChannel,
+    AssignPartner,
     Capture,
     Command,
     Company,
+    Complete,
     Contact,
     Disqualify,
     Erase,
+    Escalate,
     Event,
+    ExpireOffers,
+    HandOver,
     Interaction,
     InteractionKind,
     Lead,
@@ -33,12 +40,19 @@ from leadpipeline import (
     MoveStage,
     Needs,
     Nurture,
+    OfferToPartners,
     Outcome,
+    PartnerAccept,
     Party,
     PartyKind,
     Playbook,
     ProductHolding,
+    Qualify,
+    QualifySql,
+    Reclaim,
     RecordInteraction,
+    Reject,
+    ReturnLead,
     Revenue,
     Source,
     TransitionError,
@@ -76,13 +90,17 @@ from leadpipeline.events import (
 )
 from leadpipeline.lead import Offer
 from leadpipeline.lifecycle import STANDARD_LIFECYCLE, Lifecycle, Stage, StageSpec
+from leadpipeline.rules.sla import breaches
 
 __all__ = [
+    "COMMAND_STRATEGIES",
     "EVENT_STRATEGIES",
     "aware_datetimes",
     "basic_commands",
     "captured_leads",
     "channels",
+    "command_of",
+    "commands",
     "commands_for",
     "companies",
     "contacts",
@@ -787,3 +805,99 @@ def histories(
     return decided_batches(playbook, max_commands=max_commands).map(
         lambda batches: tuple(e for batch in batches for e in batch)
     )
+
+
+# --- every command ------------------------------------------------------------------------
+
+
+def _actors() -> st.SearchStrategy[Party | None]:
+    return _optional(parties())
+
+
+@st.composite
+def _escalate(draw: Draw) -> Escalate:
+    if draw(st.booleans()):
+        return Escalate()
+    history = draw(histories(max_commands=6))
+    later = history[-1].at + draw(st.timedeltas(min_value=timedelta(0), max_value=timedelta(60)))
+    found = breaches(history, DEFAULT_PLAYBOOK.sla_policies, DEFAULT_PLAYBOOK.calendar, now=later)
+    return Escalate(breaches=found)
+
+
+_SEEDS = st.integers(min_value=0, max_value=2**31)
+
+COMMAND_STRATEGIES: dict[type[Any], st.SearchStrategy[Any]] = {
+    Capture: st.builds(Capture, lead=leads(), actor=_actors()),
+    RecordInteraction: st.builds(RecordInteraction, interaction=interactions(), actor=_actors()),
+    UpdateProfile: st.builds(
+        UpdateProfile,
+        contact=_optional(contacts()),
+        company=_optional(companies()),
+        needs=_optional(needs()),
+        interests=_optional(st.lists(words(), max_size=3).map(tuple)),
+        actor=_actors(),
+    ),
+    AddNote: st.builds(AddNote, text=words(), actor=_actors()),
+    MoveStage: st.builds(
+        MoveStage,
+        to_stage=st.sampled_from(list(Stage)).map(str) | words(),
+        reason=texts(),
+        owner=_optional(parties()),
+        actor=_actors(),
+    ),
+    Nurture: st.builds(Nurture, reason=words(), actor=_actors()),
+    Disqualify: st.builds(Disqualify, reason=words(), actor=_actors()),
+    Qualify: st.builds(Qualify, actor=_actors()),
+    HandOver: st.builds(HandOver, to=parties(kinds=frozenset({PartyKind.SALES})), actor=_actors()),
+    Accept: st.builds(Accept, actor=_actors()),
+    Reject: st.builds(Reject, reason=words(), comment=texts(), actor=_actors()),
+    QualifySql: st.builds(QualifySql, actor=_actors()),
+    AllocateChannel: st.builds(AllocateChannel, actor=_actors()),
+    AssignPartner: st.builds(
+        AssignPartner, partner_id=_optional(identifiers("p-")), seed=_SEEDS, actor=_actors()
+    ),
+    OfferToPartners: st.builds(
+        OfferToPartners,
+        partner_ids=st.lists(identifiers("p-"), max_size=3, unique=True).map(tuple),
+        expires_in=_optional(
+            st.timedeltas(min_value=timedelta(microseconds=1), max_value=timedelta(days=90))
+        ),
+        seed=_SEEDS,
+        actor=_actors(),
+    ),
+    PartnerAccept: st.builds(PartnerAccept, partner_id=identifiers("p-")),
+    ReturnLead: st.builds(
+        ReturnLead, partner_id=identifiers("p-"), reason=words(), comment=texts(), seed=_SEEDS
+    ),
+    ExpireOffers: st.builds(ExpireOffers, seed=_SEEDS),
+    Reclaim: st.builds(Reclaim, partner_id=identifiers("p-"), reason=words(), seed=_SEEDS),
+    Complete: st.builds(
+        Complete,
+        outcome=st.sampled_from(Outcome),
+        reason=texts(),
+        revenue=_optional(_amounts()),
+        actor=_actors(),
+    ),
+    Escalate: _escalate(),
+    Merge: st.builds(
+        Merge,
+        source=sources(),
+        interactions=st.lists(interactions(), max_size=2).map(tuple),
+        actor=_actors(),
+    ),
+    Erase: st.builds(Erase, actor=_actors()),
+}
+"""One strategy per member of `leadpipeline.Command`, any field values the command accepts."""
+
+
+def command_of(cls: type[Any]) -> st.SearchStrategy[Any]:
+    """Commands of exactly the class `cls` (a member of `Command`)."""
+    try:
+        return COMMAND_STRATEGIES[cls]
+    except KeyError:
+        raise LookupError(f"tests/strategies.py has no strategy for {cls.__name__}") from None
+
+
+def commands() -> st.SearchStrategy[Command]:
+    """Any command of any type, each with arbitrary (valid) field values."""
+    return st.one_of(*(COMMAND_STRATEGIES[cls] for cls in typing.get_args(Command)))

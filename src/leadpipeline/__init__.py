@@ -6,8 +6,15 @@ out, and the main analyses. Everything else lives in its sub-package, each with 
 ``__all__``: `leadpipeline.events`, `leadpipeline.stages` (decisions), `leadpipeline.rules`
 (scoring, qualification, SLAs, calendars, channels, partners, returns),
 `leadpipeline.lifecycle`, `leadpipeline.adapters` (ports, stores, notifiers, clocks),
-`leadpipeline.analytics`, `leadpipeline.serialization` and `leadpipeline.testing`.
+`leadpipeline.analytics`, `leadpipeline.serialization`, `leadpipeline.schema` (JSON
+Schema) and `leadpipeline.testing`.
+
+The library logs through the standard `logging` module under the ``leadpipeline``
+logger, which has a `logging.NullHandler`: it is silent until the host configures
+logging (see docs/service.md).
 """
+
+import logging
 
 from leadpipeline.adapters import MemoryStore, SqliteStore
 from leadpipeline.analytics import sla_attainment, threshold_sweep, waterfall
@@ -66,6 +73,8 @@ from leadpipeline.stages import (
     decide,
     transition,
 )
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "DEFAULT_PLAYBOOK",

@@ -3,16 +3,23 @@
 Every refusal carries structured attributes so a host application can match on
 type and fields instead of parsing messages. A raised error never leaves state
 half-changed: decisions are pure, and stores write atomically.
+
+Errors are data at a service's edge: `to_dict()` gives the type, message, field path,
+suggested HTTP status and the structured details, and `http_status` says which status a
+service answers with (the table is in docs/service.md). The JSON Schema of that body is
+`leadpipeline.schema.json_schema("error")`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = [
     "ConfigurationError",
     "ConflictError",
+    "LeadIdTakenError",
     "LeadPipelineError",
     "NotFoundError",
     "OfferError",
@@ -25,8 +32,40 @@ __all__ = [
 ]
 
 
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
 class LeadPipelineError(Exception):
-    """The root of every error this library raises on purpose."""
+    """The root of every error this library raises on purpose.
+
+    Example:
+        >>> NotFoundError("L-9").to_dict()
+        {'type': 'not_found_error', 'message': "lead 'L-9' not found", 'path': None,
+         'status': 404, 'details': {'lead_id': 'L-9', 'what': 'lead'}}
+    """
+
+    http_status: ClassVar[int] = 500
+    """The HTTP status a service answers with: a failure of ours unless a subclass says."""
+
+    @property
+    def path(self) -> str | None:
+        """The field path of the refused input (``""`` for the whole of it), if any."""
+        return None
+
+    def details(self) -> dict[str, Any]:
+        """The error's structured attributes as plain data (strings, numbers, lists)."""
+        return {}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as a response body: type, message, path, status and details."""
+        return {
+            "type": _snake(type(self).__name__),
+            "message": str(self),
+            "path": self.path,
+            "status": self.http_status,
+            "details": self.details(),
+        }
 
 
 class ValidationError(LeadPipelineError, ValueError):
@@ -40,6 +79,8 @@ class ValidationError(LeadPipelineError, ValueError):
         ('company.annual_revenue.amount',)
     """
 
+    http_status: ClassVar[int] = 422
+
     def __init__(self, problems: Iterable[tuple[str, str]]) -> None:
         self.problems: tuple[tuple[str, str], ...] = tuple(problems)
         super().__init__("; ".join(f"{p}: {m}" if p else m for p, m in self.problems))
@@ -48,6 +89,15 @@ class ValidationError(LeadPipelineError, ValueError):
     def paths(self) -> tuple[str, ...]:
         """The field paths that were refused, in the order they were found."""
         return tuple(p for p, _ in self.problems)
+
+    @property
+    def path(self) -> str | None:
+        """The first refused field path."""
+        return self.problems[0][0] if self.problems else None
+
+    def details(self) -> dict[str, Any]:
+        """Every problem with its path."""
+        return {"problems": [{"path": p, "message": m} for p, m in self.problems]}
 
     @classmethod
     def at(cls, path: str, message: str) -> ValidationError:
@@ -86,6 +136,8 @@ class TransitionError(LeadPipelineError):
         move_stage: sal -> customer ('sal -> disqualified', 'sal -> nurture', 'sal -> sql')
     """
 
+    http_status: ClassVar[int] = 409
+
     def __init__(
         self,
         *,
@@ -107,9 +159,23 @@ class TransitionError(LeadPipelineError):
             f" (allowed: {allowed_text})"
         )
 
+    def details(self) -> dict[str, Any]:
+        """The lead, its stage, the refused command, what is allowed instead, and why."""
+        return {
+            "lead_id": self.lead_id,
+            "stage": self.stage,
+            "command": self.command,
+            "allowed": list(self.allowed),
+            "reason": self.reason,
+        }
+
 
 class QualificationError(TransitionError):
-    """A qualification definition was not met; `assessment` lists the criteria met and missed."""
+    """A qualification definition was not met; `assessment` lists the criteria met and missed.
+
+    `problems` names each missed criterion with what was observed, in the shape of
+    `ValidationError.problems`, so a host reports both alike.
+    """
 
     def __init__(
         self,
@@ -130,6 +196,33 @@ class QualificationError(TransitionError):
             reason=f"{getattr(assessment, 'definition', 'definition')} not met; missed: {missed}",
         )
 
+    @property
+    def definition(self) -> str:
+        """The name of the definition that was not met (``"mql"``, ``"sql"``)."""
+        return str(getattr(self.assessment, "definition", ""))
+
+    @property
+    def missed(self) -> tuple[Any, ...]:
+        """The `CriterionResult` of each missed criterion."""
+        return tuple(getattr(self.assessment, "missed", ()))
+
+    @property
+    def problems(self) -> tuple[tuple[str, str], ...]:
+        """Each missed criterion as ``(criterion, what was observed)``."""
+        return tuple(
+            (r.criterion, f"not met (observed: {r.observed})" if r.observed else "not met")
+            for r in self.missed
+        )
+
+    def details(self) -> dict[str, Any]:
+        """The refusal's details plus the definition and every criterion met and missed."""
+        return {
+            **super().details(),
+            "definition": self.definition,
+            "met": [r.criterion for r in getattr(self.assessment, "met", ())],
+            "missed": [{"criterion": r.criterion, "observed": r.observed} for r in self.missed],
+        }
+
 
 class OfferError(TransitionError):
     """A partner acted on an offer it cannot act on: expired, withdrawn, or won by another."""
@@ -138,12 +231,38 @@ class OfferError(TransitionError):
 class PartnerAccessError(TransitionError):
     """A partner acted on a lead it does not hold."""
 
+    http_status: ClassVar[int] = 403
+
+
+class LeadIdTakenError(TransitionError):
+    """A capture named a lead id already captured with a different lead; nothing is written.
+
+    Capturing the same lead again is harmless (`already_captured`); `differences` lists the
+    field paths where this lead differs from the one captured first.
+    """
+
+    def __init__(self, *, lead_id: str, stage: str, differences: Sequence[str]) -> None:
+        self.differences: tuple[str, ...] = tuple(differences)
+        super().__init__(
+            lead_id=lead_id,
+            stage=stage,
+            command="capture",
+            reason="the id was captured before with a different lead (differs in "
+            f"{', '.join(self.differences) or 'nothing'})",
+        )
+
+    def details(self) -> dict[str, Any]:
+        """The refusal's details plus the differing field paths."""
+        return {**super().details(), "differences": list(self.differences)}
+
 
 class ConflictError(LeadPipelineError):
     """An append was based on a stale version; nothing was written.
 
     Reload the lead and decide again.
     """
+
+    http_status: ClassVar[int] = 409
 
     def __init__(self, *, lead_id: str, expected: int, actual: int | None) -> None:
         self.lead_id = lead_id
@@ -153,6 +272,10 @@ class ConflictError(LeadPipelineError):
             f"lead {lead_id!r}: expected version {expected}, store has "
             f"{'no lead' if actual is None else actual}"
         )
+
+    def details(self) -> dict[str, Any]:
+        """The lead, the version the write expected and the one the store holds."""
+        return {"lead_id": self.lead_id, "expected": self.expected, "actual": self.actual}
 
 
 class SourceConflictError(ConflictError):
@@ -174,14 +297,24 @@ class SourceConflictError(ConflictError):
         holder = f"lead {held_by!r}" if held_by else "another lead"
         self.args = (f"lead {lead_id!r}: source record {source_id!r} is held by {holder}",)
 
+    def details(self) -> dict[str, Any]:
+        """The lead, the contested source record, and the lead that holds it."""
+        return {"lead_id": self.lead_id, "source_id": self.source_id, "held_by": self.held_by}
+
 
 class NotFoundError(LeadPipelineError, LookupError):
     """No such lead (or none visible to the caller), or no such other thing (`what`)."""
+
+    http_status: ClassVar[int] = 404
 
     def __init__(self, lead_id: str, *, what: str = "lead") -> None:
         self.lead_id = lead_id
         self.what = what
         super().__init__(f"{what} {lead_id!r} not found")
+
+    def details(self) -> dict[str, Any]:
+        """What was looked for, and its id."""
+        return {"lead_id": self.lead_id, "what": self.what}
 
 
 class StoreError(LeadPipelineError):

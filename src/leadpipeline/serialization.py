@@ -130,7 +130,7 @@ def _structure_timedelta(value: object, _: type) -> timedelta:
     try:
         return timedelta(seconds=seconds)
     except OverflowError:
-        raise RefusedError(f"expected a duration that fits, got {seconds!r} seconds") from None
+        raise _expected("a number of seconds within 999999999 days", value) from None
 
 
 def _structure_enum(value: object, cls: type[enum.Enum]) -> enum.Enum:

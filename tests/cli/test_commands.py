@@ -49,7 +49,16 @@ def fair_lead(n: int, employees: int = 800) -> Lead:
 class TestHelp:
     @pytest.mark.parametrize(
         "command",
-        [(), ("demo",), ("report",), ("score",), ("sweep",), ("playbook",), ("playbook", "init")],
+        [
+            (),
+            ("demo",),
+            ("report",),
+            ("score",),
+            ("sweep",),
+            ("playbook",),
+            ("playbook", "init"),
+            ("schema",),
+        ],
         ids=lambda c: " ".join(c) or "leadpipeline",
     )
     def test_every_command_explains_itself(self, command: tuple[str, ...]) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -91,17 +92,17 @@ def package_cases(draw: st.DrawFn, cls: type) -> tuple[tuple[Event, ...], set[st
 
 
 class TestPackagesNameNoOtherPartner:
+    @pytest.mark.parametrize("cls", EVENT_TYPES, ids=lambda cls: cls.__name__)
     @settings(max_examples=10, deadline=None)
-    @given(st.data())
-    def test_for_every_event_type(self, data: st.DataObject) -> None:
+    @given(data=st.data())
+    def test_for_every_event_type(self, cls: type, data: st.DataObject) -> None:
         """After any event, the package (history and lead) holds no other partner's id."""
-        for cls in EVENT_TYPES:
-            history, others = data.draw(package_cases(cls), label=cls.__name__)
-            lead = replay(history)
-            package = partner_package(lead, history, DEFAULT_PLAYBOOK, partner_id=ME)
-            text = to_json(package.history, tuple[Event, ...]) + to_json(package.lead)
-            leaked = sorted(pid for pid in others if mentions(text, pid))
-            assert leaked == [], f"{cls.__name__} leaks {leaked}"
+        history, others = data.draw(package_cases(cls), label=cls.__name__)
+        lead = replay(history)
+        package = partner_package(lead, history, DEFAULT_PLAYBOOK, partner_id=ME)
+        text = to_json(package.history, tuple[Event, ...]) + to_json(package.lead)
+        leaked = sorted(pid for pid in others if mentions(text, pid))
+        assert leaked == [], f"{cls.__name__} leaks {leaked}"
 
     def test_a_reclaimed_lead_offered_onward_hides_the_first_partner(self) -> None:
         """Assigned to A, reclaimed, offered to B: B's history never names A anywhere."""

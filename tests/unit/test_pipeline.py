@@ -21,7 +21,7 @@ from leadpipeline.adapters import (
 )
 from leadpipeline.adapters.notification import Notification
 from leadpipeline.adapters.ports import LeadStore
-from leadpipeline.errors import ConflictError, TransitionError, ValidationError
+from leadpipeline.errors import ConflictError, LeadIdTakenError, TransitionError, ValidationError
 from leadpipeline.events import ERASED, HandedOver, Merged, OwnerChanged, evolve
 from leadpipeline.lead import Party
 from leadpipeline.stages import Transition
@@ -135,6 +135,44 @@ class TestCapture:
         assert result.outcome == "already_captured"
         assert len(store.history("L-1")) == 1
 
+    def test_the_same_lead_twice_without_a_source_id_is_already_captured(
+        self, store: LeadStore
+    ) -> None:
+        """A retried capture of a lead with no source id is one lead, the second a no-op."""
+        pipeline = pipeline_on(store)
+        lead = without_source_id(fair_lead(1))
+        first = pipeline.capture(lead)
+        again = pipeline.capture(lead)
+        assert (first.outcome, again.outcome) == ("captured", "already_captured")
+        assert again.lead == first.lead
+        assert len(store.history("L-1")) == 1
+
+    def test_the_same_lead_after_it_moved_on_is_still_already_captured(
+        self, store: LeadStore
+    ) -> None:
+        """A late retry of a capture finds the lead as it stands now, and changes nothing."""
+        pipeline = pipeline_on(store)
+        lead = without_source_id(fair_lead(1))
+        pipeline.capture(lead)
+        pipeline.add_note("L-1", "called back")
+        again = pipeline.capture(lead)
+        assert again.outcome == "already_captured"
+        assert again.lead.notes == ("called back",)
+        assert len(store.history("L-1")) == 2
+
+    def test_another_lead_under_a_taken_id_names_the_differences(self, store: LeadStore) -> None:
+        """A different lead under a captured id is refused with the differing fields; no write."""
+        pipeline = pipeline_on(store)
+        pipeline.capture(without_source_id(fair_lead(1)))
+        other = without_source_id(fair_lead(2, lead_id="L-1"))
+        with pytest.raises(LeadIdTakenError) as caught:
+            pipeline.capture(other)
+        assert "contact.email" in caught.value.differences
+        assert "company.name" in caught.value.differences
+        assert caught.value.http_status == 409
+        assert store.load("L-1").contact.last_name == "Lind1"
+        assert len(store.history("L-1")) == 1
+
 
 class TestCaptureMany:
     def test_one_bad_record_refuses_the_whole_batch(self, store: LeadStore) -> None:
@@ -173,7 +211,24 @@ class TestCaptureMany:
         report = pipeline.capture_many([fair_lead(2), fair_lead(5, lead_id="L-1")], atomic=False)
         assert report.captured == ("L-2",)
         assert [r.index for r in report.refused] == [1]
+        assert "differs in" in report.refused[0].reason
         assert store.load("L-1").source.source_id == "badge-1"
+
+    def test_a_lead_recorded_under_its_id_is_already_captured(self, store: LeadStore) -> None:
+        """A batch repeating a captured lead (no source id) skips it as already captured."""
+        pipeline = pipeline_on(store)
+        pipeline.capture(without_source_id(fair_lead(1)))
+        batch = [without_source_id(fair_lead(1)), without_source_id(fair_lead(2))]
+        report = pipeline.capture_many(batch)
+        assert report.captured == ("L-2",)
+        assert report.already_captured == ("L-1",)
+        assert len(store.history("L-1")) == 1
+
+
+def without_source_id(lead: Any) -> Any:
+    import attrs  # noqa: PLC0415
+
+    return attrs.evolve(lead, source=attrs.evolve(lead.source, source_id=None))
 
 
 def evolve_stage(lead: Any, stage: str) -> Any:

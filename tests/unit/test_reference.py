@@ -25,6 +25,7 @@ PACKAGES = (
     "leadpipeline.analytics",
     "leadpipeline.frames",
     "leadpipeline.serialization",
+    "leadpipeline.schema",
     "leadpipeline.testing",
     "leadpipeline.cli",
 )

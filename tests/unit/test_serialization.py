@@ -16,6 +16,7 @@ from leadpipeline import (
     Interaction,
     InteractionKind,
     Lead,
+    OfferToPartners,
     Party,
     Revenue,
     Source,
@@ -283,6 +284,12 @@ BAD_INPUT: list[Any] = [
         Revenue,
         ("amount",),
         id="integer-literal-too-long",
+    ),
+    pytest.param(
+        '{"expires_in": 1e20}',
+        OfferToPartners,
+        ("expires_in",),
+        id="duration-beyond-a-timedelta",
     ),
 ]
 

@@ -1,4 +1,8 @@
-"""Ports and adapters: where leads are stored, how people are notified, what time it is."""
+"""Ports and adapters: where leads are stored, how people are notified, what time it is.
+
+Shipped notifiers: `RecordingNotifier` (tests, demos), `CallbackNotifier` (any function)
+and `WebhookNotifier` (a signed HTTP POST per notification).
+"""
 
 from leadpipeline.adapters.clock import (
     Clock,
@@ -44,10 +48,19 @@ from leadpipeline.adapters.sqlite import (
     SqliteStore,
     Synchronous,
 )
+from leadpipeline.adapters.webhook import (
+    WEBHOOK_KEY_HEADER,
+    WEBHOOK_SIGNATURE_HEADER,
+    WebhookNotifier,
+    sign_webhook,
+    verify_webhook,
+)
 
 __all__ = [
     "APPLICATION_ID",
     "SCHEMA_VERSION",
+    "WEBHOOK_KEY_HEADER",
+    "WEBHOOK_SIGNATURE_HEADER",
     "Backoff",
     "CallbackNotifier",
     "Clock",
@@ -67,6 +80,7 @@ __all__ = [
     "SqliteStore",
     "Synchronous",
     "SystemClock",
+    "WebhookNotifier",
     "distinct_source_ids",
     "email_digest",
     "normalise_company_name",
@@ -76,4 +90,6 @@ __all__ = [
     "read_back",
     "readable",
     "relay_outbox",
+    "sign_webhook",
+    "verify_webhook",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from leadpipeline.errors import LeadPipelineError
 from leadpipeline.stages.notify import Notification, OutboxEntry
@@ -38,6 +38,8 @@ class Notifier(Protocol):
 
 class DeliveryError(LeadPipelineError):
     """A notifier could not deliver a notification (the relay retries it later)."""
+
+    http_status: ClassVar[int] = 502  # the receiving end failed, not the caller
 
 
 class RecordingNotifier:

@@ -3,6 +3,12 @@
 A notification is marked delivered only after the notifier returned, so a crash between
 the two means a second delivery, never a lost one; receivers deduplicate by `key`.
 A failed delivery is retried later with exponential backoff.
+
+Logging (logger ``leadpipeline.adapters.relay``, silent unless the host configures it):
+each delivery at DEBUG, each failure at WARNING, and a summary of every pass that tried
+something at INFO. Every record of one entry carries the extras ``entry_id``, ``key``,
+``lead_id``, ``kind``, ``recipient`` and ``attempts`` (attempts before this one); a
+failure adds ``error`` and ``retry_at``, the summary ``delivered`` and ``failed``.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from leadpipeline.errors import ValidationError
 
 __all__ = ["Backoff", "RelayReport", "relay_outbox"]
 
-_log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 def _positive_delta(_: object, attribute: attrs.Attribute[timedelta], value: timedelta) -> None:
@@ -89,19 +95,40 @@ def relay_outbox(
     require_aware("now", now)
     delivered = failed = 0
     for entry in store.pending(now=now, limit=limit):
+        note = entry.notification
+        extra: dict[str, Any] = {
+            "entry_id": entry.id,
+            "key": note.key,
+            "lead_id": note.lead_id,
+            "kind": note.kind,
+            "recipient": str(note.recipient),
+            "attempts": entry.attempts,
+        }
         try:
-            notifier.deliver(entry.notification)
+            notifier.deliver(note)
         except Exception as exc:  # any notifier failure means "retry later"
             failed += 1
-            _record(
-                store.mark_failed,
-                entry.id,
-                error=_error_text(exc),
-                retry_at=now + backoff.delay(entry.attempts),
+            error = _error_text(exc)
+            retry_at = now + backoff.delay(entry.attempts)
+            _record(store.mark_failed, entry.id, error=error, retry_at=retry_at)
+            logger.warning(
+                "delivery of %s failed (%s); retrying at %s",
+                note.key,
+                error,
+                retry_at.isoformat(),
+                extra={**extra, "error": error, "retry_at": retry_at.isoformat()},
             )
         else:
             delivered += 1
             _record(store.mark_delivered, entry.id, now)
+            logger.debug("delivered %s to %s", note.key, note.recipient, extra=extra)
+    if delivered or failed:
+        logger.info(
+            "relay pass: %d delivered, %d failed",
+            delivered,
+            failed,
+            extra={"delivered": delivered, "failed": failed},
+        )
     return RelayReport(delivered=delivered, failed=failed)
 
 
@@ -128,7 +155,7 @@ def _record(mark: Callable[..., None], entry_id: int, *args: Any, **kwargs: Any)
     try:
         mark(entry_id, *args, **kwargs)
     except Exception:  # contained: one entry's bookkeeping never blocks the rest
-        _log.warning(
+        logger.warning(
             "could not record the delivery attempt of outbox entry %s",
             entry_id,
             exc_info=True,

@@ -1,4 +1,4 @@
-"""The command line: ``leadpipeline demo``, ``report``, ``score``, ``sweep``, ``playbook init``.
+"""The command line: ``demo``, ``report``, ``score``, ``sweep``, ``playbook init``, ``schema``.
 
 The demo runs a seeded population through the whole pipeline on a SQLite file with a
 simulated clock, then prints the report an operations lead would read. Bad input (a

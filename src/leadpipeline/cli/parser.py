@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from leadpipeline.cli.demo import demo_command, report_command
 from leadpipeline.cli.files import score_command, sweep_command
+from leadpipeline.cli.schemas import schema_command
 from leadpipeline.cli.template import init_command
 from leadpipeline.errors import LeadPipelineError
 
@@ -61,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="leadpipeline",
         description="The B2B lead lifecycle from the command line: a demo, reports, "
-        "scoring, threshold back-tests and playbook files.",
+        "scoring, threshold back-tests, playbook files and JSON Schemas.",
         epilog="Bad input ends with one line on standard error and exit code 2.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -134,6 +135,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     init.add_argument("output", type=Path, nargs="?", help="file to write (default: stdout)")
     init.add_argument("--force", action="store_true", help="replace an existing file")
+    schema = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of a lead, command, event, playbook, ...",
+        description="Print the JSON Schema (draft 2020-12) of a value a service exchanges. "
+        "Without NAME, list every name.",
+    )
+    schema.add_argument("name", nargs="?", metavar="NAME", help="e.g. lead, command, playbook")
+    schema.add_argument(
+        "--all", action="store_true", help="every definition in one document ($defs)"
+    )
     return parser
 
 
@@ -143,6 +154,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "score": score_command,
     "sweep": sweep_command,
     "playbook": init_command,
+    "schema": schema_command,
 }
 
 

@@ -6,7 +6,7 @@ import attrs
 
 from leadpipeline._typed import typed
 from leadpipeline.lead import Lead
-from leadpipeline.stages.capture import CaptureOutcome
+from leadpipeline.stages.intake import CaptureOutcome
 
 __all__ = ["CaptureOutcome", "CaptureResult", "ImportReport", "Refusal"]
 

@@ -6,6 +6,11 @@ pipeline wrote it last), gather what the core says the decision needs (`inputs`)
 snapshot and notifications in one atomic write. A stale version raises `ConflictError`;
 the one retry loop here decides again on a fresh load, so no update is ever lost.
 Delivery is left to the outbox relay.
+
+Logging (logger ``leadpipeline.pipeline.shell``, silent unless the host configures it):
+a conflict that is decided again is logged at INFO, one that exhausts the retries at
+WARNING, each with the extras ``lead_id``, ``expected``, ``actual``, ``attempt`` and
+``retries``.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from leadpipeline.adapters.ports import LeadStore
 from leadpipeline.adapters.relay import RelayReport, relay_outbox
 from leadpipeline.errors import (
     ConflictError,
+    LeadIdTakenError,
     LeadPipelineError,
     SourceConflictError,
     StoreError,
@@ -69,9 +75,9 @@ from leadpipeline.stages import (
 
 __all__ = ["Pipeline"]
 
-_log = logging.getLogger("leadpipeline.pipeline")
-
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 Check = Callable[[Lead], None]
 """Raises when the caller may not act on the lead as loaded (a partner's visibility)."""
@@ -144,14 +150,28 @@ class Pipeline:
                 if not sources_may_move or tries == self.conflict_retries:
                     raise
             except ConflictError as exc:
-                _log.info(
-                    "conflict on %s, deciding again (attempt %d)",
-                    exc.lead_id,
-                    tries + 1,
-                    extra={"lead_id": exc.lead_id, "attempt": tries + 1},
-                )
+                extra = {
+                    "lead_id": exc.lead_id,
+                    "expected": exc.expected,
+                    "actual": exc.actual,
+                    "attempt": tries + 1,
+                    "retries": self.conflict_retries,
+                }
                 if tries == self.conflict_retries:
+                    logger.warning(
+                        "lead %s: still conflicting after %d retries, giving up",
+                        exc.lead_id,
+                        tries,
+                        extra=extra,
+                    )
                     raise
+                logger.info(
+                    "lead %s: version %s was stale (store has %s), deciding again",
+                    exc.lead_id,
+                    exc.expected,
+                    exc.actual,
+                    extra=extra,
+                )
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _history_of(self, lead: Lead) -> tuple[Event, ...]:
@@ -245,15 +265,18 @@ class Pipeline:
     # -- capture ---------------------------------------------------------------------------
 
     def capture(self, lead: Lead, *, actor: Party | None = None) -> CaptureResult:
-        """Bring a lead in; the same source record twice yields one lead, duplicates merge.
+        """Bring a lead in; captures are idempotent, and duplicates merge.
 
-        The check for a known source id or a duplicate and the write are one step for
-        every thread of this process; a capture from another process that wins the race
-        shows up as a `ConflictError` on the new lead's first write, after which the
-        checks run again (the same source record becomes `already_captured`).
+        The same source record twice yields one lead, and so does the same lead under the
+        same id (a retried request): both come back `already_captured`, with nothing
+        written. The check for a known source id or a duplicate and the write are one
+        step for every thread of this process; a capture from another process that wins
+        the race shows up as a `ConflictError` on the new lead's first write, after which
+        the checks run again.
 
         Raises:
-            ConflictError: the lead id is taken by an unrelated lead (nothing is written).
+            LeadIdTakenError: the lead id was captured with a different lead (the error
+                names the differing fields; nothing is written).
         """
         with self._capture_lock:
             return self._retrying(
@@ -284,7 +307,16 @@ class Pipeline:
                 return CaptureResult(lead=merged.after, outcome=outcome)
             case capture:
                 done = transition(None, capture, self.playbook, now=self.clock.now())
-                self._record(done, ())
+                try:
+                    self._record(done, ())
+                except SourceConflictError:
+                    raise  # another lead holds the record: admitted again, it is known
+                except ConflictError as exc:
+                    if exc.lead_id != lead.id or exc.expected != 0:  # pragma: no cover
+                        raise  # a store bug
+                    # the id is taken: the core says whether it holds this very capture
+                    again = self.run(lead.id, capture)
+                    return CaptureResult(lead=again.after, outcome=CaptureOutcome.ALREADY_CAPTURED)
                 return CaptureResult(lead=done.after, outcome=admitted.outcome)
 
     def capture_many(self, leads: Iterable[Lead], *, atomic: bool = True) -> ImportReport:
@@ -293,25 +325,32 @@ class Pipeline:
         With `atomic=True` any bad record raises `ValidationError` naming every refused
         record (`[index]`) and nothing is written. With `atomic=False` the good records are
         written and the report lists each refused one with its reason. Records whose source
-        id is already known are skipped as already captured. Duplicates by email or
-        company are not merged here: capture them one by one to merge them.
+        id is already known, or whose lead is recorded under its id already, are skipped
+        as already captured; another lead under a taken id is refused. Duplicates by email
+        or company are not merged here: capture them one by one to merge them.
         """
         batch = list(leads)
         taken: dict[int, str] = {}
+        repeated: set[int] = set()
 
         def attempt(_fresh: bool) -> ImportReport:
-            report, planned, index_of = self._plan_import(batch, taken)
+            report, planned, index_of = self._plan_import(batch, taken, repeated)
             if report.refused and atomic:
                 raise ValidationError((f"[{r.index}]", r.reason) for r in report.refused)
             try:
                 if planned:
                     self.store.record_many(planned)
             except ConflictError as exc:
-                # the lead id exists already (or was just taken by another process)
+                # the lead id exists already (or was just taken by another process): the
+                # same capture again is already captured, another lead under it is refused
                 if exc.lead_id in index_of and not isinstance(exc, SourceConflictError):
-                    taken[index_of[exc.lead_id]] = (
-                        f"lead id {exc.lead_id!r} is already taken by another lead"
-                    )
+                    index = index_of[exc.lead_id]
+                    try:
+                        self.run(exc.lead_id, Capture(lead=batch[index]))
+                    except LeadIdTakenError as taken_by:
+                        taken[index] = taken_by.reason
+                    else:
+                        repeated.add(index)
                 raise
             self._cache.put_many((t.after, t.events) for t in planned)
             return report
@@ -320,7 +359,7 @@ class Pipeline:
             return self._retrying(attempt, sources_may_move=True)
 
     def _plan_import(
-        self, batch: Sequence[Lead], taken: dict[int, str]
+        self, batch: Sequence[Lead], taken: dict[int, str], repeated: set[int]
     ) -> tuple[ImportReport, list[Transition], dict[str, int]]:
         """Decide every record of a batch: the writes to make and what was skipped or refused."""
         now = self.clock.now()
@@ -336,7 +375,7 @@ class Pipeline:
         )
         for index, lead in enumerate(batch):
             source_id = lead.source.source_id
-            if source_id is not None and source_id in known_sources:
+            if index in repeated or (source_id is not None and source_id in known_sources):
                 known.append(lead.id)
                 continue
             try:
@@ -488,7 +527,7 @@ class Pipeline:
             try:
                 self.store.scrub()
             except StoreError as exc:  # recorded: never raise after the erasure committed
-                _log.warning("erasure of %s recorded, scrub due: %s", lead_id, exc)
+                logger.warning("erasure of %s recorded, scrub due: %s", lead_id, exc)
         else:
             self.store.scrub()
         return done.after
@@ -512,7 +551,7 @@ class Pipeline:
                 try:
                     changed = self.run(lead.id, command).changed or changed
                 except LeadPipelineError as exc:
-                    _log.warning(
+                    logger.warning(
                         "could not act on %s: %s", lead.id, exc, extra={"lead_id": lead.id}
                     )
                     break

@@ -136,6 +136,11 @@ class BusinessCalendar:
         object.__setattr__(self, "_holiday_list", tuple(sorted(self.holidays)))
         object.__setattr__(self, "_week_total", total)
 
+    def __reduce__(self) -> tuple[object, tuple[WeekHours, str, frozenset[date], str]]:
+        # The memos are rebuilt on demand: a pickled calendar (one a playbook sends to a
+        # worker process) carries its definition only, however much it has been used.
+        return (_calendar, (self.hours, self.time_zone, self.holidays, self.name))
+
     @classmethod
     def weekly(
         cls,
@@ -345,6 +350,13 @@ class BusinessCalendar:
             if hi > lo:
                 result.append((lo, hi))
         return tuple(result)
+
+
+def _calendar(
+    hours: WeekHours, time_zone: str, holidays: frozenset[date], name: str
+) -> BusinessCalendar:
+    """A calendar rebuilt from its definition, for unpickling."""
+    return BusinessCalendar(hours=hours, time_zone=time_zone, holidays=holidays, name=name)
 
 
 def _resolve(local: datetime, tz: ZoneInfo, *, is_end: bool) -> datetime:

@@ -4,11 +4,6 @@ The shell calls `transition` once per command; everything else here is the detai
 it, importable for tests, notebooks and hosts that want one decision alone.
 """
 
-from leadpipeline.stages.capture import (
-    Admission,
-    CaptureOutcome,
-    admit,
-)
 from leadpipeline.stages.channel import (
     allocate_channel,
 )
@@ -58,6 +53,13 @@ from leadpipeline.stages.handover import (
     qualify,
     qualify_sql,
     reject,
+)
+from leadpipeline.stages.intake import (
+    Admission,
+    CaptureOutcome,
+    admit,
+    capture,
+    recapture,
 )
 from leadpipeline.stages.moves import (
     move,
@@ -132,6 +134,7 @@ __all__ = [
     "admit",
     "allocate_channel",
     "assign_partner",
+    "capture",
     "command_name",
     "complete",
     "decide",
@@ -151,6 +154,7 @@ __all__ = [
     "partner_package",
     "qualify",
     "qualify_sql",
+    "recapture",
     "reclaim",
     "reject",
     "return_lead",

@@ -10,15 +10,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import assert_never
 
-import attrs
-
 from leadpipeline._checks import require_aware
 from leadpipeline.errors import TransitionError, ValidationError
 from leadpipeline.events import (
     Disqualified,
     Event,
     InteractionRecorded,
-    LeadCaptured,
     Merged,
     NoteAdded,
     Nurtured,
@@ -29,7 +26,7 @@ from leadpipeline.lead import Lead, Party
 from leadpipeline.lifecycle import Stage
 from leadpipeline.playbook import Playbook
 from leadpipeline.rules.sla import breaches
-from leadpipeline.stages import channel, completion, escalation, handover, partners
+from leadpipeline.stages import channel, completion, escalation, handover, intake, partners
 from leadpipeline.stages.commands import (
     Accept,
     AddNote,
@@ -62,35 +59,6 @@ from leadpipeline.stages.moves import move, to_role, withdraw_offers
 __all__ = ["decide"]
 
 
-def _capture(command: Capture, playbook: Playbook, now: datetime) -> tuple[Event, ...]:
-    lead = command.lead
-    lifecycle = playbook.lifecycle
-    if lead.stage != lifecycle.initial:
-        raise TransitionError(
-            lead_id=lead.id,
-            stage=lead.stage,
-            command="capture",
-            allowed=(lifecycle.initial,),
-            reason=f"a new lead starts in {lifecycle.initial!r}",
-        )
-    if lead.owner.kind not in lifecycle.spec(lead.stage).owners:
-        raise ValidationError.at("lead.owner", f"{lead.owner} cannot own stage {lead.stage!r}")
-    # a capture starts from what the source says: nothing derived from a history (offers,
-    # returns, merged records, erasure, a channel) comes in with it
-    first = attrs.evolve(
-        lead,
-        channel=None,
-        offers=(),
-        returned_by=(),
-        lapsed_offers=(),
-        merged_sources=(),
-        erased=False,
-        version=0,
-    )
-    actor: Party = getattr(command, "actor", None) or lead.owner
-    return (LeadCaptured(lead_id=lead.id, at=now, actor=actor, lead=first),)
-
-
 def decide(
     lead: Lead | None,
     command: Command,
@@ -101,12 +69,13 @@ def decide(
 ) -> tuple[Event, ...]:
     """The events that record `command` on `lead`, or a specific error if it is refused.
 
-    `history` (the events `lead` was folded from) is read only by `Escalate` without
-    breaches, which works out what is due from it.
+    `history` (the events `lead` was folded from) is read by `Escalate` without
+    breaches, which works out what is due from it, and by `Capture` of a recorded lead,
+    which is a no-op when it captures the same lead again.
 
     Raises:
         TransitionError: the command is not allowed in the lead's stage (names the allowed
-            moves).
+            moves); `LeadIdTakenError` when a capture reuses an id for another lead.
         ValidationError: bad input, such as a naive `now`.
 
     Example:
@@ -120,14 +89,9 @@ def decide(
     """
     require_aware("now", now)
     if isinstance(command, Capture):
-        if lead is not None:
-            raise TransitionError(
-                lead_id=lead.id,
-                stage=lead.stage,
-                command="capture",
-                reason="the lead already exists; merge the duplicate instead",
-            )
-        return _capture(command, playbook, now)
+        if lead is not None:  # the same capture again is a no-op; another lead is refused
+            return intake.recapture(lead, command, history)
+        return intake.capture(command, playbook, now=now)
     if lead is None:
         raise ValidationError.at("lead", f"{command_name(command)} needs an existing lead")
     actor: Party = getattr(command, "actor", None) or lead.owner

@@ -23,13 +23,17 @@ from leadpipeline.rules.scoring.model import ScoringModel
 __all__ = ["CompiledModel", "compile_model", "score", "score_many", "score_totals"]
 
 
-@attrs.frozen(kw_only=True, eq=False, field_transformer=typed)
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class CompiledModel:
     """A model compiled once into generated Python functions, for scoring many leads fast.
 
     Build it with `compile_model`. `source` is the generated code, for reading or
     debugging: each rule is written out inline. It scores exactly like the rules say, and
     `total` skips every explanation for the fastest path.
+
+    Two compiled models are equal when their models are. It pickles as its model and
+    compiles again where it is unpickled (generated functions cannot be pickled), so a
+    `multiprocessing` worker can be handed one.
 
     Example:
         >>> from leadpipeline.rules.scoring import DEFAULT_SCORING_MODEL
@@ -39,9 +43,12 @@ class CompiledModel:
     """
 
     model: ScoringModel
-    source: str = attrs.field(repr=False)
-    _total_fn: Callable[[Lead, datetime], float] = attrs.field(repr=False)
-    _card_fn: Callable[[Lead, datetime], ScoreCard] = attrs.field(repr=False)
+    source: str = attrs.field(repr=False, eq=False)
+    _total_fn: Callable[[Lead, datetime], float] = attrs.field(repr=False, eq=False)
+    _card_fn: Callable[[Lead, datetime], ScoreCard] = attrs.field(repr=False, eq=False)
+
+    def __reduce__(self) -> tuple[Callable[[ScoringModel], CompiledModel], tuple[ScoringModel]]:
+        return (compile_model, (self.model,))
 
     def total(self, lead: Lead, *, now: datetime) -> float:
         """The total score only, with no contributions; `now` must be timezone-aware.

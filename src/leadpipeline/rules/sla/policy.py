@@ -2,12 +2,15 @@
 
 Plain data: a policy round-trips through the converter and is refused with
 `ConfigurationError` when it cannot work. Each policy compiles its own conditions once,
-when built (`_Plan`), so evaluating it beside any other policies reuses that work.
+when built (`_Plan`), so evaluating it beside any other policies reuses that work; the
+compiled checks are module functions bound with `functools.partial`, so a policy (and a
+playbook) pickles for `multiprocessing` workers.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import typing
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -223,25 +226,41 @@ class _Seen(typing.Protocol):
 _Check = Callable[[Event, _Seen], bool]
 
 
+# Each check is a module-level function bound to its condition's values with `partial`,
+# never a closure, so a compiled policy (and a playbook holding it) pickles for workers.
+def _interaction_is(kinds: frozenset[InteractionKind], event: Event, _: _Seen) -> bool:
+    return isinstance(event, InteractionRecorded) and event.interaction.kind in kinds
+
+
+def _in_stage(stages: frozenset[str], _: Event, fold: _Seen) -> bool:
+    return fold.stage in stages
+
+
+def _assigned_to(party_kind: PartyKind, event: Event, _: _Seen) -> bool:
+    return isinstance(event, OwnerChanged) and event.to_owner.kind is party_kind
+
+
+def _hot(
+    n: int, window: timedelta, kinds: frozenset[InteractionKind], event: Event, fold: _Seen
+) -> bool:
+    since, until = event.at - window, event.at
+    count = 0
+    for at, kind in fold.interactions:
+        if since <= at <= until and (not kinds or kind in kinds):
+            count += 1
+    return count >= n
+
+
 def _condition_check(cond: Condition) -> _Check:
     match cond:
         case InteractionIs(kinds=kinds):
-            return lambda e, _: isinstance(e, InteractionRecorded) and e.interaction.kind in kinds
+            return functools.partial(_interaction_is, kinds)
         case InStage(stages=stages):
-            return lambda _, fold: fold.stage in stages
+            return functools.partial(_in_stage, stages)
         case AssignedTo(kind=party_kind):
-            return lambda e, _: isinstance(e, OwnerChanged) and e.to_owner.kind is party_kind
+            return functools.partial(_assigned_to, party_kind)
         case HotLead(min_interactions=n, window=window, kinds=kinds):
-
-            def hot(event: Event, fold: _Seen) -> bool:
-                since, until = event.at - window, event.at
-                count = 0
-                for at, kind in fold.interactions:
-                    if since <= at <= until and (not kinds or kind in kinds):
-                        count += 1
-                return count >= n
-
-            return hot
+            return functools.partial(_hot, n, window, kinds)
         case _:
             typing.assert_never(cond)
 

@@ -12,6 +12,7 @@ import attrs
 
 from leadpipeline._checks import aware
 from leadpipeline._typed import typed
+from leadpipeline.errors import ValidationError
 from leadpipeline.rules.sla.policy import EscalationAction
 
 __all__ = ["Breach", "Deadline", "Escalation"]
@@ -69,6 +70,11 @@ class Escalation:
     partner_id: str | None = None
 
 
+def _has_due(_: object, attribute: attrs.Attribute[Deadline], deadline: Deadline) -> None:
+    if deadline.due_at is None:
+        raise ValidationError.at(f"{attribute.name}.due_at", "a breach always has a due instant")
+
+
 @attrs.frozen(kw_only=True, field_transformer=typed)
 class Breach:
     """A deadline that passed without a response (or got one late), seen at `now`.
@@ -78,7 +84,7 @@ class Breach:
     `recorded` says whether an `SlaBreached` event is already there.
     """
 
-    deadline: Deadline
+    deadline: Deadline = attrs.field(validator=_has_due)
     now: datetime = attrs.field(validator=aware)
     late: timedelta
     open: bool

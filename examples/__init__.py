@@ -1,0 +1,1 @@
+"""Examples of hosts that embed leadpipeline (run from the repository root)."""
