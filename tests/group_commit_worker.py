@@ -40,9 +40,8 @@ def main(db: Path, groups: int) -> None:
             with counting:
                 seen[0] += 1
                 if seen[0] == groups:
-                    os.kill(
-                        os.getpid(), signal.SIGKILL
-                    )  # the group's rows are written, not committed
+                    # the group's rows are written, its COMMIT is not
+                    os.kill(os.getpid(), signal.SIGKILL)
 
     def touch(n: int) -> None:
         store._conn().set_trace_callback(before_statement)  # test harness
