@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from leadpipeline._checks import require_aware
+from leadpipeline.adapters._fragments import SnapshotTexts
 from leadpipeline.adapters.encoding import EncodedSnapshot, EncodedTransition, party_key
 from leadpipeline.lead import Party
 from leadpipeline.stages.transition import Transition
@@ -95,8 +96,8 @@ class Write(NamedTuple):
     outbox_rewrites: tuple[tuple[str, str, int, str], ...]
 
     @classmethod
-    def of(cls, transition: Transition) -> Write:
-        encoded = EncodedTransition.of(transition)
+    def of(cls, transition: Transition, texts: SnapshotTexts | None = None) -> Write:
+        encoded = EncodedTransition.of(transition, texts)
         lead_id, expected = transition.lead_id, transition.expected_version
         due = transition.due_at
         return cls(

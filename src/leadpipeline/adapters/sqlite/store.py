@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from leadpipeline._checks import require_aware
+from leadpipeline.adapters._fragments import SnapshotTexts
 from leadpipeline.adapters.encoding import (
     UNREADABLE_NOTE,
     UNREADABLE_PAUSE,
@@ -102,6 +103,7 @@ class SqliteStore:
         self._busy_timeout = busy_timeout
         self._pool = ThreadConnections(self.path, synchronous, busy_timeout)
         self._known = KnownRows()
+        self._texts = SnapshotTexts()
         self._queue: CommitQueue[_Work] = CommitQueue(self._commit_group)
         refuse_foreign_bytes(self.path)
         try:
@@ -349,7 +351,7 @@ class SqliteStore:
         conflict in one call's write fails that call alone.
         """
         claimed = claims_of(transitions)
-        writes = [Write.of(t) for t in transitions]
+        writes = [Write.of(t, self._texts) for t in transitions]
         self._queue.submit((writes, claimed, any(t.erases for t in transitions)))
 
     def _commit_group(self, group: Sequence[Job[_Work]]) -> None:
