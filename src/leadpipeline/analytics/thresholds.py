@@ -19,6 +19,7 @@ import attrs
 
 from leadpipeline._checks import require_aware
 from leadpipeline._typed import typed
+from leadpipeline.analytics._columns import counted_columns, is_array
 from leadpipeline.analytics._history import History, capture_of, outcome_of, rate
 from leadpipeline.errors import ValidationError
 from leadpipeline.events import Outcome, replay
@@ -167,6 +168,12 @@ def _pairs(
     return scores, wins
 
 
+def _array_columns(scored: object) -> bool:
+    """Columns numpy can count in place (see `_columns`): arrays or buffers, outcomes known."""
+    totals, won = getattr(scored, "totals", None), getattr(scored, "won", None)
+    return totals is not None and won is not None and is_array(totals) and is_array(won)
+
+
 def _finite_scores(scores: list[float]) -> None:
     if not all(map(math.isfinite, scores)):
         bad = next(i for i, s in enumerate(scores) if not math.isfinite(s))
@@ -184,7 +191,9 @@ def threshold_sweep(
     scores are sorted once and counted cumulatively from the top. `months`, the span the
     data covers, adds the volume per month (what sales capacity is planned in).
     `scored` is ``(score, won)`` pairs, `ScoredOutcome` values, or columns such as the
-    `FrameScores` of `leadpipeline.frames.score_frame` (no `Lead` values needed).
+    `FrameScores` of `leadpipeline.frames.score_frame` (no `Lead` values needed); when
+    numpy is installed, columns that are numpy arrays (or any buffer of numbers) are
+    counted by numpy in place, never turned into lists.
 
     Example:
         >>> sweep = threshold_sweep([(80, True), (60, False), (60, True), (20, False)])
@@ -195,6 +204,16 @@ def threshold_sweep(
     """
     if months is not None and not (math.isfinite(months) and months > 0):
         raise ValidationError.at("months", f"must be a positive number, got {months!r}")
+    if _array_columns(scored):
+        thresholds, volumes_up, wins_up, leads = counted_columns(scored.totals, scored.won)  # type: ignore[union-attr]
+        return ThresholdSweep(
+            leads=leads,
+            total_wins=wins_up[0] if wins_up else 0,
+            months=months,
+            thresholds=thresholds,
+            volumes=volumes_up,
+            wins=wins_up,
+        )
     scores, won = _pairs(scored)
     per_score = Counter(scores)
     won_per_score = Counter(compress(scores, won))
