@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+import attrs
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -91,7 +92,7 @@ def read_batch(batch: pa.RecordBatch, mapping: ColumnMapping, names: Sequence[st
         columns = {mapping.touch_table.lead_id: table.column(mapping.id).take(pa.array(parents))}
         columns |= {field.name: flat.field(field.name) for field in flat.type}
         touches = pa.table(columns)
-    frame = read_arrow(table, mapping, touches=touches)
+    frame = _in_time_order(read_arrow(table, mapping, touches=touches))
     texts: list[list[str]] = [[] for _ in range(table.num_rows)]
     for refusal in frame.refused:
         if refusal.table == "leads":
@@ -99,6 +100,29 @@ def read_batch(batch: pa.RecordBatch, mapping: ColumnMapping, names: Sequence[st
         elif parents is not None:
             texts[int(parents[refusal.row - 1])].append(str(refusal))
     return Scored(table, frame, ["; ".join(t) if t else None for t in texts])
+
+
+def _in_time_order(frame: LeadFrame) -> LeadFrame:
+    """Each lead's touches by time, then kind: Spark gathers them in no fixed order.
+
+    A lead's points are summed in the order of its touches; one fixed order makes the
+    totals the same to the last bit on every run, and equal to the local ones when the
+    local touches come in time order.
+    """
+    touches = frame.touches
+    if touches.num_rows < 2:
+        return frame
+    keys = pa.table(
+        {
+            "lead": touches.column("lead"),
+            "at": touches.column("at"),
+            "kind": pc.cast(touches.column("kind"), pa.string()),
+        }
+    )
+    order = pc.sort_indices(
+        keys, sort_keys=[("lead", "ascending"), ("at", "ascending"), ("kind", "ascending")]
+    )
+    return attrs.evolve(frame, touches=touches.take(order))
 
 
 def _positional(table: pa.Table) -> list[pa.RecordBatch]:

@@ -92,9 +92,8 @@ def prepared(
     for name in (table.lead_id, *parts):
         if name not in touches.columns:
             raise ValidationError.at("touches", f"the touches have no column {name!r}")
-    # sorted per lead (time, then kind): each lead's points add up in one fixed order
     nested = touches.groupBy(col(table.lead_id).alias(_ID)).agg(
-        F.sort_array(F.collect_list(F.struct(*(col(p) for p in parts)))).alias(TOUCHES)
+        F.collect_list(F.struct(*(col(p) for p in parts))).alias(TOUCHES)
     )
     key = plain[f"_lp{names.index(mapping.id)}"]
     return plain.join(nested, key == nested[_ID], "left").drop(_ID), mapping, names
