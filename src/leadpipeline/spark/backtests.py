@@ -93,15 +93,17 @@ def threshold_sweep(
     schema = (
         "total double, fit double, engagement double, grade string, won boolean, refused string"
     )
-    rows = (
+    counted = (
         frame.mapInArrow(work, schema)
         .where(F.col("total").isNotNull())
         .groupBy("total")
         .agg(F.count(F.lit(1)).alias("n"), F.sum(F.col("won").cast("long")).alias("w"))
-        .collect()
+        .toArrow()  # one row per distinct score, as columns: no Row object per score
     )
-    per_score = {float(r["total"]): int(r["n"]) for r in rows}
-    won = {float(r["total"]): int(r["w"]) for r in rows if r["w"]}
+    totals = counted.column("total").to_pylist()
+    per_score = dict(zip(totals, counted.column("n").to_pylist(), strict=True))
+    wins = counted.column("w").to_pylist()
+    won = {t: w for t, w in zip(totals, wins, strict=True) if w}
     return sweep_of_counts(per_score, won, months=months)
 
 
