@@ -79,13 +79,15 @@ def _stamp(values: list[datetime | None]) -> pa.Array:
 
 
 def export(n: int, seed: int) -> tuple[pa.Table, pa.Table]:
-    """A lead export of `n` rows and its long touch table, sorted by lead, time, activity.
+    """A lead export of `n` rows and its long touch table, sorted by lead id, time, activity.
 
     About one row in forty is refused at the door (negative employees, an unknown source
-    text or activity); outcomes mix won, lost, open and blank, with whole revenues.
+    text or activity, and the last row repeats the second's id); outcomes mix won, lost,
+    open and blank, with whole revenues.
     """
     rng = np.random.default_rng(seed)
     ids = [f"L-{seed}-{i}" for i in range(n)]
+    ids[-1] = ids[1]  # a repeated id: the later row is refused, wherever it lands
     created = [NOW - timedelta(days=int(d)) for d in rng.integers(30, 400, n)]
     employees: list[int | None] = [
         None if r < 0.1 else int(e)
@@ -148,7 +150,7 @@ def export(n: int, seed: int) -> tuple[pa.Table, pa.Table]:
     bad = rng.choice(len(rows), size=max(1, len(rows) // 500), replace=False)
     for i in bad:
         activity[i] = "Telepathy"  # refused, and its lead with it
-    order = sorted(range(len(rows)), key=lambda i: (int(rows[i]), when[i], activity[i]))
+    order = sorted(range(len(rows)), key=lambda i: (ids[int(rows[i])], when[i], activity[i]))
     touches = pa.table(
         {
             "Lead": [ids[int(rows[i])] for i in order],

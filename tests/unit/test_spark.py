@@ -1,7 +1,7 @@
 """Spark results equal single-machine results on the same generated rows.
 
 One local session (``local[2]``, workers on this interpreter) serves every test; each
-test runs one or two jobs on a generated export of 800 leads in three partitions.
+test runs one or two jobs on a generated export of 800 leads.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def data(spark: Any) -> dict[str, Any]:
         "leads": leads,
         "touches": touches,
         "frame": read_arrow(leads, MAPPING, touches=touches),
-        "leads_df": spark.createDataFrame(leads).repartition(3),
+        "leads_df": spark.createDataFrame(leads),  # in the export's order: ids repeat
         "touches_df": spark.createDataFrame(touches).repartition(2),
     }
 
@@ -97,6 +97,27 @@ class TestScoreLeads:
         refused_ids = {k for k, row in got.items() if row["refused"] is not None}
         assert all(got[k]["total"] is None for k in refused_ids)
         assert any("Telepathy" in got[k]["refused"] for k in refused_ids)
+
+    def test_a_repeated_id_keeps_its_first_row(self, data: dict[str, Any]) -> None:
+        """The second row under one id is refused, the first scored, as the local import does."""
+        from pyspark.sql import functions as F  # noqa: N812, PLC0415
+
+        from leadpipeline.spark import score_leads  # noqa: PLC0415
+
+        repeated = data["leads"].column("Lead ID")[1].as_py()
+        rows = (
+            score_leads(data["leads_df"], DEFAULT_SCORING_MODEL, now=NOW, mapping=MAPPING)
+            .where(F.col("`Lead ID`") == repeated)
+            .select("Email", "total", "refused")
+            .collect()
+        )
+        local = score_frame(read_arrow(data["leads"], MAPPING), DEFAULT_SCORING_MODEL, now=NOW)
+        first = local.totals[local.lead_ids.to_pylist().index(repeated)]
+        kept = [r for r in rows if r["refused"] is None]
+        assert len(rows) == 2
+        assert [r["total"] for r in kept] == [first]
+        assert [r["Email"] for r in kept] == [data["leads"].column("Email")[1].as_py()]
+        assert "duplicate id" in next(r["refused"] for r in rows if r["refused"])
 
     def test_each_lead_scored_at_its_own_instant(self, data: dict[str, Any]) -> None:
         """A timestamp column as `now` scores each lead at its own instant, as locally."""

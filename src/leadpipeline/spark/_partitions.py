@@ -24,13 +24,14 @@ from leadpipeline.analytics._history import History, capture_of, outcome_of, sta
 from leadpipeline.analytics.funnel import Grouping, _key_fn
 from leadpipeline.analytics.predictive import FieldSpec, _labels
 from leadpipeline.events import Completed, Outcome
-from leadpipeline.frames import ColumnMapping, LeadFrame, read_arrow, score_frame
+from leadpipeline.frames import ColumnMapping, LeadFrame, RowRefusal, read_arrow, score_frame
 from leadpipeline.lifecycle import Stage
 from leadpipeline.playbook import Playbook
 from leadpipeline.rules.qualification import Definition, assess
 from leadpipeline.rules.scoring import ScoringModel
 
 __all__ = [
+    "REPEATED",
     "TOUCHES",
     "Scored",
     "assessed",
@@ -45,19 +46,30 @@ __all__ = [
 TOUCHES = "__leadpipeline_touches"
 """The nested column joined to each lead: its touches, as structs named by the touch headers."""
 
+REPEATED = "__leadpipeline_repeated"
+"""True on a row whose id an earlier row of the table (in the source's order) already gave."""
+
 
 class Scored:
     """One batch read through the mapping: the frame, where its rows sit, why others did not.
 
-    `positions` are the batch rows of the frame's leads; `refusals` holds, per batch row,
-    the refusals' text joined by "; ", or None for an accepted row.
+    `table` is the batch under its real names; `kept` the batch rows that went through the
+    door (all but repeated ids); `positions` the batch rows of the frame's leads;
+    `refusals` holds, per batch row, the refusals' text joined by "; ", or None.
     """
 
-    def __init__(self, table: pa.Table, frame: LeadFrame, refusals: list[str | None]) -> None:
+    def __init__(
+        self, table: pa.Table, frame: LeadFrame, refusals: list[str | None], kept: np.ndarray
+    ) -> None:
         self.table = table
         self.frame = frame
         self.refusals = refusals
-        self.positions = np.asarray(frame.leads.column("row").to_numpy()) - 1
+        self.kept = kept
+        self.positions = kept[np.asarray(frame.leads.column("row").to_numpy()) - 1]
+
+    def at(self, row: int) -> int:
+        """The batch row of a row number the door gave (counted from 1)."""
+        return int(self.kept[row - 1])
 
     def spread(self, values: Any, kind: pa.DataType) -> pa.Array:
         """Values of the accepted rows at their batch rows; null on refused rows."""
@@ -74,32 +86,59 @@ class Scored:
         return array.take(pa.array(index, mask=refused))
 
 
+def _flag(table: pa.Table, name: str) -> np.ndarray:
+    values = pc.fill_null(table.column(name), False).combine_chunks()
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def read_batch(batch: pa.RecordBatch, mapping: ColumnMapping, names: Sequence[str]) -> Scored:
     """Read one batch through the mapping, its nested touches as the long touch table.
 
-    `names` are the leads' real column names, in order (the batch's are positional).
+    `names` are the leads' real column names, in order (the batch's are positional). A
+    row the driver marked `REPEATED` (its id given on an earlier row of the table) is
+    refused, as the local import refuses it, and the rest go through the door.
     """
     table = pa.Table.from_batches([batch])
     extra = table.column_names[len(names) :]
     table = table.rename_columns([*names, *extra])
-    touches = parents = None
+    repeated = np.zeros(table.num_rows, dtype=bool)
+    if REPEATED in table.column_names:
+        repeated = _flag(table, REPEATED)
+        table = table.drop_columns([REPEATED])
+    nested = None
     if TOUCHES in table.column_names:
         nested = table.column(TOUCHES).combine_chunks()
         table = table.drop_columns([TOUCHES])
+    kept = np.flatnonzero(~repeated)
+    read = table if len(kept) == table.num_rows else table.take(pa.array(kept))
+    touches = parents = None
+    if nested is not None:
+        if len(kept) != table.num_rows:
+            nested = nested.take(pa.array(kept))
         parents = np.asarray(pc.list_parent_indices(nested).to_numpy(zero_copy_only=False))
         flat = pc.list_flatten(nested)
         assert mapping.touch_table is not None  # the driver joins touches only then
-        columns = {mapping.touch_table.lead_id: table.column(mapping.id).take(pa.array(parents))}
+        columns = {mapping.touch_table.lead_id: read.column(mapping.id).take(pa.array(parents))}
         columns |= {field.name: flat.field(field.name) for field in flat.type}
         touches = pa.table(columns)
-    frame = _in_time_order(read_arrow(table, mapping, touches=touches))
+    frame = _in_time_order(read_arrow(read, mapping, touches=touches))
     texts: list[list[str]] = [[] for _ in range(table.num_rows)]
     for refusal in frame.refused:
         if refusal.table == "leads":
-            texts[refusal.row - 1].append(str(refusal))
+            texts[int(kept[refusal.row - 1])].append(str(refusal))
         elif parents is not None:
-            texts[int(parents[refusal.row - 1])].append(str(refusal))
-    return Scored(table, frame, ["; ".join(t) if t else None for t in texts])
+            texts[int(kept[parents[refusal.row - 1]])].append(str(refusal))
+    ids = table.column(mapping.id)
+    for row in np.flatnonzero(repeated).tolist():
+        again = RowRefusal(
+            row=row + 1,
+            column=mapping.id,
+            field="id",
+            message="duplicate id: given on an earlier row of the table",
+            value=str(ids[row].as_py()),
+        )
+        texts[row].append(str(again))
+    return Scored(table, frame, ["; ".join(t) if t else None for t in texts], kept)
 
 
 def _in_time_order(frame: LeadFrame) -> LeadFrame:
@@ -316,7 +355,7 @@ def assessed(
         leads = read.frame.to_leads()
         refusals = list(read.refusals)
         for refusal in leads.refused[len(read.frame.refused) :]:
-            refusals[refusal.row - 1] = str(refusal)  # a row a value's constructor refused
+            refusals[read.at(refusal.row)] = str(refusal)  # a value's constructor refused it
         built = {lead.id: lead for lead in leads}
         qualified: list[bool | None] = []
         missed: list[list[str] | None] = []

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from pyspark.sql import Column as SparkColumn
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F  # noqa: N812  # the name every Spark user reads
 from pyspark.sql.types import DataType, StructField, StructType
 
@@ -20,7 +20,7 @@ from leadpipeline._checks import require_aware
 from leadpipeline.errors import ValidationError
 from leadpipeline.frames import Column, ColumnMapping, OutcomeColumns, TouchTable
 from leadpipeline.frames._fields import lead_fields
-from leadpipeline.spark._partitions import TOUCHES
+from leadpipeline.spark._partitions import REPEATED, TOUCHES
 
 __all__ = [
     "canonical_mapping",
@@ -34,6 +34,7 @@ __all__ = [
 
 _OUTCOME = ("result", "closed_at", "revenue", "reason", "stage")
 _ID = "__leadpipeline_id"
+_ORDER = "__leadpipeline_order"
 
 
 def col(name: str) -> SparkColumn:
@@ -83,6 +84,15 @@ def prepared(
     if mapping.id not in names:
         raise ValidationError.at("mapping.id", f"the leads have no column {mapping.id!r}")
     plain = leads.toDF(*(f"_lp{i}" for i in range(len(names))))
+    key = f"_lp{names.index(mapping.id)}"
+    # a repeated id: every row after the first in the source's order is refused, as the
+    # local import refuses it (the order is taken before any shuffle)
+    first = Window.partitionBy(key).orderBy(_ORDER)
+    plain = (
+        plain.withColumn(_ORDER, F.monotonically_increasing_id())
+        .withColumn(REPEATED, F.row_number().over(first) > 1)
+        .drop(_ORDER)
+    )
     if touches is None:
         return plain, mapping, names
     table = mapping.touch_table
@@ -95,8 +105,7 @@ def prepared(
     nested = touches.groupBy(col(table.lead_id).alias(_ID)).agg(
         F.collect_list(F.struct(*(col(p) for p in parts))).alias(TOUCHES)
     )
-    key = plain[f"_lp{names.index(mapping.id)}"]
-    return plain.join(nested, key == nested[_ID], "left").drop(_ID), mapping, names
+    return plain.join(nested, plain[key] == nested[_ID], "left").drop(_ID), mapping, names
 
 
 def schema_with(
