@@ -84,3 +84,24 @@ class TestScoredBatch:
                 assert total is None
         assert sum(why is None for why in refused) == len(expected) < leads.num_rows
         assert "duplicate id" in refused[-1]
+
+
+class TestSweepOfCounts:
+    def test_the_columnar_pass_equals_the_local_sweep(self) -> None:
+        """Counts per distinct score, summed in numpy, give the very sweep the local pass gives."""
+        from leadpipeline.analytics import threshold_sweep  # noqa: PLC0415
+        from leadpipeline.spark.backtests import _sweep_of_columns  # noqa: PLC0415
+
+        scores = (0.0, 1.5, 2.0, 3.0, 7.25, -1.0)
+        pairs = [(scores[i % 6], i % 7 == 0) for i in range(300)]
+        totals = sorted({s for s, _ in pairs}, key=lambda s: (s * 37) % 5)  # Spark's any order
+        counted = pa.table(
+            {
+                "total": totals,
+                "n": [sum(s == t for s, _ in pairs) for t in totals],
+                "w": [sum(s == t and won for s, won in pairs) or None for t in totals],
+            }
+        )
+        assert _sweep_of_columns(counted, 12.0) == threshold_sweep(pairs, months=12.0)
+        empty = counted.slice(0, 0)
+        assert _sweep_of_columns(empty, None) == threshold_sweep([])

@@ -2,7 +2,7 @@
 
 Why: the rows stay on the executors; only counts come back. The threshold sweep counts
 leads and wins per distinct score in Spark and runs the cumulative pass on the driver
-(`sweep_of_counts`); the what-if sums nine counts; the waterfall and the attribution
+(as `sweep_of_counts` does); the what-if sums nine counts; the waterfall and the attribution
 count per group where the histories are built. The values are built by the same code the
 local functions use, so equal counts give equal values.
 """
@@ -15,6 +15,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from pyspark.sql import Column as SparkColumn
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F  # noqa: N812  # the name every Spark user reads
@@ -31,7 +34,6 @@ from leadpipeline.analytics.thresholds import (
     ThresholdSweep,
     WhatIf,
     _policy,
-    sweep_of_counts,
     what_if_of_counts,
 )
 from leadpipeline.errors import ValidationError
@@ -100,11 +102,29 @@ def threshold_sweep(
         .agg(F.count(F.lit(1)).alias("n"), F.sum(F.col("won").cast("long")).alias("w"))
         .toArrow()  # one row per distinct score, as columns: no Row object per score
     )
-    totals = counted.column("total").to_pylist()
-    per_score = dict(zip(totals, counted.column("n").to_pylist(), strict=True))
-    wins = counted.column("w").to_pylist()
-    won = {t: w for t, w in zip(totals, wins, strict=True) if w}
-    return sweep_of_counts(per_score, won, months=months)
+    return _sweep_of_columns(counted, months)
+
+
+def _sweep_of_columns(counted: pa.Table, months: float | None) -> ThresholdSweep:
+    """`sweep_of_counts` on columns: sorted and summed in numpy, not in dicts.
+
+    With decayed touches nearly every lead has a score of its own, so the counts can be
+    millions of rows; the value holds one entry per distinct score, as the local one does.
+    """
+    totals = np.asarray(counted.column("total").to_numpy())
+    n = np.asarray(counted.column("n").to_numpy())
+    w = np.asarray(pc.fill_null(counted.column("w"), 0).to_numpy())
+    top_down = np.argsort(-totals, kind="stable")
+    volumes = np.cumsum(n[top_down])[::-1]
+    wins = np.cumsum(w[top_down])[::-1]
+    return ThresholdSweep(
+        leads=int(n.sum()),
+        total_wins=int(wins[0]) if len(wins) else 0,
+        months=months,
+        thresholds=tuple(totals[top_down][::-1].tolist()),
+        volumes=tuple(volumes.tolist()),
+        wins=tuple(wins.tolist()),
+    )
 
 
 def what_if(
