@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import accumulate, compress, repeat
 from typing import Any, Protocol
@@ -215,8 +215,17 @@ def threshold_sweep(
             wins=wins_up,
         )
     scores, won = _pairs(scored)
-    per_score = Counter(scores)
-    won_per_score = Counter(compress(scores, won))
+    return sweep_of_counts(Counter(scores), Counter(compress(scores, won)), months=months)
+
+
+def sweep_of_counts(
+    per_score: Mapping[float, int], won_per_score: Mapping[float, int], *, months: float | None
+) -> ThresholdSweep:
+    """The cumulative pass of `threshold_sweep` over leads and wins counted per score.
+
+    Shared with the distributed back-test (`leadpipeline.spark.threshold_sweep`), which
+    counts per distinct score where the rows are and runs only this pass on the driver.
+    """
     top_down = sorted(per_score, reverse=True)
     volumes = list(accumulate(map(per_score.get, top_down, repeat(0))))
     wins = list(accumulate(map(won_per_score.get, top_down, repeat(0))))
@@ -224,7 +233,7 @@ def threshold_sweep(
     volumes.reverse()
     wins.reverse()
     return ThresholdSweep(
-        leads=len(scores),
+        leads=sum(per_score.values()),
         total_wins=wins[0] if wins else 0,
         months=months,
         thresholds=tuple(top_down),
@@ -455,26 +464,48 @@ def _compare(won: Sequence[bool], a: _Side, b: _Side) -> WhatIf:
     """
     over_a = [s >= a[1] for s in a[2]]
     over_b = [s >= b[1] for s in b[2]]
-    total_wins = sum(won)
+    return what_if_of_counts(
+        {
+            "leads": len(won),
+            "wins": sum(won),
+            "volume_a": sum(over_a),
+            "wins_a": sum(o and w for o, w in zip(over_a, won, strict=True)),
+            "volume_b": sum(over_b),
+            "wins_b": sum(o and w for o, w in zip(over_b, won, strict=True)),
+            "both": sum(x and y for x, y in zip(over_a, over_b, strict=True)),
+            "only_a": sum(x and not y for x, y in zip(over_a, over_b, strict=True)),
+            "only_b": sum(y and not x for x, y in zip(over_a, over_b, strict=True)),
+        },
+        (a[0], a[1]),
+        (b[0], b[1]),
+    )
 
-    def side(model: ScoringModel, threshold: float, over: list[bool]) -> WhatIfSide:
-        volume = sum(over)
-        wins = sum(o and w for o, w in zip(over, won, strict=True))
+
+def what_if_of_counts(
+    counts: Mapping[str, int], a: tuple[ScoringModel, float], b: tuple[ScoringModel, float]
+) -> WhatIf:
+    """A `WhatIf` from its counts, wherever they were counted.
+
+    The keys: `leads`, `wins`, `volume_a`, `wins_a`, `volume_b`, `wins_b`, `both`,
+    `only_a`, `only_b`. Shared with `leadpipeline.spark.what_if`.
+    """
+
+    def side(policy: tuple[ScoringModel, float], volume: int, wins: int) -> WhatIfSide:
         return WhatIfSide(
-            model=model.name,
-            threshold=threshold,
+            model=policy[0].name,
+            threshold=policy[1],
             volume=volume,
             wins=wins,
             conversion=rate(wins, volume),
-            recall=rate(wins, total_wins),
+            recall=rate(wins, counts["wins"]),
         )
 
     return WhatIf(
-        leads=len(won),
-        wins=total_wins,
-        a=side(a[0], a[1], over_a),
-        b=side(b[0], b[1], over_b),
-        both=sum(x and y for x, y in zip(over_a, over_b, strict=True)),
-        only_a=sum(x and not y for x, y in zip(over_a, over_b, strict=True)),
-        only_b=sum(y and not x for x, y in zip(over_a, over_b, strict=True)),
+        leads=counts["leads"],
+        wins=counts["wins"],
+        a=side(a, counts["volume_a"], counts["wins_a"]),
+        b=side(b, counts["volume_b"], counts["wins_b"]),
+        both=counts["both"],
+        only_a=counts["only_a"],
+        only_b=counts["only_b"],
     )

@@ -66,6 +66,20 @@ def _map_field() -> Any:
     return attrs.field(factory=dict, converter=_frozen_map, hash=False)
 
 
+def _rebuilt(cls: type[Any], fields: dict[str, Any]) -> Any:
+    return cls(**fields)
+
+
+def _reduce(self: Any) -> tuple[Any, ...]:
+    """Pickle as plain fields: a read-only mapping does not pickle, its dict does.
+
+    So a mapping ships to other processes (a Spark executor) and is checked again there.
+    """
+    fields = {a.name: getattr(self, a.name) for a in attrs.fields(type(self))}
+    plain = {k: dict(v) if isinstance(v, MappingProxyType) else v for k, v in fields.items()}
+    return (_rebuilt, (type(self), plain))
+
+
 class Unmapped(enum.StrEnum):
     """What happens to a cell whose text the column's value map does not list."""
 
@@ -86,6 +100,8 @@ class Column:
     splits a cell into the items of a list field such as ``interests``. `formats` are
     ``strptime`` formats for a date column, tried in order, before the mapping's own.
     """
+
+    __reduce__ = _reduce
 
     header: str = attrs.field(validator=not_blank)
     field: str = attrs.field(validator=not_blank)
@@ -116,6 +132,8 @@ class TouchTable:
     are left out on purpose, and any other unknown name refuses the touch (and so its lead).
     """
 
+    __reduce__ = _reduce
+
     lead_id: str = attrs.field(default="lead_id", validator=not_blank)
     kind: str = attrs.field(default="kind", validator=not_blank)
     at: str = attrs.field(default="at", validator=not_blank)
@@ -133,6 +151,8 @@ class OutcomeColumns:
     the furthest stage reached when the dates do not say. A lost lead without a reason
     gets `lost_reason`.
     """
+
+    __reduce__ = _reduce
 
     result: str | None = None
     results: Mapping[str, str] = _map_field()
@@ -176,6 +196,8 @@ class ColumnMapping:
             column or constant, an unknown time zone or interaction kind; each problem
             names its path, e.g. ``columns[2].field``.
     """
+
+    __reduce__ = _reduce
 
     id: str = attrs.field(validator=not_blank)
     columns: tuple[Column, ...] = ()
