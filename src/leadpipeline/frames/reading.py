@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from leadpipeline.errors import ConfigurationError
 from leadpipeline.frames._convert import ARROW_TYPES, Problems, Reading, convert
+from leadpipeline.frames._counts import counted_touches
 from leadpipeline.frames._fields import Check, Kind, lead_fields, spec_of
 from leadpipeline.frames._sources import arrow_table, csv_batches, csv_table, records_table
 from leadpipeline.frames.frame import LeadFrame
@@ -49,6 +50,7 @@ def _headers(mapping: ColumnMapping) -> list[str]:
         mapping.id,
         *(c.header for c in mapping.columns),
         *(t.header for t in mapping.touches),
+        *(t.header for t in mapping.counts),
     ]
     if mapping.outcome is not None:
         headers += [h for h, _, _ in mapping.outcome.columns()]
@@ -413,6 +415,12 @@ def _read(
     refusals = _Refusals(raw.num_rows, first_row)
     columns = _leads_columns(raw, mapping, refusals, seen)
     tables = _wide_touches(raw, mapping, refusals)
+    for count in mapping.counts:
+        cells = raw.column(count.header).combine_chunks()
+        reading = _reading(mapping, Kind.FLOAT, checks=frozenset({Check.NON_NEGATIVE}))
+        counted, problems = counted_touches(cells, count, reading, columns["source.captured_at"])
+        refusals.add(problems, cells, count.header, "interactions")
+        tables.append(counted)
     extra: list[RowRefusal] = []
     if touches is not None:
         tables.append(touches.join(columns["id"], refusals))
