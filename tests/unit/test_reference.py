@@ -23,6 +23,7 @@ PACKAGES = (
     "leadpipeline.pipeline",
     "leadpipeline.adapters",
     "leadpipeline.analytics",
+    "leadpipeline.analytics.learned",
     "leadpipeline.frames",
     "leadpipeline.serialization",
     "leadpipeline.schema",
