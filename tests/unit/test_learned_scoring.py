@@ -17,6 +17,7 @@ from leadpipeline.analytics.learned import (
     ScoreCalibration,
     fit_scoring_model,
 )
+from leadpipeline.analytics.learned._features import COUNT_CAPS
 from leadpipeline.analytics.learned._metrics import auc, isotonic, log_loss, platt
 from leadpipeline.events import replay
 from leadpipeline.frames import lead_frame, score_frame
@@ -98,6 +99,19 @@ class TestReadablePoints:
         assert all(float(r.points).is_integer() for r in model.fit)
         assert all(float(r.penalty).is_integer() for r in model.negative)
         assert all(round(r.points, 1) == r.points for r in model.engagement)
+
+    def test_the_report_states_the_points_the_model_gives(self, learned: LearnedModel) -> None:
+        """Every rule of the model is in the report with the same signed points, and no other."""
+        model = learned.model
+        in_model = {r.name: r.points for r in (*model.fit, *model.engagement)}
+        in_model |= {r.name: -r.penalty for r in model.negative}
+        assert {r.rule: r.points for r in learned.report.rules} == in_model
+
+    def test_a_touch_rule_caps_at_a_whole_count_of_touches(self, learned: LearnedModel) -> None:
+        """Each touch rule's cap is its points times one of the grid's touch counts."""
+        for rule in learned.model.engagement:
+            assert rule.cap is not None
+            assert round(rule.cap / rule.points, 6) in COUNT_CAPS
 
     def test_the_scale_spans_about_a_hundred_points(
         self, learned: LearnedModel, histories: list

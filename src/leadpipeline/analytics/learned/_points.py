@@ -126,7 +126,9 @@ def points_model(
             continue
         cap = touch.cap or 1.0
         label = f"{touch.kind.value} (up to {cap:g})"
-        engaged.append(attrs.evolve(touch, name=label, points=points, cap=round(points * cap, 6)))
+        engaged.append(
+            attrs.evolve(touch, name=label, points=per_touch, cap=round(per_touch * cap, 6))
+        )
         leads, rate = _data(x_touches[train][:, j], y)
         learned.append(
             LearnedRule(

@@ -36,7 +36,7 @@ from leadpipeline.analytics.predictive import FieldSpec, _specs
 from leadpipeline.errors import ValidationError
 from leadpipeline.events import Outcome, replay
 from leadpipeline.frames import LeadFrame, lead_frame, score_frame
-from leadpipeline.rules.scoring import Decay, HalfLife, ScoringModel
+from leadpipeline.rules.scoring import Decay, EngagementRule, HalfLife, ScoringModel
 
 __all__ = ["DECAYS", "LEARN_HINT", "fit_scoring_model"]
 
@@ -53,9 +53,9 @@ Now: TypeAlias = datetime | Sequence[datetime] | pa.Array | np.ndarray
 
 
 def _labelled(
-    data: LeadFrame | Iterable[History],
+    data: LeadFrame | Iterable[History], *, open_as_lost: bool
 ) -> tuple[LeadFrame, np.ndarray, np.ndarray]:
-    """The frame to score, which rows are won, and which rows are closed (won or lost)."""
+    """The frame to score, which rows are won, and which rows to learn from."""
     if isinstance(data, LeadFrame):
         if "outcome.result" not in data.leads.column_names:
             raise ValidationError.at("data", "the frame has no outcome column (outcome.result)")
@@ -66,14 +66,15 @@ def _labelled(
         lost = np.asarray(
             pc.fill_null(pc.equal(result, "lost"), False).to_numpy(zero_copy_only=False), dtype=bool
         )
-        return data, won, won | lost
+        return data, won, np.ones(len(won), dtype=bool) if open_as_lost else won | lost
     histories = list(data)
     for i, h in enumerate(histories):
         capture_of(h, i)  # refuses a history that does not start with its capture
     outcomes = [outcome_of(h) for h in histories]
     frame = lead_frame(replay(h) for h in histories)
     won = np.array([o is Outcome.WON for o in outcomes], dtype=bool)
-    return frame, won, np.array([o is not None for o in outcomes], dtype=bool)
+    closed = np.array([open_as_lost or o is not None for o in outcomes], dtype=bool)
+    return frame, won, closed
 
 
 def _logistic(
@@ -150,6 +151,24 @@ def _choose_decay(
     return best
 
 
+def _distinct_caps(
+    rules: Sequence[EngagementRule], x: np.ndarray, train: np.ndarray, min_leads: int
+) -> list[EngagementRule]:
+    """The touch rules whose cap makes a difference for `min_leads` training leads.
+
+    A higher cap of a kind is kept only when that many leads have more touches than the
+    cap below it; otherwise the two rules would say the same thing twice.
+    """
+    kept: list[EngagementRule] = []
+    last: dict[str, np.ndarray] = {}
+    for j, rule in enumerate(rules):
+        below = last.get(rule.kind.value)
+        if below is None or int((x[train, j] != below[train]).sum()) >= min_leads:
+            kept.append(rule)
+            last[rule.kind.value] = x[:, j]
+    return kept
+
+
 def _calibration(
     method: CalibrationMethod, totals: np.ndarray, won: np.ndarray
 ) -> ScoreCalibration:
@@ -187,6 +206,7 @@ def fit_scoring_model(
     *,
     now: Now,
     engagement: bool = True,
+    open_as_lost: bool = False,
     decays: Sequence[Decay | None] = DECAYS,
     bins: Mapping[str, Sequence[float]] | None = None,
     bands: int = 4,
@@ -201,12 +221,15 @@ def fit_scoring_model(
 ) -> LearnedModel:
     """Learn the points of a `ScoringModel` from won and lost leads, with a calibration.
 
-    `data` is a `LeadFrame` with an outcome column, or histories (open leads are left
-    out of the fit). `features` are the lead fields to learn fit rules for, as dotted
-    paths or `FieldSpec` values (as `fit_predictive` takes them; `bins` or a spec's edges
-    fix a number field's bands, else `bands` quantile bands are used). With `engagement`,
-    touches of every kind that `min_leads` training leads have become capped rules, under
-    the decay of `decays` that best predicts leads left out. `now` is the instant the
+    `data` is a `LeadFrame` with an outcome column, or histories. Open leads are left
+    out of the fit, or, with `open_as_lost`, count as not won (as `threshold_sweep`
+    counts them: in a back-test of an old export, a lead never won was a no).
+
+    `features` are the lead fields to learn fit rules for, as dotted paths or `FieldSpec`
+    values (as `fit_predictive` takes them; `bins` or a spec's edges fix a number field's
+    bands, else `bands` quantile bands are used). With `engagement`, touches of every
+    kind that `min_leads` training leads have become capped rules, under the decay of
+    `decays` that best predicts leads left out. `now` is the instant the
     leads are scored at: one, or one per row (the moment each decision was taken).
 
     The weights of a regularised logistic regression (`strength` is its C on
@@ -224,7 +247,7 @@ def fit_scoring_model(
     method = CalibrationMethod(calibration)
     if not 0.0 < held_out < 1.0:
         raise ValidationError.at("held_out", f"must be between 0 and 1, got {held_out!r}")
-    frame, won, closed = _labelled(data)
+    frame, won, closed = _labelled(data, open_as_lost=open_as_lost)
     if int(won[closed].sum()) < 2 or int((~won[closed]).sum()) < 2:
         raise ValidationError.at("data", "need at least two won and two lost leads to learn")
     rng = np.random.default_rng(seed)
@@ -246,6 +269,10 @@ def fit_scoring_model(
     )
     scores = score_frame(frame, every, now=now, rules=True)
     x_fit = _columns(scores, [r.name for r in candidates.rules])
+    touches = {
+        d: _distinct_caps(rules, _columns(scores, [r.name for r in rules]), train, min_leads)
+        for d, rules in touches.items()
+    }
     x_touches = {d: _columns(scores, [r.name for r in rules]) for d, rules in touches.items()}
 
     def regress(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
