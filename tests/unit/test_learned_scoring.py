@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import attrs
 import numpy as np
+import pyarrow.compute as pc
 import pytest
 
 from leadpipeline import ValidationError
@@ -20,7 +22,7 @@ from leadpipeline.analytics.learned import (
 from leadpipeline.analytics.learned._features import COUNT_CAPS
 from leadpipeline.analytics.learned._metrics import auc, isotonic, log_loss, platt
 from leadpipeline.events import replay
-from leadpipeline.frames import lead_frame, score_frame
+from leadpipeline.frames import LeadFrame, lead_frame, load_mapping, read_csv, score_frame
 from leadpipeline.rules.scoring import (
     EngagementRule,
     FitRule,
@@ -35,6 +37,7 @@ from leadpipeline.serialization import from_json, from_toml, to_json, to_toml
 from tests.learning import NOW, RARE, TRUE_POINTS, known_histories
 
 FEATURES = ("source.channel", "company.industry", "company.employees")
+DATA = Path(__file__).resolve().parents[2] / "docs" / "data"
 
 
 @pytest.fixture(scope="module")
@@ -245,6 +248,26 @@ class TestMeasures:
         """A win rate that falls with the score is pooled into one step."""
         steps = isotonic(np.array([1.0, 2.0, 3.0]), np.array([True, False, False]))
         assert steps == ((1.0,), (1 / 3,))
+
+
+class TestFramesAndHistories:
+    def test_a_frame_and_its_histories_learn_the_same_model(self) -> None:
+        """An export fitted as columns or as the histories it makes gives one model."""
+        mapping = load_mapping(DATA / "public_mapping.toml")
+        frame = read_csv(DATA / "public_leads.csv", mapping)
+        small = LeadFrame(
+            leads=frame.leads.slice(0, 1500),
+            touches=frame.touches.filter(pc.less(frame.touches.column("lead"), 1500)),
+            mapping=mapping,
+            read=1500,
+        )
+        at = datetime(2026, 1, 31, tzinfo=UTC)
+        fields = ("source.channel", "contact.job_title", "company.industry")
+        from_frame = fit_scoring_model(small, fields, now=at)
+        from_histories = fit_scoring_model(small.to_histories().items, fields, now=at)
+        assert from_frame.model == from_histories.model
+        assert from_frame.report == from_histories.report
+        assert any(r.kind is RuleKind.ENGAGEMENT for r in from_frame.report.rules)
 
 
 class TestRefusals:
