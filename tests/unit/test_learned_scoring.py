@@ -8,10 +8,12 @@ from pathlib import Path
 
 import attrs
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
 from leadpipeline import ValidationError
+from leadpipeline.analytics import FieldSpec
 from leadpipeline.analytics.learned import (
     LEARN_HINT,
     CalibrationMethod,
@@ -19,7 +21,7 @@ from leadpipeline.analytics.learned import (
     ScoreCalibration,
     fit_scoring_model,
 )
-from leadpipeline.analytics.learned._features import COUNT_CAPS
+from leadpipeline.analytics.learned._features import COUNT_CAPS, fit_candidates
 from leadpipeline.analytics.learned._metrics import auc, isotonic, log_loss, platt
 from leadpipeline.events import replay
 from leadpipeline.frames import LeadFrame, lead_frame, load_mapping, read_csv, score_frame
@@ -289,6 +291,22 @@ class TestRefusals:
         with pytest.raises(ValidationError) as caught:
             fit_scoring_model(histories[:100], ["source.channel", "source.captured_at"], now=NOW)
         assert caught.value.paths == ("features[1]",)
+
+    def test_nothing_common_enough_to_learn_from_is_refused(self, histories: list) -> None:
+        """When no value or touch kind has enough leads, the fit says so instead of guessing."""
+        with pytest.raises(ValidationError, match="no value, band or kind of touch") as caught:
+            fit_scoring_model(histories[:200], ["source.channel"], now=NOW, min_leads=500)
+        assert caught.value.paths == ("features",)
+
+    def test_close_band_edges_get_distinct_rule_names(self) -> None:
+        """Edges that differ only in the seventh digit still name two different rules."""
+        leads = pa.table({"company.employees": [10, 1234567, 1234568, 2000000]})
+        spec = FieldSpec(path="company.employees", edges=(1234567.0, 1234568.0))
+        found = fit_candidates(leads, [spec], np.ones(4, dtype=bool), bands=4, min_leads=1)
+        assert [r.name for r in found.rules] == [
+            "company.employees >= 1234567",
+            "company.employees >= 1234568",
+        ]
 
     def test_without_scikit_learn_the_install_hint_is_raised(
         self, histories: list, monkeypatch: pytest.MonkeyPatch

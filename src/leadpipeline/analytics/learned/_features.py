@@ -108,6 +108,17 @@ def _unknown(path: str, unknown: int, min_leads: int) -> list[FitRule]:
     return [FitRule(name=f"{path} unknown", field=path, match=Missing(), points=1)]
 
 
+def _number(value: float) -> str:
+    """A number as short as it reads, but never so short that two edges look alike.
+
+    Example:
+        >>> _number(200.0), _number(1234567.0), _number(0.1)
+        ('200', '1234567', '0.1')
+    """
+    short = f"{value:g}"
+    return short if float(short) == value else repr(float(value)).removesuffix(".0")
+
+
 def _number_candidates(
     spec: FieldSpec, column: pa.Array, bands: int, min_leads: int
 ) -> list[FitRule]:
@@ -127,7 +138,7 @@ def _number_candidates(
         if min_leads <= int((known >= edge).sum()) <= len(known) - min_leads:
             rules.append(
                 FitRule(
-                    name=f"{spec.path} >= {edge:g}",
+                    name=f"{spec.path} >= {_number(edge)}",
                     field=spec.path,
                     match=InRange(at_least=edge),
                     points=1,

@@ -261,6 +261,10 @@ def fit_scoring_model(
         if engagement
         else {"none": []}
     )
+    if not candidates.rules and not any(touches.values()):
+        raise ValidationError.at(
+            "features", f"no value, band or kind of touch has {min_leads} leads to learn from"
+        )
     every = ScoringModel(
         name="candidates",
         fit=candidates.rules,
