@@ -159,6 +159,11 @@ class _Declared:
         self._test: tuple[_Test, str] | None = None
         self._then = then
 
+    @property
+    def own(self) -> Any:
+        """The field's own validator, run after the type check (None when it has none)."""
+        return self._then
+
     def _resolve(self) -> tuple[_Test, str]:
         hints = typing.get_type_hints(self._cls)
         self._test = _test_of(hints[self._name])

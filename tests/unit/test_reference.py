@@ -24,6 +24,7 @@ PACKAGES = (
     "leadpipeline.pipeline",
     "leadpipeline.adapters",
     "leadpipeline.analytics",
+    "leadpipeline.analytics.learned",
     "leadpipeline.frames",
     "leadpipeline.spark",
     "leadpipeline.serialization",

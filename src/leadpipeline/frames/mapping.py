@@ -34,7 +34,7 @@ from typing import Any
 
 import attrs
 
-from leadpipeline._checks import not_blank
+from leadpipeline._checks import not_blank, positive
 from leadpipeline.errors import ConfigurationError
 from leadpipeline.frames._fields import Kind, lead_fields, spec_of
 from leadpipeline.lead import InteractionKind
@@ -45,6 +45,7 @@ __all__ = [
     "ColumnMapping",
     "OutcomeColumns",
     "TouchColumn",
+    "TouchCount",
     "TouchTable",
     "Unmapped",
     "load_mapping",
@@ -125,6 +126,26 @@ class TouchColumn:
 
 
 @attrs.frozen(kw_only=True)
+class TouchCount:
+    """A column of the lead row whose cells count touches of one kind, without their times.
+
+    Public exports often say only how often ("TotalVisits" = 7). Each cell becomes that
+    many touches of `kind`, dated at the lead's capture time since the export gives no
+    other; with `per`, one touch stands for every `per` units of the cell (a column of
+    seconds on the site read with ``per = 60`` gives a touch per minute), rounded down.
+    A cell above `MOST_COUNTED` touches is refused: it is a typo or a bot.
+    """
+
+    header: str = attrs.field(validator=not_blank)
+    kind: InteractionKind
+    per: float = attrs.field(default=1.0, converter=float, validator=positive)
+
+
+MOST_COUNTED = 10_000
+"""The most touches one cell of a `TouchCount` column may stand for."""
+
+
+@attrs.frozen(kw_only=True)
 class TouchTable:
     """The second, long table of touches: one row per touch, with lead id, kind and time.
 
@@ -189,7 +210,8 @@ class ColumnMapping:
     the cell texts that mean unknown (after trimming spaces); empty cells, NaN and None
     always do. Date-times without a UTC offset are read in `time_zone`; `date_formats`
     are ``strptime`` formats tried in order (ISO 8601 when none is given). Numbers may use
-    another `decimal` mark and a `thousands` separator.
+    another `decimal` mark and a `thousands` separator. `touches` are columns of touch
+    times, `counts` columns of how many touches of a kind, `touch_table` the long table.
 
     Raises:
         ConfigurationError: an unknown or duplicate field, a required field without a
@@ -209,6 +231,7 @@ class ColumnMapping:
     decimal: str = attrs.field(default=".", validator=not_blank)
     thousands: str | None = None
     touches: tuple[TouchColumn, ...] = ()
+    counts: tuple[TouchCount, ...] = ()
     touch_table: TouchTable | None = None
     outcome: OutcomeColumns | None = None
 
@@ -263,7 +286,11 @@ class ColumnMapping:
             for raw, result in self.outcome.results.items():
                 if result not in RESULTS:
                     yield (f"outcome.results.{raw}", f"{result!r}: map to won, lost or open")
-        headers = [c.header for c in self.columns] + [t.header for t in self.touches]
+        headers = [
+            *(c.header for c in self.columns),
+            *(t.header for t in self.touches),
+            *(t.header for t in self.counts),
+        ]
         for i, header in enumerate(headers):
             if header == self.id or header in headers[:i]:
                 yield ("columns", f"column {header!r} is mapped twice")

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from leadpipeline.errors import ConfigurationError
 from leadpipeline.frames._cells import Refusals, reading_for
 from leadpipeline.frames._convert import ARROW_TYPES, Problems, convert
+from leadpipeline.frames._counts import counted_touches
 from leadpipeline.frames._fields import Check, Kind, lead_fields, spec_of
 from leadpipeline.frames._sources import arrow_table, csv_batches, csv_table, records_table
 from leadpipeline.frames._touches import TouchReader, touch_headers, wide_touches
@@ -45,6 +46,7 @@ def _headers(mapping: ColumnMapping) -> list[str]:
         mapping.id,
         *(c.header for c in mapping.columns),
         *(t.header for t in mapping.touches),
+        *(t.header for t in mapping.counts),
     ]
     if mapping.outcome is not None:
         headers += [h for h, _, _ in mapping.outcome.columns()]
@@ -245,6 +247,12 @@ def _read(
     refusals = Refusals(raw.num_rows, first_row)
     columns = _leads_columns(raw, mapping, refusals, seen)
     tables = wide_touches(raw, mapping, refusals)
+    for count in mapping.counts:
+        cells = raw.column(count.header).combine_chunks()
+        reading = reading_for(mapping, Kind.FLOAT, checks=frozenset({Check.NON_NEGATIVE}))
+        counted, problems = counted_touches(cells, count, reading, columns["source.captured_at"])
+        refusals.add(problems, cells, count.header, "interactions")
+        tables.append(counted)
     extra: list[RowRefusal] = []
     if touches is not None:
         tables.append(touches.join(columns["id"], refusals))
