@@ -42,9 +42,9 @@ def lines_of(texts: Sequence[str]) -> str:
 
 
 def section(report: str, title: str) -> list[str]:
-    """The indented lines under one heading of the report."""
+    """The indented lines under one heading of the report (its first words suffice)."""
     lines = report.splitlines()
-    start = lines.index(title) + 1
+    start = next(i for i, line in enumerate(lines) if line.split(" (")[0] == title) + 1
     body = []
     for line in lines[start:]:
         if not line.startswith("  "):

@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from leadpipeline.cli.demo import demo_command, report_command
 from leadpipeline.cli.files import score_command, sweep_command
+from leadpipeline.cli.report_output import add_output_options
 from leadpipeline.cli.schemas import schema_command
 from leadpipeline.cli.template import init_command
 from leadpipeline.errors import LeadPipelineError
@@ -86,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
         help="keep the SQLite file here (a new file; default: temporary),"
         " or a postgresql:// DSN (needs the postgres extra)",
     )
+    add_output_options(demo)
     rep = sub.add_parser(
         "report",
         help="print the report of any SQLite store",
@@ -102,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
         type=_instant,
         help="report as of this instant, with a UTC offset (default: the last event)",
     )
+    add_output_options(rep)
     sc = sub.add_parser(
         "score",
         help="score leads from a JSON-lines file",
