@@ -14,12 +14,15 @@ GOLDEN_ARGS = ("demo", "--leads", "40", "--seed", "3")
 """The demo whose printed report is checked in as `golden_demo.txt`."""
 
 
-def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """``python -m leadpipeline ARGS`` with its output captured as text."""
+def run(
+    *args: str | Path, cwd: Path | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m leadpipeline ARGS`` with its output captured as text (`stdin` fed in)."""
     return subprocess.run(
         [sys.executable, "-m", "leadpipeline", *map(str, args)],
         capture_output=True,
         text=True,
+        input=stdin,
         cwd=cwd,
         timeout=300,
         check=False,

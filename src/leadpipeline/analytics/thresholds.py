@@ -228,25 +228,36 @@ def suggest_threshold(
     *,
     volume_per_month: float | None = None,
     min_conversion: float | None = None,
+    min_leads: int = 30,
 ) -> ThresholdSuggestion:
     """The lowest threshold (so the most leads) that meets every given target.
 
     `volume_per_month` is what sales can take (needs `months` on the sweep): the hand-over
     volume must not exceed it. `min_conversion` is the least share of handed-over leads
-    that must be won. Finding none is an outcome, not an error: `threshold` is None.
+    that must be won, from 0 to 1. A threshold is judged only on at least `min_leads`
+    handed-over leads (default 30): above that, a share swings on a lead or two. Finding
+    none is an outcome, not an error: `threshold` is None and `reason` says why.
 
     Example:
         >>> sweep = threshold_sweep([(80, True), (60, False), (60, True), (20, False)],
         ...                         months=1)
-        >>> suggest_threshold(sweep, min_conversion=0.6).threshold
+        >>> suggest_threshold(sweep, min_conversion=0.6, min_leads=1).threshold
         60.0
-        >>> suggest_threshold(sweep, volume_per_month=1).threshold
-        80.0
+        >>> print(suggest_threshold(sweep, volume_per_month=1, min_leads=1).reason)
+        hand over at score >= 80: the lowest threshold with at most 1 leads a month: ...
+        >>> suggest_threshold(sweep, min_conversion=0.6).reason
+        'no threshold gives conversion at least 60.0% on at least 30 leads'
     """
     if volume_per_month is None and min_conversion is None:
         raise ValidationError.at("target", "give volume_per_month, min_conversion or both")
     if volume_per_month is not None and sweep.months is None:
         raise ValidationError.at("sweep.months", "a monthly volume target needs the sweep's months")
+    if min_conversion is not None and not 0 <= min_conversion <= 1:
+        raise ValidationError.at(
+            "min_conversion", f"a share from 0 to 1 (0.5 is 50%), got {min_conversion!r}"
+        )
+    if min_leads < 1:
+        raise ValidationError.at("min_leads", f"must be at least 1, got {min_leads!r}")
     wanted = []
     if volume_per_month is not None:
         wanted.append(f"at most {volume_per_month:g} leads a month")
@@ -254,6 +265,8 @@ def suggest_threshold(
         wanted.append(f"conversion at least {min_conversion:.1%}")
     for i in range(len(sweep)):
         p = sweep.point(i)
+        if p.volume < min_leads:
+            break  # volume only falls as the threshold rises
         if volume_per_month is not None and (p.volume_per_month or 0.0) > volume_per_month:
             continue
         if min_conversion is not None and p.conversion < min_conversion:
@@ -262,12 +275,14 @@ def suggest_threshold(
             threshold=p.threshold,
             point=p,
             reason=(
-                f"lowest threshold with {' and '.join(wanted)}: {p.volume} leads,"
-                f" {p.conversion:.1%} won"
+                f"hand over at score >= {p.threshold:g}: the lowest threshold with"
+                f" {' and '.join(wanted)}: {p.volume} leads, {p.conversion:.1%} won"
             ),
         )
     return ThresholdSuggestion(
-        threshold=None, point=None, reason=f"no threshold gives {' and '.join(wanted)}"
+        threshold=None,
+        point=None,
+        reason=f"no threshold gives {' and '.join(wanted)} on at least {min_leads} leads",
     )
 
 

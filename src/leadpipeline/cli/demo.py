@@ -327,8 +327,8 @@ def run_demo(
     Example:
         >>> import pathlib, tempfile
         >>> text = run_demo(leads=3, seed=1, db=pathlib.Path(tempfile.mkdtemp()) / "d.db")
-        >>> text.splitlines()[0]
-        'leads: 3 (as of 2026-...)'
+        >>> print(text.splitlines()[1])
+          seed 1, 3 leads; the same seed always gives this report
     """
     rng = random.Random(seed)  # a reproducible demo, not security
     clock = SimulatedClock(START)

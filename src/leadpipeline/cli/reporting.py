@@ -34,6 +34,6 @@ def report(
         >>> from leadpipeline.adapters.memory import MemoryStore
         >>> from leadpipeline.playbook import DEFAULT_PLAYBOOK
         >>> print(report(MemoryStore(), DEFAULT_PLAYBOOK).splitlines()[0])
-        leads: 0 (as of 2026-01-05T08:00:00+00:00)
+        leads: 0 (as of 2026-01-05T08:00:00+00:00, playbook 'standard')
     """
     return render_text(gather(store, playbook, now=now, simulation=simulation))
