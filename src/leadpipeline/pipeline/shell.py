@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from leadpipeline.adapters.clock import Clock, SystemClock
@@ -54,6 +54,7 @@ from leadpipeline.stages import (
     Escalate,
     ExpireOffers,
     HandOver,
+    LeadStatus,
     Merge,
     MoveStage,
     Nurture,
@@ -70,6 +71,7 @@ from leadpipeline.stages import (
     admit,
     due_commands,
     inputs,
+    lead_status,
     transition,
 )
 
@@ -127,6 +129,11 @@ class Pipeline:
     def history(self, lead_id: str) -> tuple[Event, ...]:
         """The full history of a lead, oldest first."""
         return self.store.history(lead_id)
+
+    def status(self, lead_id: str, *, now: datetime | None = None) -> LeadStatus:
+        """Where a lead stands as of `now` (default: the clock): `explain()` says it in words."""
+        lead, history = self.get(lead_id), self.history(lead_id)
+        return lead_status(lead, history, self.playbook, now=now or self.clock.now())
 
     def for_partner(self, partner_id: str) -> PartnerView:
         """A view that sees and acts only on leads this partner holds or is offered."""
