@@ -127,6 +127,17 @@ class TestScoredFrame:
         assert list(frame.columns) == ["lead_id", "score", "won"]
         assert list(frame["score"]) == [s for s, _ in SCORED]
 
+    def test_frames_to_frame_takes_them_too(self) -> None:
+        """`leadpipeline.frames.to_frame(scored)` gives the same frame, not a TypeError."""
+        pandas()
+        pytest.importorskip("pyarrow", reason="the frames extra (pyarrow) is not installed")
+        from leadpipeline.frames import to_frame as frames_to_frame  # noqa: PLC0415
+
+        scored = [ScoredOutcome(score=s, won=w) for s, w in SCORED]
+        frame = frames_to_frame(scored)
+        assert list(frame.columns) == ["lead_id", "score", "won"]
+        assert list(frame["won"]) == [w for _, w in SCORED]
+
     def test_an_unsupported_value_names_what_is_accepted(self) -> None:
         """Anything else raises a TypeError listing the results `to_frame` takes."""
         pandas()
