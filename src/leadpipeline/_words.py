@@ -37,7 +37,7 @@ def duration_in_words(duration: timedelta, *, working_day: timedelta | None = No
         if seconds >= day:
             return _unit(seconds / day, "working day", "working days")
         if seconds >= _HOUR:
-            return _unit(seconds / _HOUR, "working h")
+            return _unit(seconds / _HOUR, "working hour", "working hours")
         return _unit(seconds / _MINUTE, "working min")
     if seconds >= 2 * _DAY:
         return _unit(seconds / _DAY, "day", "days")

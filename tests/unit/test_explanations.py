@@ -153,8 +153,8 @@ class TestPipelineStatus:
         )
         assert "  mql: qualified" in text
         handover = next(c for c in status.clocks if c.policy == "mql_handover_response")
-        assert handover.state == "due in 6 working h"
-        assert f"  SLA: due in 6 working h: {handover.description}" in text
+        assert handover.state == "due in 6 working hours"
+        assert f"  SLA: due in 6 working hours: {handover.description}" in text
 
     def test_status_as_of_a_given_instant(self) -> None:
         """`now=` asks as of another instant: a day and a half later the clock is overdue."""
