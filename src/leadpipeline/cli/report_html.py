@@ -51,6 +51,16 @@ def _funnel(data: ReportData) -> str:
     return _svg(20 + len(reached) * (_BAR + 8), "Leads reaching each stage", body)
 
 
+def _two_lines(text: str, width: int) -> tuple[str, str]:
+    """A label split at a space into two lines of at most `width` characters (cut after)."""
+    if len(text) <= width:
+        return text, ""
+    cut = text.rfind(" ", 0, width)
+    cut = cut if cut > 0 else width
+    rest = text[cut:].strip()
+    return text[:cut], rest if len(rest) <= width else rest[: width - 1] + "…"
+
+
 def _sla(data: ReportData) -> str:
     body = []
     legend_y = 14
@@ -66,8 +76,10 @@ def _sla(data: ReportData) -> str:
         y = 30 + i * (_BAR + 10)
         parts = (("on time", s.on_time), ("late", s.late), ("open", s.open), ("overdue", s.overdue))
         total = sum(n for _, n in parts) or 1
-        label = line.description if len(line.description) <= 40 else line.description[:39] + "…"
-        body.append(_text(_LABEL - 8, y + 16, label, anchor="end", size=11))
+        first, second = _two_lines(line.description, 42)
+        body.append(_text(_LABEL - 8, y + (9 if second else 16), first, anchor="end", size=11))
+        if second:
+            body.append(_text(_LABEL - 8, y + 21, second, anchor="end", size=11))
         x = float(_LABEL)
         for name, n in parts:
             width = (_WIDTH - _LABEL - 60) * n / total
@@ -159,13 +171,19 @@ def render_html(data: ReportData) -> str:
             '<p class="sim"><strong>Simulated data.</strong> The demo with seed '
             f"{data.simulation.seed} and {data.simulation.leads} leads; not real leads.</p>"
         )
+    period = ""
+    if data.first_capture is not None and data.last_capture is not None:
+        period = (
+            f" Captured {data.first_capture.date()} to {data.last_capture.date()},"
+            f" followed until {data.as_of.date()}."
+        )
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         f"<title>Lead pipeline report: {escape(data.playbook)}</title>"
         f"<style>{_STYLE}</style></head><body>"
         f"<h1>Lead pipeline report</h1>{banner}"
-        f"<p>{data.leads} leads, as of {escape(data.as_of.isoformat())}.</p>"
+        f"<p>{data.leads} leads, as of {escape(data.as_of.isoformat())}.{period}</p>"
         f"<h2>Funnel</h2>{_funnel(data)}"
         f"<h2>SLA attainment</h2>{_sla(data)}"
         f"<h2>Threshold back-test</h2><p>If sales had only taken leads scoring at least"
