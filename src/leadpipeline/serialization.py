@@ -34,6 +34,7 @@ from cattrs.errors import (
 from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn
 
+from leadpipeline._durations import business_hours, duration_text, parse_duration
 from leadpipeline._json import LongNumber, parse_int, too_deep
 from leadpipeline._paths import RefusedError, problems
 from leadpipeline._toml import to_toml
@@ -126,6 +127,11 @@ def _structure_date(value: object, _: type) -> date:
 
 
 def _structure_timedelta(value: object, _: type) -> timedelta:
+    if type(value) is str:  # "3d", "8h", "30m" or ISO 8601 "PT8H", as a playbook writes them
+        try:
+            return parse_duration(value)
+        except (ValueError, OverflowError) as exc:
+            raise RefusedError(str(exc)) from None
     seconds = _structure_float(value, float)
     try:
         return timedelta(seconds=seconds)
@@ -173,7 +179,7 @@ def _union_members(tp: Any) -> tuple[type, ...] | None:
     return tuple(args)
 
 
-def _make_converter() -> cattrs.Converter:
+def _make_converter(*, durations_as_text: bool = False) -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     conv.register_structure_hook(str, _structure_str)
     conv.register_structure_hook(int, _structure_int)
@@ -184,7 +190,9 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(timedelta, _structure_timedelta)
     conv.register_unstructure_hook(datetime, datetime.isoformat)
     conv.register_unstructure_hook(date, date.isoformat)
-    conv.register_unstructure_hook(timedelta, timedelta.total_seconds)
+    conv.register_unstructure_hook(
+        timedelta, duration_text if durations_as_text else timedelta.total_seconds
+    )
     conv.register_structure_hook_func(
         lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum
     )
@@ -329,6 +337,14 @@ def _register_unstructure(conv: cattrs.Converter) -> None:
 
 
 _converter = _make_converter()
+_text_converter: list[cattrs.Converter] = []  # built on the first TOML write
+
+
+def unstructure_for_people(value: object) -> Any:
+    """Plain data like `unstructure`, with durations as ``"3d"``/``"8h"`` text (for TOML)."""
+    if not _text_converter:
+        _text_converter.append(_make_converter(durations_as_text=True))
+    return business_hours(_text_converter[0].unstructure(value))
 
 
 def structure(data: object, cls: type[T] | Any) -> T:

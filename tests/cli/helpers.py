@@ -14,12 +14,15 @@ GOLDEN_ARGS = ("demo", "--leads", "40", "--seed", "3")
 """The demo whose printed report is checked in as `golden_demo.txt`."""
 
 
-def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """``python -m leadpipeline ARGS`` with its output captured as text."""
+def run(
+    *args: str | Path, cwd: Path | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m leadpipeline ARGS`` with its output captured as text (`stdin` fed in)."""
     return subprocess.run(
         [sys.executable, "-m", "leadpipeline", *map(str, args)],
         capture_output=True,
         text=True,
+        input=stdin,
         cwd=cwd,
         timeout=300,
         check=False,
@@ -42,9 +45,9 @@ def lines_of(texts: Sequence[str]) -> str:
 
 
 def section(report: str, title: str) -> list[str]:
-    """The indented lines under one heading of the report."""
+    """The indented lines under one heading of the report (its first words suffice)."""
     lines = report.splitlines()
-    start = lines.index(title) + 1
+    start = next(i for i, line in enumerate(lines) if line.split(" (")[0] == title) + 1
     body = []
     for line in lines[start:]:
         if not line.startswith("  "):

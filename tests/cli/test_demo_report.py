@@ -15,7 +15,15 @@ import pytest
 from leadpipeline import Event, Outcome, SqliteStore, sla_attainment, waterfall
 from leadpipeline.analytics import partner_scorecard
 from leadpipeline.cli import demo_playbook
-from leadpipeline.events import Completed, Escalated, Reclaimed, Rejected, Returned, SlaBreached
+from leadpipeline.events import (
+    Completed,
+    Escalated,
+    Offered,
+    Reclaimed,
+    Rejected,
+    Returned,
+    SlaBreached,
+)
 from tests.cli.helpers import GOLDEN, GOLDEN_ARGS, numbers, run, section
 
 
@@ -75,32 +83,39 @@ class TestAgreesWithAnalytics:
         printed = [numbers(line) for line in section(golden_run[0], "waterfall")]
         steps = waterfall(histories).total.conversions
         assert printed == [[s.from_leads, s.to_leads] for s in steps]
-        assert golden_run[0].startswith(f"leads: {len(histories)} ")
+        assert f"\nleads: {len(histories)} (as of " in golden_run[0]
 
     def test_sla_attainment(
         self, golden_run: tuple[str, Path], histories: list[tuple[Event, ...]]
     ) -> None:
         """Each printed SLA line has the figures `analytics.sla_attainment` computes as of then."""
-        header = golden_run[0].splitlines()[0]
-        match = re.search(r"as of (\S+)\)", header)
+        match = re.search(r"^leads: \d+ \(as of ([^,]+),", golden_run[0], re.MULTILINE)
         assert match is not None
         as_of = datetime.fromisoformat(match.group(1))
         playbook = demo_playbook()
         stats = sla_attainment(histories, playbook.sla_policies, playbook.calendar, now=as_of)
+        body = section(golden_run[0], "SLA attainment")
         printed = {
-            line.split()[0]: numbers(line) for line in section(golden_run[0], "SLA attainment")
+            name.strip(): numbers(figures)
+            for name, figures in zip(body[::2], body[1::2], strict=True)
         }
-        assert printed == {s.policy: [s.on_time, s.late, s.open, s.overdue] for s in stats.policies}
+        described = {p.name: p.description for p in playbook.sla_policies}
+        assert printed == {
+            described[s.policy]: [s.on_time, s.late, s.open, s.overdue] for s in stats.policies
+        }
 
     def test_partner_scorecard(
         self, golden_run: tuple[str, Path], histories: list[tuple[Event, ...]]
     ) -> None:
         """Each printed partner line has the figures `analytics.partner_scorecard` computes."""
+        body = section(golden_run[0], "partner scorecard")
         printed = {
-            line.split()[0]: numbers(line) for line in section(golden_run[0], "partner scorecard")
+            name.strip(): numbers(figures)
+            for name, figures in zip(body[::2], body[1::2], strict=True)
         }
+        roster = demo_playbook()
         expected = {
-            p.partner_id: [
+            f"{roster.partner(p.partner_id).name} ({roster.partner(p.partner_id).grade})": [
                 p.offers,
                 p.accepts,
                 p.returns,
@@ -128,15 +143,48 @@ class TestAgreesWithAnalytics:
         assert journey["SLA breaches"] == kinds[SlaBreached]
         assert journey["escalation steps"] == kinds[Escalated]
         assert journey["completed"] == len(completed)
+        offered = [h for h in histories if any(isinstance(e, Offered) for e in h)]
+        assert journey["offered to partners"] == len(offered)
+        assert f"{len(offered)} leads, in {kinds[Offered]} offers" in golden_run[0]
         won = sum(e.outcome is Outcome.WON for e in completed)
         assert f"(won {won}, lost {len(completed) - won})" in golden_run[0]
         rerouted = sum(
             isinstance(e, Returned | Reclaimed) and e.routing == "next_partner" for e in events
         )
         assert journey["re-routed to a partner"] == rerouted
+        playbook = demo_playbook()
+        labels = {r.code: r.label for r in playbook.rejection_reasons}
+        labels |= {r.code: r.label for r in playbook.return_policy.reasons}
         for title, kind in (("return reasons", Returned), ("rejection reasons", Rejected)):
-            printed = {line.split()[0]: numbers(line)[0] for line in section(golden_run[0], title)}
-            assert printed == Counter(e.reason for e in events if isinstance(e, kind))
+            printed = {
+                line[:26].strip(): numbers(line)[0] for line in section(golden_run[0], title)
+            }
+            assert printed == Counter(labels[e.reason] for e in events if isinstance(e, kind))
+
+
+class TestSaysWhatItSimulated:
+    def test_seed_leads_and_period_come_first(self, golden_run: tuple[str, Path]) -> None:
+        """The report opens by saying the data is simulated, with its seed, leads and period."""
+        head = golden_run[0].splitlines()[:3]
+        assert head[0].startswith("SIMULATED DATA")
+        assert "seed 3, 40 leads" in head[1]
+        assert re.search(r"captured 2026-01-05 \d\d:\d\d UTC to 2026-01-\d\d", head[2])
+
+    def test_report_of_a_store_does_not_claim_simulation(
+        self, golden_run: tuple[str, Path]
+    ) -> None:
+        """`report --db` on the same file says nothing of a simulation: it cannot know."""
+        result = run("report", "--db", golden_run[1])
+        assert result.returncode == 0, result.stderr
+        assert "SIMULATED" not in result.stdout
+        assert result.stdout.startswith("leads: 40 (as of ")
+
+    def test_demo_html_writes_the_page(self, tmp_path: Path) -> None:
+        """`demo --html FILE` prints the text report and writes the page beside it."""
+        result = run("demo", "--html", tmp_path / "demo.html")
+        assert result.returncode == 0, result.stderr
+        assert "seed 7, 200 leads" in result.stdout
+        assert (tmp_path / "demo.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
 class TestProgress:

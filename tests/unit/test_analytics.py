@@ -482,12 +482,13 @@ class TestThresholdSweep:
 class TestSuggestThreshold:
     def test_lowest_threshold_meeting_the_conversion(self) -> None:
         """The most volume whose conversion still reaches the target."""
-        assert suggest_threshold(threshold_sweep(SCORED), min_conversion=0.5).threshold == 40.0
+        suggestion = suggest_threshold(threshold_sweep(SCORED), min_conversion=0.5, min_leads=1)
+        assert suggestion.threshold == 40.0
 
     def test_lowest_threshold_within_capacity(self) -> None:
         """Sales taking two leads a month over two months gets threshold 60."""
         sweep = threshold_sweep(SCORED, months=2)
-        suggestion = suggest_threshold(sweep, volume_per_month=2)
+        suggestion = suggest_threshold(sweep, volume_per_month=2, min_leads=1)
         assert suggestion.threshold == 60.0
         assert suggestion.point is not None
         assert suggestion.point.volume == 4
@@ -495,13 +496,37 @@ class TestSuggestThreshold:
     def test_both_targets_together(self) -> None:
         """With capacity and quality targets, both must hold."""
         sweep = threshold_sweep(SCORED, months=2)
-        assert suggest_threshold(sweep, volume_per_month=2, min_conversion=0.6).threshold == 75.0
+        suggestion = suggest_threshold(sweep, volume_per_month=2, min_conversion=0.6, min_leads=1)
+        assert suggestion.threshold == 75.0
 
     def test_unreachable_target_returns_none_with_reason(self) -> None:
         """No threshold fits: the suggestion says so instead of raising."""
-        suggestion = suggest_threshold(threshold_sweep(SCORED), min_conversion=1.01)
+        suggestion = suggest_threshold(threshold_sweep(SCORED), min_conversion=1.0, min_leads=2)
         assert suggestion.threshold is None
         assert "no threshold" in suggestion.reason
+
+    def test_too_few_leads_are_not_judged(self) -> None:
+        """By default a threshold needs 30 handed-over leads, so a 2-lead 100% is not taken."""
+        few = [(90.0, True), (85.0, True)] + [(float(s), False) for s in range(40)]
+        sweep = threshold_sweep(few)
+        suggestion = suggest_threshold(sweep, min_conversion=0.9)
+        assert suggestion.threshold is None
+        assert suggestion.reason.endswith("on at least 30 leads")
+        assert suggest_threshold(sweep, min_conversion=0.9, min_leads=2).threshold == 85.0
+
+    def test_the_reason_states_the_threshold(self) -> None:
+        """The suggestion's text begins with the threshold it suggests."""
+        sweep = threshold_sweep([(float(s), s >= 20) for s in range(100)])
+        suggestion = suggest_threshold(sweep, min_conversion=0.9)
+        assert suggestion.threshold == 12.0
+        assert suggestion.reason.startswith("hand over at score >= 12: ")
+
+    @pytest.mark.parametrize("share", [-0.1, 1.5, 50.0])
+    def test_a_conversion_outside_zero_to_one_is_refused(self, share: float) -> None:
+        """50 is not 50%: a share above 1 (or below 0) is refused, naming the field."""
+        with pytest.raises(ValidationError) as exc:
+            suggest_threshold(threshold_sweep(SCORED), min_conversion=share)
+        assert exc.value.paths == ("min_conversion",)
 
     def test_a_target_is_required(self) -> None:
         """Without any target there is nothing to suggest."""

@@ -116,6 +116,35 @@ class TestToFrame:
         assert list(to_frame(prediction)["field"]) == ["source.channel"] * len(prediction.steps)
 
 
+class TestScoredFrame:
+    def test_scored_outcomes_become_one_row_per_lead(self) -> None:
+        """`to_frame(scored_outcomes(...))` is a frame of lead, score and outcome."""
+        pandas()
+        scored = tuple(
+            ScoredOutcome(score=s, won=w, lead_id=f"L-{i}") for i, (s, w) in enumerate(SCORED)
+        )
+        frame = to_frame(scored)
+        assert list(frame.columns) == ["lead_id", "score", "won"]
+        assert list(frame["score"]) == [s for s, _ in SCORED]
+
+    def test_frames_to_frame_takes_them_too(self) -> None:
+        """`leadpipeline.frames.to_frame(scored)` gives the same frame, not a TypeError."""
+        pandas()
+        pytest.importorskip("pyarrow", reason="the frames extra (pyarrow) is not installed")
+        from leadpipeline.frames import to_frame as frames_to_frame  # noqa: PLC0415
+
+        scored = [ScoredOutcome(score=s, won=w) for s, w in SCORED]
+        frame = frames_to_frame(scored)
+        assert list(frame.columns) == ["lead_id", "score", "won"]
+        assert list(frame["won"]) == [w for _, w in SCORED]
+
+    def test_an_unsupported_value_names_what_is_accepted(self) -> None:
+        """Anything else raises a TypeError listing the results `to_frame` takes."""
+        pandas()
+        with pytest.raises(TypeError, match="Waterfall, Velocity"):
+            to_frame("not a result")  # type: ignore[arg-type]
+
+
 class TestPlots:
     def test_funnel_renders_to_png(self, tmp_path: Path) -> None:
         """The funnel figure saves as a PNG file."""
@@ -139,7 +168,48 @@ class TestPlots:
         fig = plot_score_distribution(outcomes, bins=5)
         fig.savefig(path)
         assert path.read_bytes().startswith(PNG_MAGIC)
-        assert fig.axes[0].get_title() == "Scores of won versus other leads"
+        assert fig.axes[0].get_title() == "Scores of won (3) versus other leads (5)"
+
+    def test_every_plot_draws_on_a_given_subplot(self) -> None:
+        """With `ax=`, each plot draws on that subplot and returns the caller's figure."""
+        agg()
+        from matplotlib.figure import Figure  # noqa: PLC0415  # the optional extra
+
+        fig = Figure()
+        left, middle, right = fig.subplots(1, 3)
+        assert plot_funnel(waterfall(funnel_histories()), ax=left) is fig
+        assert plot_sweep(threshold_sweep(SCORED), ax=middle) is fig
+        assert plot_score_distribution(SCORED, ax=right) is fig
+        assert left.get_title().startswith("Demand waterfall")
+        assert middle.get_title() == "Threshold back-test"
+        assert right.get_title().startswith("Scores of won")
+
+    def test_a_grouped_waterfall_draws_every_group(self) -> None:
+        """`plot_funnel(by_channel)` draws one bar series per channel, not only the total."""
+        agg()
+        grouped = waterfall(funnel_histories(), by="channel")
+        fig = plot_funnel(grouped)
+        ax = fig.axes[0]
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert len(labels) == len(grouped.groups) >= 2
+        assert all(any(f.group in label for label in labels) for f in grouped.groups)
+        assert ax.get_title() == "Demand waterfall by channel"
+
+    def test_the_sweep_shows_sample_sizes(self) -> None:
+        """The sweep writes n= along the volume line and shades the thin range."""
+        agg()
+        fig = plot_sweep(threshold_sweep(SCORED), min_leads=3)
+        texts = [t.get_text() for a in fig.axes for t in a.texts]
+        assert any(t.startswith("n=") for t in texts)
+        labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        assert "fewer than 3 leads" in labels
+
+    @pytest.mark.parametrize("plot", [plot_funnel, plot_sweep])
+    def test_a_wrong_input_is_named(self, plot: Any) -> None:
+        """Passing something other than the result a plot draws raises a TypeError saying so."""
+        agg()
+        with pytest.raises(TypeError, match="takes a "):
+            plot([(1.0, True)])
 
 
 class TestMissingExtra:

@@ -56,15 +56,13 @@ from leadpipeline.analytics.thresholds import (
     ThresholdPoint,
     ThresholdSuggestion,
     ThresholdSweep,
-    WhatIf,
-    WhatIfSide,
     When,
     scored_outcomes,
     suggest_threshold,
     threshold_sweep,
-    what_if,
 )
 from leadpipeline.analytics.velocity import BusinessClock, StageTime, Velocity, velocity
+from leadpipeline.analytics.what_if import WhatIf, WhatIfSide, what_if
 
 __all__ = [
     "INSTALL_HINT",

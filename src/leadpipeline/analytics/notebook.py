@@ -18,12 +18,14 @@ from leadpipeline.analytics.funnel import Waterfall
 from leadpipeline.analytics.partners import PartnerScorecard
 from leadpipeline.analytics.predictive import Prediction, PredictiveModel
 from leadpipeline.analytics.sources import SourceAttribution
-from leadpipeline.analytics.thresholds import ScoredOutcome, ThresholdSweep, WhatIf
+from leadpipeline.analytics.thresholds import ScoredOutcome, ThresholdSweep
 from leadpipeline.analytics.velocity import Velocity
+from leadpipeline.analytics.what_if import WhatIf
 
 # pandas and matplotlib are the optional extra: annotations name them, the module needs neither
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 __all__ = [
@@ -61,7 +63,9 @@ def _need(*modules: str) -> None:
             raise ImportError(INSTALL_HINT, name=name)
 
 
-def _rows(result: AnalyticsResult) -> tuple[list[dict[str, Any]], list[str] | None]:
+def _rows(
+    result: AnalyticsResult | Sequence[ScoredOutcome],
+) -> tuple[list[dict[str, Any]], list[str] | None]:
     match result:
         case Waterfall():
             funnels = result.groups or (result.total,)
@@ -167,17 +171,49 @@ def _rows(result: AnalyticsResult) -> tuple[list[dict[str, Any]], list[str] | No
             ], ["stage", "field", "value", "passed", "stopped"]
         case ThresholdSweep():  # built column-wise in to_frame
             return [], None
+        case tuple() | list() if all(isinstance(o, ScoredOutcome) for o in result):
+            return [{"lead_id": o.lead_id, "score": o.score, "won": o.won} for o in result], [
+                "lead_id",
+                "score",
+                "won",
+            ]
+        case _:
+            raise TypeError(
+                f"to_frame takes an analytics result or scored outcomes, not"
+                f" {type(result).__name__}; expected one of: {_ACCEPTED}"
+            )
 
 
-def to_frame(result: AnalyticsResult) -> pd.DataFrame:
+_ACCEPTED = (
+    ", ".join(
+        t.__name__
+        for t in (
+            Waterfall,
+            Velocity,
+            SlaAttainment,
+            PartnerScorecard,
+            SourceAttribution,
+            ThresholdSweep,
+            WhatIf,
+            Prediction,
+            PredictiveModel,
+        )
+    )
+    + ", a sequence of ScoredOutcome"
+)
+
+
+def to_frame(result: AnalyticsResult | Sequence[ScoredOutcome]) -> pd.DataFrame:
     """Any analytics result as a pandas DataFrame, one row per stage, partner, threshold...
 
     A threshold sweep becomes one row per threshold with conversion, recall, lift and
-    monthly volume; a waterfall one row per group and stage. (No runnable example here:
-    docstring examples run without the extra installed.)
+    monthly volume; a waterfall one row per group and stage; `scored_outcomes` one row per
+    lead (lead_id, score, won). (No runnable example here: docstring examples run without
+    the extra installed.)
 
     Raises:
         ImportError: pandas is not installed (``pip install leadpipeline[notebook]``).
+        TypeError: `result` is none of the above; the message lists what is accepted.
     """
     _need("pandas")
     import pandas as pd  # noqa: PLC0415  # the optional extra loads only when used
@@ -203,70 +239,119 @@ def to_frame(result: AnalyticsResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def _figure() -> Figure:
+def _axes(ax: Axes | None) -> tuple[Figure, Axes]:
+    """The axes to draw on: `ax` (a subplot of the caller's figure) or a new figure's."""
     _need("matplotlib")
+    if ax is not None:
+        fig = ax.get_figure(root=True)
+        if fig is None:
+            raise TypeError("ax is not on a figure; make it with fig.subplots()")
+        return fig, ax
     from matplotlib.figure import Figure  # noqa: PLC0415  # the optional extra
 
-    return Figure(figsize=(8, 4.5), layout="constrained")
+    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    return fig, fig.subplots()
 
 
-def plot_funnel(result: Waterfall, *, group: str | None = None) -> Figure:
+def _expect(value: object, cls: type, function: str, hint: str) -> None:
+    if not isinstance(value, cls):
+        raise TypeError(f"{function} takes a {cls.__name__} ({hint}), not {type(value).__name__}")
+
+
+def plot_funnel(result: Waterfall, *, group: str | None = None, ax: Axes | None = None) -> Figure:
     """The waterfall as horizontal bars, each labelled with its leads and step conversion.
 
-    `group` picks one group of a grouped waterfall; the default is the total.
+    A grouped waterfall (``waterfall(..., by="channel")``) draws one bar per group and
+    stage, side by side, unless `group` picks one group; `ax` draws on a subplot of your
+    own figure. Returns the figure drawn on.
 
     Raises:
         ImportError: matplotlib is not installed (``pip install leadpipeline[notebook]``).
+        TypeError: `result` is not a `Waterfall`.
+        KeyError: no lead fell into `group`.
     """
-    funnel = result.group(group) if group is not None else result.total
-    fig = _figure()
-    ax = fig.subplots()
-    stages = [r.stage for r in funnel.reached]
-    counts = [r.leads for r in funnel.reached]
-    ax.barh(stages, counts, color="#3b6ea8")
+    _expect(result, Waterfall, "plot_funnel", "from analytics.waterfall")
+    funnels = (result.group(group),) if group is not None else result.groups or (result.total,)
+    fig, ax = _axes(ax)
+    stages = list(result.stages)
+    height = 0.8 / len(funnels)
+    for i, funnel in enumerate(funnels):
+        counts = {r.stage: r.leads for r in funnel.reached}
+        rates = {c.to_stage: c.rate for c in funnel.conversions}
+        ys = [y - 0.4 + height * (i + 0.5) for y in range(len(stages))]
+        values = [counts.get(stage, 0) for stage in stages]
+        ax.barh(ys, values, height=height, label=f"{funnel.group} ({funnel.leads} leads)")
+        for y, stage, count in zip(ys, stages, values, strict=True):
+            rate = rates.get(stage)
+            label = f"{count}" if rate is None else f"{count} ({rate:.0%})"
+            ax.annotate(label, (count, y), xytext=(4, 0), textcoords="offset points", va="center")
+    ax.set_yticks(range(len(stages)), stages)
     ax.invert_yaxis()
-    rates = {c.to_stage: c.rate for c in funnel.conversions}
-    for y, (stage, count) in enumerate(zip(stages, counts, strict=True)):
-        rate = rates.get(stage)
-        label = f"{count}" if rate is None else f"{count} ({rate:.0%})"
-        ax.annotate(label, (count, y), xytext=(4, 0), textcoords="offset points", va="center")
     ax.set_xlabel("leads reaching the stage")
-    ax.set_title(f"Demand waterfall: {funnel.group} ({funnel.leads} leads)")
+    if len(funnels) > 1:
+        ax.set_title(f"Demand waterfall by {result.by}")
+        ax.legend()
+    else:
+        ax.set_title(f"Demand waterfall: {funnels[0].group} ({funnels[0].leads} leads)")
     return fig
 
 
-def plot_sweep(sweep: ThresholdSweep, *, threshold: float | None = None) -> Figure:
+def plot_sweep(
+    sweep: ThresholdSweep,
+    *,
+    threshold: float | None = None,
+    min_leads: int = 30,
+    ax: Axes | None = None,
+) -> Figure:
     """Conversion and volume against the hand-over threshold, to pick one by eye.
 
-    `threshold` draws a marker at a chosen value (e.g. a `suggest_threshold` result).
+    `threshold` draws a marker at a chosen value (e.g. a `suggest_threshold` result). The
+    range where fewer than `min_leads` leads are handed over is shaded and sample sizes
+    are written along the volume line: a conversion there swings on a lead or two.
 
     Raises:
         ImportError: matplotlib is not installed (``pip install leadpipeline[notebook]``).
+        TypeError: `sweep` is not a `ThresholdSweep`.
     """
-    fig = _figure()
-    ax = fig.subplots()
+    _expect(sweep, ThresholdSweep, "plot_sweep", "from analytics.threshold_sweep")
+    fig, ax = _axes(ax)
     thresholds = sweep.thresholds
     conversion = [w / v for w, v in zip(sweep.wins, sweep.volumes, strict=True)]
     ax.plot(thresholds, conversion, color="#c0392b", label="conversion")
     ax.set_xlabel("threshold (score >= t is handed over)")
     ax.set_ylabel("conversion (share won)")
+    thin = next((t for t, v in zip(thresholds, sweep.volumes, strict=True) if v < min_leads), None)
+    if thin is not None:
+        ax.axvspan(thin, thresholds[-1], color="#dddddd", label=f"fewer than {min_leads} leads")
     twin = ax.twinx()
-    if sweep.months:
-        volume = [v / sweep.months for v in sweep.volumes]
-        twin.set_ylabel("leads handed over per month")
-    else:
-        volume = list(map(float, sweep.volumes))
-        twin.set_ylabel("leads handed over")
+    per_month = sweep.months or 1.0
+    volume = [v / per_month for v in sweep.volumes]
+    twin.set_ylabel("leads handed over" + (" per month" if sweep.months else ""))
     twin.plot(thresholds, volume, color="#3b6ea8", label="volume")
+    marks = max(1, len(thresholds) // 8)
+    for i in range(0, len(thresholds), marks):
+        twin.annotate(
+            f"n={sweep.volumes[i]}",
+            (thresholds[i], volume[i]),
+            xytext=(0, 4),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+        )
     if threshold is not None:
         ax.axvline(threshold, color="grey", linestyle="--")
     ax.set_title("Threshold back-test")
-    fig.legend(loc="outside lower center", ncols=2)
+    handles, labels = ax.get_legend_handles_labels()
+    more_handles, more_labels = twin.get_legend_handles_labels()
+    ax.legend(handles + more_handles, labels + more_labels, loc="upper right", fontsize=8)
     return fig
 
 
 def plot_score_distribution(
-    scored: Sequence[tuple[float, bool]] | Sequence[ScoredOutcome], *, bins: int = 20
+    scored: Sequence[tuple[float, bool]] | Sequence[ScoredOutcome],
+    *,
+    bins: int = 20,
+    ax: Axes | None = None,
 ) -> Figure:
     """Histograms of the scores of won and of lost (or open) leads, overlaid.
 
@@ -275,14 +360,13 @@ def plot_score_distribution(
     Raises:
         ImportError: matplotlib is not installed (``pip install leadpipeline[notebook]``).
     """
-    fig = _figure()
-    ax = fig.subplots()
+    fig, ax = _axes(ax)
     pairs = [(o.score, o.won) if isinstance(o, ScoredOutcome) else o for o in scored]
     won = [s for s, w in pairs if w]
     lost = [s for s, w in pairs if not w]
     ax.hist([lost, won], bins=bins, label=["lost or open", "won"], color=["#999999", "#2e8b57"])
     ax.set_xlabel("score")
     ax.set_ylabel("leads")
-    ax.set_title("Scores of won versus other leads")
+    ax.set_title(f"Scores of won ({len(won)}) versus other leads ({len(lost)})")
     ax.legend()
     return fig

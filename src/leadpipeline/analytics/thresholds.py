@@ -24,8 +24,6 @@ from leadpipeline.analytics._history import History, capture_of, outcome_of, rat
 from leadpipeline.errors import ValidationError
 from leadpipeline.events import Outcome, replay
 from leadpipeline.lead import Lead
-from leadpipeline.playbook import Playbook
-from leadpipeline.rules.qualification import AllOf, AnyOf, Criterion, ScoreAtLeast
 from leadpipeline.rules.scoring import ScoringModel, compile_model, score_totals
 
 __all__ = [
@@ -34,13 +32,10 @@ __all__ = [
     "ThresholdPoint",
     "ThresholdSuggestion",
     "ThresholdSweep",
-    "WhatIf",
-    "WhatIfSide",
     "When",
     "scored_outcomes",
     "suggest_threshold",
     "threshold_sweep",
-    "what_if",
 ]
 
 
@@ -256,25 +251,36 @@ def suggest_threshold(
     *,
     volume_per_month: float | None = None,
     min_conversion: float | None = None,
+    min_leads: int = 30,
 ) -> ThresholdSuggestion:
     """The lowest threshold (so the most leads) that meets every given target.
 
     `volume_per_month` is what sales can take (needs `months` on the sweep): the hand-over
     volume must not exceed it. `min_conversion` is the least share of handed-over leads
-    that must be won. Finding none is an outcome, not an error: `threshold` is None.
+    that must be won, from 0 to 1. A threshold is judged only on at least `min_leads`
+    handed-over leads (default 30): above that, a share swings on a lead or two. Finding
+    none is an outcome, not an error: `threshold` is None and `reason` says why.
 
     Example:
         >>> sweep = threshold_sweep([(80, True), (60, False), (60, True), (20, False)],
         ...                         months=1)
-        >>> suggest_threshold(sweep, min_conversion=0.6).threshold
+        >>> suggest_threshold(sweep, min_conversion=0.6, min_leads=1).threshold
         60.0
-        >>> suggest_threshold(sweep, volume_per_month=1).threshold
-        80.0
+        >>> print(suggest_threshold(sweep, volume_per_month=1, min_leads=1).reason)
+        hand over at score >= 80: the lowest threshold with at most 1 leads a month: ...
+        >>> suggest_threshold(sweep, min_conversion=0.6).reason
+        'no threshold gives conversion at least 60.0% on at least 30 leads'
     """
     if volume_per_month is None and min_conversion is None:
         raise ValidationError.at("target", "give volume_per_month, min_conversion or both")
     if volume_per_month is not None and sweep.months is None:
         raise ValidationError.at("sweep.months", "a monthly volume target needs the sweep's months")
+    if min_conversion is not None and not 0 <= min_conversion <= 1:
+        raise ValidationError.at(
+            "min_conversion", f"a share from 0 to 1 (0.5 is 50%), got {min_conversion!r}"
+        )
+    if min_leads < 1:
+        raise ValidationError.at("min_leads", f"must be at least 1, got {min_leads!r}")
     wanted = []
     if volume_per_month is not None:
         wanted.append(f"at most {volume_per_month:g} leads a month")
@@ -282,6 +288,8 @@ def suggest_threshold(
         wanted.append(f"conversion at least {min_conversion:.1%}")
     for i in range(len(sweep)):
         p = sweep.point(i)
+        if p.volume < min_leads:
+            break  # volume only falls as the threshold rises
         if volume_per_month is not None and (p.volume_per_month or 0.0) > volume_per_month:
             continue
         if min_conversion is not None and p.conversion < min_conversion:
@@ -290,12 +298,14 @@ def suggest_threshold(
             threshold=p.threshold,
             point=p,
             reason=(
-                f"lowest threshold with {' and '.join(wanted)}: {p.volume} leads,"
-                f" {p.conversion:.1%} won"
+                f"hand over at score >= {p.threshold:g}: the lowest threshold with"
+                f" {' and '.join(wanted)}: {p.volume} leads, {p.conversion:.1%} won"
             ),
         )
     return ThresholdSuggestion(
-        threshold=None, point=None, reason=f"no threshold gives {' and '.join(wanted)}"
+        threshold=None,
+        point=None,
+        reason=f"no threshold gives {' and '.join(wanted)} on at least {min_leads} leads",
     )
 
 
@@ -355,157 +365,4 @@ def scored_outcomes(
     return tuple(
         ScoredOutcome(score=t, won=outcome_of(h) is Outcome.WON, lead_id=lead.id)
         for h, lead, t in zip(items, leads, totals, strict=True)
-    )
-
-
-@attrs.frozen(kw_only=True, field_transformer=typed)
-class WhatIfSide:
-    """One scoring model at its threshold: volume handed over and how it converted."""
-
-    model: str
-    threshold: float
-    volume: int
-    wins: int
-    conversion: float | None
-    recall: float | None
-
-
-@attrs.frozen(kw_only=True, field_transformer=typed)
-class WhatIf:
-    """Two scoring policies side by side on the same leads, and where they disagree."""
-
-    leads: int
-    wins: int
-    a: WhatIfSide
-    b: WhatIfSide
-    both: int
-    only_a: int
-    only_b: int
-
-
-def _score_threshold(criterion: Criterion) -> float | None:
-    match criterion:
-        case ScoreAtLeast(group=None, threshold=threshold):
-            return threshold
-        case AllOf(criteria=criteria) | AnyOf(criteria=criteria):
-            found = (_score_threshold(c) for c in criteria)
-            return next((t for t in found if t is not None), None)
-        case _:
-            return None
-
-
-def _policy(
-    policy: ScoringModel | Playbook, threshold: float | None, path: str
-) -> tuple[ScoringModel, float]:
-    if isinstance(policy, ScoringModel):
-        if threshold is None:
-            raise ValidationError.at(f"threshold_{path}", "a bare scoring model needs a threshold")
-        return policy, threshold
-    if threshold is None:
-        threshold = _score_threshold(policy.mql.criterion)
-        if threshold is None:
-            raise ValidationError.at(
-                f"threshold_{path}", "the playbook's MQL definition has no total-score threshold"
-            )
-    return policy.scoring, threshold
-
-
-def what_if(
-    histories: Iterable[History],
-    a: ScoringModel | Playbook,
-    b: ScoringModel | Playbook,
-    *,
-    now: When,
-    threshold_a: float | None = None,
-    threshold_b: float | None = None,
-) -> WhatIf:
-    """Re-score the same leads with two scoring policies and compare what each hands over.
-
-    Each lead is scored with each side's model at `now` (a datetime, or a function of the
-    history choosing each lead's instant, as in `scored_outcomes`); a lead is handed over
-    when its score is at least the side's threshold. A `Playbook` side brings its
-    ``scoring`` model and, unless a threshold is given, the total-score threshold of its
-    MQL definition; a bare `ScoringModel` needs a threshold.
-    Wins are leads whose last `Completed` says won.
-
-    Example:
-        >>> from datetime import datetime, timezone
-        >>> import attrs
-        >>> from leadpipeline.events import LeadCaptured
-        >>> from leadpipeline.lead import Lead, Party, Source
-        >>> from leadpipeline.rules.scoring import DEFAULT_SCORING_MODEL
-        >>> at = datetime(2026, 1, 5, tzinfo=timezone.utc)
-        >>> lead = Lead(id="L-1", source=Source(channel="referral", captured_at=at))
-        >>> history = (LeadCaptured(lead_id="L-1", at=at, actor=Party.marketing(), lead=lead),)
-        >>> result = what_if([history], DEFAULT_SCORING_MODEL, DEFAULT_SCORING_MODEL,
-        ...                  now=at, threshold_a=5, threshold_b=10)
-        >>> result.a.volume, result.b.volume, result.only_a
-        (1, 0, 1)
-    """
-    model_a, threshold_a = _policy(a, threshold_a, "a")
-    model_b, threshold_b = _policy(b, threshold_b, "b")
-    items = list(histories)
-    for i, h in enumerate(items):
-        capture_of(h, i)
-    leads, instants = _leads_as_of(items, now)
-    won = [outcome_of(h) is Outcome.WON for h in items]
-    totals_a = _totals(model_a, leads, instants)
-    totals_b = _totals(model_b, leads, instants)
-    return _compare(won, (model_a, threshold_a, totals_a), (model_b, threshold_b, totals_b))
-
-
-_Side = tuple[ScoringModel, float, Sequence[float]]
-
-
-def _compare(won: Sequence[bool], a: _Side, b: _Side) -> WhatIf:
-    """Two models' scores of the same leads, each against its threshold, side by side.
-
-    Shared with the columnar back-test (`leadpipeline.frames.what_if_frame`).
-    """
-    over_a = [s >= a[1] for s in a[2]]
-    over_b = [s >= b[1] for s in b[2]]
-    return what_if_of_counts(
-        {
-            "leads": len(won),
-            "wins": sum(won),
-            "volume_a": sum(over_a),
-            "wins_a": sum(o and w for o, w in zip(over_a, won, strict=True)),
-            "volume_b": sum(over_b),
-            "wins_b": sum(o and w for o, w in zip(over_b, won, strict=True)),
-            "both": sum(x and y for x, y in zip(over_a, over_b, strict=True)),
-            "only_a": sum(x and not y for x, y in zip(over_a, over_b, strict=True)),
-            "only_b": sum(y and not x for x, y in zip(over_a, over_b, strict=True)),
-        },
-        (a[0], a[1]),
-        (b[0], b[1]),
-    )
-
-
-def what_if_of_counts(
-    counts: Mapping[str, int], a: tuple[ScoringModel, float], b: tuple[ScoringModel, float]
-) -> WhatIf:
-    """A `WhatIf` from its counts, wherever they were counted.
-
-    The keys: `leads`, `wins`, `volume_a`, `wins_a`, `volume_b`, `wins_b`, `both`,
-    `only_a`, `only_b`. Shared with `leadpipeline.spark.what_if`.
-    """
-
-    def side(policy: tuple[ScoringModel, float], volume: int, wins: int) -> WhatIfSide:
-        return WhatIfSide(
-            model=policy[0].name,
-            threshold=policy[1],
-            volume=volume,
-            wins=wins,
-            conversion=rate(wins, volume),
-            recall=rate(wins, counts["wins"]),
-        )
-
-    return WhatIf(
-        leads=counts["leads"],
-        wins=counts["wins"],
-        a=side(a, counts["volume_a"], counts["wins_a"]),
-        b=side(b, counts["volume_b"], counts["wins_b"]),
-        both=counts["both"],
-        only_a=counts["only_a"],
-        only_b=counts["only_b"],
     )

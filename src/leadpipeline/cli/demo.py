@@ -24,7 +24,9 @@ from leadpipeline.adapters.notification import RecordingNotifier
 from leadpipeline.adapters.ports import LeadStore
 from leadpipeline.adapters.sqlite import SqliteStore
 from leadpipeline.cli.files import load_playbook
-from leadpipeline.cli.reporting import START, report
+from leadpipeline.cli.report_data import START, Simulation, gather
+from leadpipeline.cli.report_output import Renderer, check_html_target, renderer
+from leadpipeline.cli.report_text import render_text
 from leadpipeline.errors import LeadPipelineError, TransitionError
 from leadpipeline.events import Outcome
 from leadpipeline.lead import (
@@ -314,6 +316,7 @@ def run_demo(
     db: Path | str,
     progress: Progress | None = None,
     schema: str = "leadpipeline",
+    render: Renderer | None = None,
 ) -> str:
     """Run the seeded demo into `db` (a SQLite file or a postgresql:// DSN); return its report.
 
@@ -324,8 +327,8 @@ def run_demo(
     Example:
         >>> import pathlib, tempfile
         >>> text = run_demo(leads=3, seed=1, db=pathlib.Path(tempfile.mkdtemp()) / "d.db")
-        >>> text.splitlines()[0]
-        'leads: 3 (as of 2026-...)'
+        >>> print(text.splitlines()[1])
+          seed 1, 3 leads; the same seed always gives this report
     """
     rng = random.Random(seed)  # a reproducible demo, not security
     clock = SimulatedClock(START)
@@ -333,7 +336,9 @@ def run_demo(
     pipeline = Pipeline(demo_playbook(), store, RecordingNotifier(), clock)
     try:
         _simulate(pipeline, clock, rng, leads, progress or (lambda done, total: None))
-        return report(store, pipeline.playbook)
+        simulation = Simulation(seed=seed, leads=leads)
+        data = gather(store, pipeline.playbook, simulation=simulation)
+        return (render or render_text)(data)
     finally:
         store.close()
 
@@ -356,9 +361,16 @@ def _terminal_progress(stream: TextIO) -> Progress:
 def demo_command(args: argparse.Namespace) -> None:
     """``leadpipeline demo``: run the demo into a new file, a DSN or a scratch file."""
     progress = _terminal_progress(sys.stderr) if sys.stderr.isatty() else None
+    check_html_target(args.html)
+    render = renderer(args)
     if args.db is not None and _is_dsn(args.db):
         text = run_demo(
-            leads=args.leads, seed=args.seed, db=args.db, progress=progress, schema=args.schema
+            leads=args.leads,
+            seed=args.seed,
+            db=args.db,
+            progress=progress,
+            schema=args.schema,
+            render=render,
         )
     elif args.db is not None:
         args.db = Path(args.db)
@@ -366,11 +378,17 @@ def demo_command(args: argparse.Namespace) -> None:
             raise LeadPipelineError(f"{args.db}: already exists; give a new file for the demo")
         if not args.db.parent.is_dir():
             raise LeadPipelineError(f"{args.db}: no such folder {str(args.db.parent)!r}")
-        text = run_demo(leads=args.leads, seed=args.seed, db=args.db, progress=progress)
+        text = run_demo(
+            leads=args.leads, seed=args.seed, db=args.db, progress=progress, render=render
+        )
     else:
         with tempfile.TemporaryDirectory(prefix="leadpipeline-demo-") as tmp:
             text = run_demo(
-                leads=args.leads, seed=args.seed, db=Path(tmp) / "demo.db", progress=progress
+                leads=args.leads,
+                seed=args.seed,
+                db=Path(tmp) / "demo.db",
+                progress=progress,
+                render=render,
             )
     print(text)
 
@@ -378,10 +396,12 @@ def demo_command(args: argparse.Namespace) -> None:
 def report_command(args: argparse.Namespace) -> None:
     """``leadpipeline report``: print the report of an existing store."""
     playbook = load_playbook(args.playbook, demo_playbook())
+    check_html_target(args.html)
+    render = renderer(args)
     if _is_dsn(args.db):
         store = _open_store(args.db, schema=args.schema, fresh=False)
         try:
-            print(report(store, playbook, now=args.now))
+            print(render(gather(store, playbook, now=args.now)))
         finally:
             store.close()
         return
@@ -389,4 +409,4 @@ def report_command(args: argparse.Namespace) -> None:
     if not args.db.is_file():
         raise LeadPipelineError(f"{args.db}: no such file")
     with SqliteStore(args.db) as store:
-        print(report(store, playbook, now=args.now))
+        print(render(gather(store, playbook, now=args.now)))

@@ -7,17 +7,21 @@ raises ends the same way, with exit code 2.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import NoReturn
 
 from leadpipeline.cli.demo import demo_command, report_command
-from leadpipeline.cli.files import score_command, sweep_command
+from leadpipeline.cli.files import score_command
+from leadpipeline.cli.report_output import add_output_options
 from leadpipeline.cli.schemas import schema_command
+from leadpipeline.cli.sweep import ratio, sweep_command
 from leadpipeline.cli.template import init_command
 from leadpipeline.errors import LeadPipelineError
 
@@ -43,9 +47,27 @@ def _instant(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 datetime: {text!r}") from None
     if value.tzinfo is None or value.utcoffset() is None:
         raise argparse.ArgumentTypeError(
-            f"naive datetime {text!r} refused: give a UTC offset, e.g. {text}+00:00"
+            f"naive datetime {text!r} refused: give a UTC offset,"
+            f" e.g. {value.replace(tzinfo=UTC).isoformat()}"
         )
     return value
+
+
+def _step(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be 0 (every threshold) or more, got {text!r}")
+    return value
+
+
+def _version() -> str:
+    try:
+        return metadata.version("leadpipeline")
+    except metadata.PackageNotFoundError:  # run from a checkout without an install
+        return "unknown"
 
 
 def _at_least_one(text: str) -> int:
@@ -63,8 +85,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="leadpipeline",
         description="The B2B lead lifecycle from the command line: a demo, reports, "
         "scoring, threshold back-tests, playbook files and JSON Schemas.",
-        epilog="Bad input ends with one line on standard error and exit code 2.",
+        epilog="Bad input ends with one line on standard error and exit code 2."
+        " Give - for a file to read standard input.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = sub.add_parser(
         "demo",
@@ -86,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
         help="keep the SQLite file here (a new file; default: temporary),"
         " or a postgresql:// DSN (needs the postgres extra)",
     )
+    add_output_options(demo)
     rep = sub.add_parser(
         "report",
         help="print the report of any SQLite store",
@@ -102,26 +127,46 @@ def _parser() -> argparse.ArgumentParser:
         type=_instant,
         help="report as of this instant, with a UTC offset (default: the last event)",
     )
+    add_output_options(rep)
     sc = sub.add_parser(
         "score",
         help="score leads from a JSON-lines file",
         description="Score every lead of a JSON-lines file (one lead per line) and print "
         "one score card per line, as JSON.",
     )
-    sc.add_argument("leads", type=Path, help="one lead per line, as JSON")
-    sc.add_argument("--playbook", type=Path, help="playbook file (.toml or .json)")
+    sc.add_argument("leads", type=Path, help="one lead per line, as JSON (- for stdin)")
+    sc.add_argument("--playbook", type=Path, help="playbook file (.toml or .json, - for stdin)")
     sc.add_argument(
         "--now", type=_instant, help="score as of this instant, with a UTC offset (default: now)"
     )
     sw = sub.add_parser(
         "sweep",
         help="back-test every score threshold",
-        description="Back-test every score threshold on scored, closed leads and suggest one.",
+        description="Back-test score thresholds on scored, closed leads and suggest one. "
+        'Each line is {"score": ..., "won": ...}, or a score card as `score` prints it with '
+        'a "won" (true/false) or "outcome" (won/lost/open) column added.',
     )
-    sw.add_argument("scored", type=Path, help='one {"score": ..., "won": ...} per line')
+    sw.add_argument("scored", type=Path, help="scored leads, one JSON object a line (- for stdin)")
     sw.add_argument("--months", type=float, help="the span the data covers, in months")
     sw.add_argument("--volume-per-month", type=float, help="what sales can take per month")
-    sw.add_argument("--min-conversion", type=float, help="least share of wins to accept")
+    sw.add_argument(
+        "--min-conversion",
+        type=ratio,
+        help="least share of handed-over leads won: 0.25 or 25%%",
+    )
+    sw.add_argument(
+        "--min-leads",
+        type=_at_least_one,
+        default=30,
+        help="judge a threshold only on this many handed-over leads or more (default 30)",
+    )
+    sw.add_argument(
+        "--step",
+        type=_step,
+        default=5.0,
+        help="print one row every STEP points (default 5; 0 prints every distinct score)",
+    )
+    sw.add_argument("--json", action="store_true", help="print the back-test as JSON")
     pb = sub.add_parser(
         "playbook",
         help="work with playbook files",

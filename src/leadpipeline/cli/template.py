@@ -23,7 +23,10 @@ _PLAYBOOK_COMMENTS = {
     "reclaim_routing": "Where a lead reclaimed from an inactive partner goes.",
     "hide_scoring_from_partners": "Remove scores and criteria from what partners see.",
     "merge_duplicates": "Fold a capture that matches an open lead into that lead.",
-    "sla_policies": "Promised response times (seconds) and their escalation ladders.",
+    "sla_policies": "Promised response times and their escalation ladders.",
+    "sla_policies.allowed": "How long the response may take: 30m, 8h, 3d or ISO 8601 (PT8H).",
+    "sla_policies.basis": "business: counted in working hours of the calendar below (8h is one"
+    " working day of 09:00-17:00, 24h three); wall_clock: every hour of the day counts.",
     "lifecycle": "Stages, who may own each, and the allowed moves.",
     "scoring": "The scoring model: fit, engagement and negative rules, groups, caps, grades.",
     "mql": "What makes a marketing qualified lead.",
@@ -49,7 +52,8 @@ def playbook_template() -> str:
     return (
         "# leadpipeline playbook: every policy in one file. Edit, then load it with\n"
         "# leadpipeline.load_file(path, leadpipeline.Playbook) or --playbook PATH.\n"
-        "# Durations are in seconds; datetimes need a UTC offset.\n\n"
+        '# Durations are written "30m", "8h", "3d", "1h30m" or ISO 8601 ("PT8H");\n'
+        "# a plain number is seconds. Datetimes need a UTC offset.\n\n"
         + to_toml(DEFAULT_PLAYBOOK, comments=_PLAYBOOK_COMMENTS)
     )
 

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from leadpipeline._checks import require_aware
-from leadpipeline.analytics.thresholds import WhatIf, _compare, _policy
+from leadpipeline.analytics.what_if import WhatIf, compare, policy_of
 from leadpipeline.errors import ValidationError
 from leadpipeline.frames._engagement import engagement_points
 from leadpipeline.frames._fit import Columns, rule_mask
@@ -291,14 +291,14 @@ def what_if_frame(
     Raises:
         ValidationError: the frame has no outcome column, or a side has no threshold.
     """
-    model_a, threshold_a = _policy(a, threshold_a, "a")
-    model_b, threshold_b = _policy(b, threshold_b, "b")
+    model_a, threshold_a = policy_of(a, threshold_a, "a")
+    model_b, threshold_b = policy_of(b, threshold_b, "b")
     scores_a = score_frame(leads, model_a, now=now, touches=touches)
     scores_b = score_frame(leads, model_b, now=now, touches=touches)
     if scores_a.won is None:
         raise ValidationError.at("won", "the frame has no outcome column (outcome.result)")
     won = scores_a.won.tolist()
-    return _compare(
+    return compare(
         won,
         (model_a, threshold_a, scores_a.totals.tolist()),
         (model_b, threshold_b, scores_b.totals.tolist()),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import pyarrow as pa
 
+from leadpipeline.analytics.thresholds import ScoredOutcome
 from leadpipeline.events import Event
 from leadpipeline.frames._convert import ARROW_TYPES
 from leadpipeline.frames._fields import lead_fields
@@ -203,7 +204,7 @@ def to_table(values: Any, *, rules: bool = False) -> pa.Table:
     cards one row per lead with ``group.<name>`` columns (and ``rule.<name>`` with
     `rules`); assessments one row per criterion; histories (a history, or a list of
     them) one row per event; deadlines and breaches one row each; a `LeadFrame` its
-    leads; `FrameScores` its columns.
+    leads; `FrameScores` its columns; `scored_outcomes` one row per lead (id, score, won).
 
     Raises:
         TypeError: values of a kind this does not know.
@@ -226,11 +227,23 @@ def to_table(values: Any, *, rules: bool = False) -> pa.Table:
         return _deadlines(items)
     if isinstance(first, Breach):
         return _breaches(items)
+    if isinstance(first, ScoredOutcome):  # what `scored_outcomes` returns: a back-test's rows
+        return pa.table(
+            {
+                "lead_id": [o.lead_id for o in items],
+                "score": pa.array([o.score for o in items], pa.float64()),
+                "won": pa.array([o.won for o in items], pa.bool_()),
+            }
+        )
     if attrs.has(type(first)) and hasattr(first, "lead_id") and hasattr(first, "actor"):
         return _events([items])
     if isinstance(first, Sequence):
         return _events(items)
-    raise TypeError(f"to_table does not know {type(first).__name__} values")
+    raise TypeError(
+        f"to_table does not know {type(first).__name__} values; it takes leads, score cards,"
+        " assessments, histories, deadlines, breaches, scored outcomes, a LeadFrame or"
+        " FrameScores"
+    )
 
 
 def to_frame(values: Any, *, rules: bool = False) -> pd.DataFrame:

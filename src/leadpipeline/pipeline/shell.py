@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from leadpipeline.adapters.clock import Clock, SystemClock
 from leadpipeline.adapters.memory import MemoryStore
@@ -38,6 +38,7 @@ from leadpipeline.events import Event, Outcome
 from leadpipeline.lead import Interaction, Lead, Party
 from leadpipeline.pipeline._imports import plan_import
 from leadpipeline.pipeline._retry import retrying
+from leadpipeline.pipeline._sweeps import act_on_leads
 from leadpipeline.pipeline.cache import LeadCache
 from leadpipeline.pipeline.partner_view import PartnerView
 from leadpipeline.pipeline.results import CaptureResult, ImportReport
@@ -56,6 +57,7 @@ from leadpipeline.stages import (
     Escalate,
     ExpireOffers,
     HandOver,
+    LeadStatus,
     Merge,
     MoveStage,
     Nurture,
@@ -72,6 +74,7 @@ from leadpipeline.stages import (
     admit,
     due_commands,
     inputs,
+    lead_status,
     transition,
 )
 
@@ -127,6 +130,11 @@ class Pipeline:
     def history(self, lead_id: str) -> tuple[Event, ...]:
         """The full history of a lead, oldest first."""
         return self.store.history(lead_id)
+
+    def status(self, lead_id: str, *, now: datetime | None = None) -> LeadStatus:
+        """Where a lead stands as of `now` (default: the clock): `explain()` says it in words."""
+        lead, history = self.get(lead_id), self.history(lead_id)
+        return lead_status(lead, history, self.playbook, now=now or self.clock.now())
 
     def for_partner(self, partner_id: str) -> PartnerView:
         """A view that sees and acts only on leads this partner holds or is offered."""
@@ -480,20 +488,9 @@ class Pipeline:
         for the next pass; the others go on.
         """
         now = self.clock.now()
-        touched: list[str] = []
-        for lead in self.store.query(due_before=now):
-            changed = False
-            for command in due_commands(lead, now=now):
-                try:
-                    changed = self.run(lead.id, command).changed or changed
-                except LeadPipelineError as exc:
-                    logger.warning(
-                        "could not act on %s: %s", lead.id, exc, extra={"lead_id": lead.id}
-                    )
-                    break
-            if changed:
-                touched.append(lead.id)
-        return tuple(touched)
+        return act_on_leads(
+            self, self.store.query(due_before=now), lambda lead: due_commands(lead, now=now)
+        )
 
     def relay_outbox(self, *, limit: int = 100) -> RelayReport:
         """Deliver pending notifications at least once, retrying failures with backoff."""

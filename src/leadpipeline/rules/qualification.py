@@ -10,7 +10,8 @@ below the lower `exit_below`, so decaying touches do not make it flap in and out
 from __future__ import annotations
 
 import math
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from typing import Any, assert_never
 
 import attrs
@@ -18,6 +19,7 @@ from dateutil.relativedelta import relativedelta
 
 from leadpipeline._checks import positive, require_aware
 from leadpipeline._typed import typed
+from leadpipeline._words import number_in_words
 from leadpipeline.errors import ConfigurationError, ValidationError
 from leadpipeline.events import CriterionResult
 from leadpipeline.lead import InteractionKind, Lead
@@ -211,6 +213,56 @@ class Assessment:
     def missed(self) -> tuple[CriterionResult, ...]:
         """The criteria the lead misses."""
         return tuple(r for r in self.results if not r.met)
+
+    def explain(self) -> str:
+        """Why the lead is (not) qualified, in lines a person reads.
+
+        The verdict, the score with its top reasons, then each criterion missing or met
+        with the value seen, numbers rounded. Returns the text; print it to read it.
+
+        Example:
+            >>> from datetime import datetime, timezone
+            >>> from leadpipeline.lead import Lead, Source
+            >>> from leadpipeline.rules.scoring import DEFAULT_SCORING_MODEL
+            >>> now = datetime(2026, 3, 4, tzinfo=timezone.utc)
+            >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=now))
+            >>> print(assess(lead, DEFAULT_MQL, DEFAULT_SCORING_MODEL, now=now).explain())
+            ... # doctest: +ELLIPSIS
+            L-1 is not mql as of 2026-03-04 00:00 UTC: 5 criteria missing
+              score 0 (fit 0, engagement 0)
+              missing: score >= 50 (in stage: >= 40) (seen: score 0)
+              missing: needs.purchase_decision known (seen: missing)
+            ...
+        """
+        card = self.score_card
+        verdict = "is" if self.qualified else "is not"
+        missing = f": {len(self.missed)} criteria missing" if self.missed else ""
+        if len(self.missed) == 1:
+            missing = ": 1 criterion missing"
+        when = self.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        reasons = "; ".join(
+            f"{'+' if c.points >= 0 else ''}{number_in_words(c.points)} {c.rule}"
+            for c in card.top_reasons()
+        )
+        lines = [
+            f"{card.lead_id} {verdict} {self.definition} as of {when}{missing}",
+            f"  score {number_in_words(card.total)} (fit {number_in_words(card.fit)},"
+            f" engagement {number_in_words(card.engagement)})"
+            + (f"; top reasons: {reasons}" if reasons else ""),
+        ]
+        for result in (*self.missed, *self.met):
+            label = "met:    " if result.met else "missing:"
+            seen = f" (seen: {_rounded(result.observed)})" if result.observed else ""
+            lines.append(f"  {label} {result.criterion}{seen}")
+        return "\n".join(lines)
+
+
+def _rounded(observed: str) -> str:
+    """An observed value for people: each long decimal in it becomes a rounded number."""
+    return _DECIMAL.sub(lambda m: number_in_words(float(m.group())), observed)
+
+
+_DECIMAL = re.compile(r"-?\d+\.\d{2,}")
 
 
 def describe(criterion: Criterion) -> str:

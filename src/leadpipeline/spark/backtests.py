@@ -30,12 +30,8 @@ from leadpipeline.analytics.funnel import (
     funnel_of_counts,
 )
 from leadpipeline.analytics.sources import SourceAttribution, attribution_of_counts
-from leadpipeline.analytics.thresholds import (
-    ThresholdSweep,
-    WhatIf,
-    _policy,
-    what_if_of_counts,
-)
+from leadpipeline.analytics.thresholds import ThresholdSweep
+from leadpipeline.analytics.what_if import WhatIf, policy_of, what_if_of_counts
 from leadpipeline.errors import ValidationError
 from leadpipeline.frames import ColumnMapping
 from leadpipeline.playbook import DEFAULT_PLAYBOOK, Playbook
@@ -144,8 +140,8 @@ def what_if(
         ValidationError: no outcome column, a side without a threshold, or what
             `score_leads` refuses.
     """
-    model_a, threshold_a = _policy(a, threshold_a, "a")
-    model_b, threshold_b = _policy(b, threshold_b, "b")
+    model_a, threshold_a = policy_of(a, threshold_a, "a")
+    model_b, threshold_b = policy_of(b, threshold_b, "b")
     at = when(now, leads)
     frame, mapping, names = prepared(leads, mapping, touches)
     _outcomes(mapping)

@@ -86,6 +86,7 @@ from leadpipeline.stages.partners import (
     reclaim,
     return_lead,
 )
+from leadpipeline.stages.status import LeadStatus, OpenClock, lead_status
 from leadpipeline.stages.transition import (
     Inputs,
     Rewrite,
@@ -113,11 +114,13 @@ __all__ = [
     "HandOver",
     "HandoverPackage",
     "Inputs",
+    "LeadStatus",
     "Merge",
     "MoveStage",
     "Notification",
     "Nurture",
     "OfferToPartners",
+    "OpenClock",
     "OutboxEntry",
     "PartnerAccept",
     "PartnerPackage",
@@ -145,6 +148,7 @@ __all__ = [
     "hand_over",
     "handover_package",
     "inputs",
+    "lead_status",
     "move",
     "next_due",
     "notifications_for",

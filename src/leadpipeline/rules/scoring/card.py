@@ -16,6 +16,7 @@ import attrs
 
 from leadpipeline._typed import typed
 from leadpipeline._unchecked import unchecked
+from leadpipeline._words import number_in_words
 from leadpipeline.rules.scoring.rules import GENERAL_GROUP
 
 __all__ = ["Contribution", "GroupScore", "RuleKind", "ScoreCard"]
@@ -77,14 +78,27 @@ class ScoreCard:
         return 0.0
 
     def explain(self) -> str:
-        """The card as lines of text, highest contributions first, for a person to read."""
+        """The card as lines of text, highest contributions first, rounded for a person.
+
+        Returns the text (print it to read it); exact figures stay on the card's fields.
+        """
+        n = number_in_words
         lines = [
-            f"{self.lead_id}: total {self.total:g} (fit {self.fit:g}, grade {self.grade};"
-            f" engagement {self.engagement:g})"
+            f"{self.lead_id}: total {n(self.total)} (fit {n(self.fit)}, grade {self.grade};"
+            f" engagement {n(self.engagement)})"
         ]
-        for c in sorted(self.contributions, key=lambda c: (-abs(c.points), c.rule)):
-            lines.append(f"  {c.points:+g} {c.rule} [{c.group}]: {c.matched}")
+        for c in self.top_reasons(len(self.contributions)):
+            points = n(c.points)
+            lines.append(
+                f"  {points if points.startswith('-') else '+' + points} {c.rule}"
+                f" [{c.group}]: {c.matched}"
+            )
         return "\n".join(lines)
+
+    def top_reasons(self, count: int = 3) -> tuple[Contribution, ...]:
+        """The `count` contributions that moved the score most, largest first."""
+        ranked = sorted(self.contributions, key=lambda c: (-abs(c.points), c.rule))
+        return tuple(ranked[:count])
 
 
 # Results built from parts already computed skip the keyword __init__, which costs more

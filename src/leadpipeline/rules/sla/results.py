@@ -10,9 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import attrs
 
-from leadpipeline._checks import aware
+from leadpipeline._checks import aware, require_aware
 from leadpipeline._typed import typed
+from leadpipeline._words import duration_in_words, working_day_of
 from leadpipeline.errors import ValidationError
+from leadpipeline.rules.calendar import BusinessCalendar
+from leadpipeline.rules.hours import Weekday
 from leadpipeline.rules.sla.policy import EscalationAction
 
 __all__ = ["Breach", "Deadline", "Escalation"]
@@ -47,6 +50,24 @@ class Deadline:
         if self.met_at is None or self.due_at is None or self.met_at <= self.due_at:
             return None
         return self.met_at.astimezone(UTC) - self.due_at.astimezone(UTC)
+
+    def explain(self, *, now: datetime, calendar: BusinessCalendar | None = None) -> str:
+        """The clock in words as of `now`: "due in 3 h", "2 working days overdue".
+
+        Give the `calendar` of a business-time policy to count working time (working
+        hours, weekends and holidays left out); without it, time is counted on the clock.
+
+        Example:
+            >>> start = datetime(2026, 3, 6, 9, 0, tzinfo=UTC)
+            >>> d = Deadline(policy="mql", lead_id="L-1", started_at=start,
+            ...              due_at=start + timedelta(hours=8))
+            >>> d.explain(now=start + timedelta(hours=5))
+            'due in 3 h'
+            >>> d.explain(now=start + timedelta(days=3))
+            '2.7 days overdue'
+        """
+        require_aware("now", now)
+        return _clock_in_words(self, now, calendar)
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
@@ -113,9 +134,39 @@ class Breach:
         """The partner a per-partner clock waits on."""
         return self.deadline.partner_id
 
+    def explain(self, *, calendar: BusinessCalendar | None = None) -> str:
+        """The breach in words as of its `now`: "2 working days overdue", "answered 3 h late".
+
+        Give the `calendar` of a business-time policy to count working time.
+        """
+        return _clock_in_words(self.deadline, self.now, calendar)
+
     @property
     def pending(self) -> tuple[Escalation, ...]:
         """Due steps not yet escalated."""
         if not self.escalated:
             return self.due_steps
         return tuple(s for s in self.due_steps if s.step not in self.escalated)
+
+
+def _clock_in_words(deadline: Deadline, now: datetime, calendar: BusinessCalendar | None) -> str:
+    """A deadline's state as of `now`, its durations counted on `calendar` if given."""
+    working_day = None
+    if calendar is not None:
+        days = sum(1 for day in Weekday if calendar.hours.on(day))
+        working_day = working_day_of(calendar.week_total, days)
+
+    def span(start: datetime, end: datetime) -> str:
+        elapsed = calendar.between(start, end) if calendar is not None else end - start
+        return duration_in_words(elapsed, working_day=working_day)
+
+    if deadline.due_at is None:  # paused
+        left = duration_in_words(deadline.remaining or timedelta(0), working_day=working_day)
+        return f"paused, {left} left"
+    if deadline.met_at is not None:
+        if deadline.met_at <= deadline.due_at:
+            return "answered on time"
+        return f"answered {span(deadline.due_at, deadline.met_at)} late"
+    if now < deadline.due_at:
+        return f"due in {span(now, deadline.due_at)}"
+    return f"{span(deadline.due_at, now)} overdue"
