@@ -176,10 +176,11 @@ class AllocationBlocked(_Base):
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
 class Offered(_Base):
-    """The lead was offered to one partner until `expires_at`."""
+    """The lead was offered to one partner until `expires_at`; `reason` says why this one."""
 
     partner_id: str = attrs.field(validator=not_blank)
     expires_at: datetime = attrs.field(validator=aware)
+    reason: str = ""
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)

@@ -85,6 +85,7 @@ from leadpipeline.stages.partners import (
     partner_accept,
     reclaim,
     return_lead,
+    return_ranking,
 )
 from leadpipeline.stages.transition import (
     Inputs,
@@ -158,6 +159,7 @@ __all__ = [
     "reclaim",
     "reject",
     "return_lead",
+    "return_ranking",
     "to_role",
     "transition",
     "visible_to",
