@@ -24,6 +24,7 @@ __all__ = [
     "ERASED",
     "Accepted",
     "AllocationBlocked",
+    "CallRequested",
     "ChannelAllocated",
     "Completed",
     "CriterionResult",
@@ -86,6 +87,20 @@ class InteractionRecorded(_Base):
     """The prospect touched us: a visit, an email, a form, an event."""
 
     interaction: Interaction
+
+
+@attrs.frozen(kw_only=True, field_transformer=typed)
+class CallRequested(_Base):
+    """A hot lead submitted a form: `to` (the sales team on duty) must call by `due_at`.
+
+    `submitted_at` is the submit's own time, from which the call is due; `reason` says
+    why the lead counted as hot.
+    """
+
+    to: Party
+    submitted_at: datetime = attrs.field(validator=aware)
+    due_at: datetime = attrs.field(validator=aware)
+    reason: str = ""
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
@@ -286,6 +301,7 @@ class PersonalDataErased(_Base):
 Event = (
     LeadCaptured
     | InteractionRecorded
+    | CallRequested
     | ProfileUpdated
     | NoteAdded
     | StageChanged
@@ -419,7 +435,8 @@ def evolve(lead: Lead | None, event: Event) -> Lead:
                 erased=True,
             )
         case (
-            Qualified()
+            CallRequested()
+            | Qualified()
             | HandedOver()
             | Accepted()
             | Rejected()

@@ -20,11 +20,13 @@ from leadpipeline.rules.channels import (
     lead_product_lines,
 )
 from leadpipeline.rules.heat import (
+    DutyTeam,
     Heat,
     HeatLevel,
     HeatPolicy,
     heat,
-    is_stale,
+    hot_submit,
+    on_duty,
 )
 from leadpipeline.rules.partners import (
     DEFAULT_PARTNER_POLICY,
@@ -129,6 +131,13 @@ from leadpipeline.rules.sla import (
     deadlines,
     escalation_due,
 )
+from leadpipeline.rules.stale import (
+    StaleAction,
+    Staleness,
+    StalePolicy,
+    is_stale,
+    staleness,
+)
 from leadpipeline.rules.timing import (
     HandoverWindow,
     TimingStatus,
@@ -172,6 +181,7 @@ __all__ = [
     "Decay",
     "Definition",
     "DomainIn",
+    "DutyTeam",
     "EngagementRule",
     "Equals",
     "Escalation",
@@ -223,6 +233,9 @@ __all__ = [
     "ScoringModel",
     "SlaPolicy",
     "Span",
+    "StaleAction",
+    "StalePolicy",
+    "Staleness",
     "TimeBasis",
     "TimingStatus",
     "TimingVerdict",
@@ -243,15 +256,18 @@ __all__ = [
     "find_rejection_reason",
     "handover_window",
     "heat",
+    "hot_submit",
     "is_stale",
     "lead_competences",
     "lead_product_lines",
+    "on_duty",
     "profile_level",
     "rank_partners",
     "route_return",
     "score",
     "score_many",
     "score_totals",
+    "staleness",
     "tie_break",
     "timing",
 ]

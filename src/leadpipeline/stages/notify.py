@@ -18,11 +18,11 @@ from leadpipeline._checks import aware, non_negative, not_blank
 from leadpipeline._typed import typed
 from leadpipeline.events import (
     AllocationBlocked,
+    CallRequested,
     Completed,
     Escalated,
     Event,
     HandedOver,
-    InteractionRecorded,
     Offered,
     OfferWithdrawn,
     Outcome,
@@ -31,9 +31,8 @@ from leadpipeline.events import (
     Rejected,
     Returned,
 )
-from leadpipeline.lead import InteractionKind, Lead, Party, PartyKind
+from leadpipeline.lead import Lead, Party, PartyKind
 from leadpipeline.playbook import Playbook
-from leadpipeline.rules.heat import heat
 from leadpipeline.rules.sla import EscalationAction
 
 __all__ = ["Notification", "OutboxEntry", "notifications_for"]
@@ -237,11 +236,10 @@ def notifications_for(
             case AllocationBlocked(reason=reason):
                 message = f"cannot allocate lead {lead_id}: {reason}"
                 note(version, "allocation_blocked", Party.sales(), message, None)
-            case InteractionRecorded(interaction=i) if i.kind is InteractionKind.FORM_SUBMIT:
-                hot = heat(after, playbook.heat, now=now)
-                if hot.call_within is not None:
-                    message = f"hot lead {lead_id} submitted a form: call now"
-                    note(version, "call_now", after.owner, message, i.at + hot.call_within)
+            case CallRequested(to=to, due_at=due):
+                # the party whose call stops the clock, due when the SLA on the call is
+                message = f"hot lead {lead_id} submitted a form: call now"
+                note(version, "call_now", to, message, due)
             case _:
                 pass
     return tuple(out)
