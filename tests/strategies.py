@@ -93,6 +93,7 @@ from leadpipeline.lead import Offer
 from leadpipeline.lifecycle import STANDARD_LIFECYCLE, Lifecycle, Stage, StageSpec
 from leadpipeline.rules.heat import HeatPolicy
 from leadpipeline.rules.sla import breaches
+from leadpipeline.stages import SweepStale
 
 __all__ = [
     "COMMAND_STRATEGIES",
@@ -929,6 +930,7 @@ COMMAND_STRATEGIES: dict[type[Any], st.SearchStrategy[Any]] = {
         actor=_actors(),
     ),
     Erase: st.builds(Erase, actor=_actors()),
+    SweepStale: st.just(SweepStale()),
 }
 """One strategy per member of `leadpipeline.Command`, any field values the command accepts."""
 

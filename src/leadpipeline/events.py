@@ -251,16 +251,21 @@ class Completed(_Base):
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
 class Nurtured(_Base):
-    """The lead went back to marketing for regular communication."""
+    """The lead went back to marketing for regular communication.
+
+    `rule` names the playbook rule that decided it when no person did (``"stale"``).
+    """
 
     reason: str = attrs.field(validator=not_blank)
+    rule: str = ""
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
 class Disqualified(_Base):
-    """The lead was dropped, with the reason."""
+    """The lead was dropped, with the reason; `rule` as for `Nurtured`."""
 
     reason: str = attrs.field(validator=not_blank)
+    rule: str = ""
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)

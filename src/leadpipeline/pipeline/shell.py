@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from leadpipeline.adapters.clock import Clock, SystemClock
@@ -39,6 +39,7 @@ from leadpipeline.lead import Interaction, Lead, Party
 from leadpipeline.pipeline.cache import LeadCache
 from leadpipeline.pipeline.partner_view import PartnerView
 from leadpipeline.pipeline.results import CaptureResult, ImportReport, Refusal
+from leadpipeline.pipeline.sweep import StaleSweep, sweep_stale
 from leadpipeline.playbook import DEFAULT_PLAYBOOK, Playbook
 from leadpipeline.stages import (
     Accept,
@@ -185,9 +186,14 @@ class Pipeline:
         return history
 
     def _decide(
-        self, lead: Lead, history: tuple[Event, ...], command: Command, check: Check | None
+        self,
+        lead: Lead,
+        history: tuple[Event, ...],
+        command: Command,
+        check: Check | None,
+        now: datetime | None = None,
     ) -> Transition:
-        """Gather what the core needs for `command`, then ask it once."""
+        """Gather what the core needs for `command`, then ask it once (at `now` if given)."""
         if check is not None:
             check(lead)
         needs = inputs(command)
@@ -198,7 +204,12 @@ class Pipeline:
             )
         outbox = self.store.outbox(lead.id) if needs.outbox else ()
         return transition(
-            lead, command, playbook, now=self.clock.now(), history=history, outbox=outbox
+            lead,
+            command,
+            playbook,
+            now=self.clock.now() if now is None else now,
+            history=history,
+            outbox=outbox,
         )
 
     def _record(self, done: Transition, history: tuple[Event, ...]) -> None:
@@ -214,7 +225,12 @@ class Pipeline:
             self._cache.put(done.after, (*history, *done.events))
 
     def _attempt(
-        self, lead_id: str, command: Command, check: Check | None, fresh: bool
+        self,
+        lead_id: str,
+        command: Command,
+        check: Check | None,
+        fresh: bool,
+        now: datetime | None = None,
     ) -> Transition:
         """Decide and record once, on the cached lead if this pipeline wrote it last.
 
@@ -224,7 +240,7 @@ class Pipeline:
         cached = None if fresh else self._cache.get(lead_id)
         if cached is not None:
             try:
-                done = self._decide(*cached, command, check)
+                done = self._decide(*cached, command, check, now)
             except LeadPipelineError:
                 done = None
             if done is not None and done.changed:
@@ -233,24 +249,32 @@ class Pipeline:
             self._cache.drop(lead_id)
         lead = self.store.load(lead_id)
         history = self._history_of(lead)
-        done = self._decide(lead, history, command, check)
+        done = self._decide(lead, history, command, check, now)
         if done.changed:
             self._record(done, history)
         return done
 
-    def run(self, lead_id: str, command: Command, *, check: Check | None = None) -> Transition:
+    def run(
+        self,
+        lead_id: str,
+        command: Command,
+        *,
+        check: Check | None = None,
+        now: datetime | None = None,
+    ) -> Transition:
         """Decide `command` on the lead and record it; the transition that was recorded.
 
         `check` sees the lead as loaded on every attempt and raises to refuse it (a
-        partner's view uses it for visibility). A transition with no events was a no-op:
-        nothing was written.
+        partner's view uses it for visibility). `now` decides at that instant instead of
+        the clock's (a sweep as of a given time). A transition with no events was a
+        no-op: nothing was written.
 
         Raises:
             NotFoundError: no such lead.
             TransitionError: the command is not allowed (nothing is written).
             ConflictError: another writer kept winning the race (nothing is written).
         """
-        return self._retrying(lambda fresh: self._attempt(lead_id, command, check, fresh))
+        return self._retrying(lambda fresh: self._attempt(lead_id, command, check, fresh, now))
 
     def execute(self, lead_id: str, command: Command) -> Lead:
         """Decide and record any command; the lead after it.
@@ -558,6 +582,15 @@ class Pipeline:
             if changed:
                 touched.append(lead.id)
         return tuple(touched)
+
+    def sweep_stale(self, *, now: datetime | None = None) -> StaleSweep:
+        """Recycle or drop every stale lead marketing holds; a summary of what was done.
+
+        The playbook's `stale` policy decides, per lead, in the core: a low score that
+        has not progressed for the period goes to nurture (or is dropped), with a
+        `Nurtured` or `Disqualified` event saying why. `now` defaults to the clock.
+        """
+        return sweep_stale(self, now=self.clock.now() if now is None else now)
 
     def relay_outbox(self, *, limit: int = 100) -> RelayReport:
         """Deliver pending notifications at least once, retrying failures with backoff."""

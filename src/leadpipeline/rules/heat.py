@@ -72,7 +72,7 @@ class DutyTeam:
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
 class HeatPolicy:
-    """When a lead is hot, who calls a hot form submit and how fast, and when a lead is stale.
+    """When a lead is hot, and who calls a hot lead's form submit how fast.
 
     Hot: at least `hot_touches` touches of `kinds` within `window_days` and the last one
     within `hot_recent_days`. Warm: at least `warm_touches` within the window. A form

@@ -27,7 +27,7 @@ from leadpipeline.lead import Lead, Party
 from leadpipeline.lifecycle import Stage
 from leadpipeline.playbook import Playbook
 from leadpipeline.rules.sla import breaches
-from leadpipeline.stages import channel, completion, escalation, handover, intake, partners
+from leadpipeline.stages import channel, completion, escalation, handover, intake, partners, stale
 from leadpipeline.stages.calls import with_call
 from leadpipeline.stages.commands import (
     Accept,
@@ -53,6 +53,7 @@ from leadpipeline.stages.commands import (
     RecordInteraction,
     Reject,
     ReturnLead,
+    SweepStale,
     UpdateProfile,
     command_name,
 )
@@ -103,10 +104,13 @@ def decide(
     name = command_name(command)
     match command:
         case RecordInteraction(interaction=interaction):
-            recorded = InteractionRecorded(
-                lead_id=lead.id, at=now, actor=actor, interaction=interaction
+            return with_call(
+                lead,
+                InteractionRecorded(lead_id=lead.id, at=now, actor=actor, interaction=interaction),
+                playbook,
+                now=now,
+                history=history,
             )
-            return with_call(lead, recorded, playbook, now=now, history=history)
         case UpdateProfile():
             return (
                 ProfileUpdated(
@@ -242,5 +246,7 @@ def decide(
             if lead.erased:
                 return ()
             return (PersonalDataErased(lead_id=lead.id, at=now, actor=actor),)
+        case SweepStale():
+            return stale.sweep_stale(lead, playbook, history, now=now)
         case _:
             assert_never(command)
