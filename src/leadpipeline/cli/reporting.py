@@ -21,12 +21,14 @@ from leadpipeline.events import (
     Event,
     Nurtured,
     Offered,
+    OwnerChanged,
     Reclaimed,
     Rejected,
     Returned,
     SlaBreached,
 )
 from leadpipeline.playbook import Playbook
+from leadpipeline.stages import STALE_RULE
 
 __all__ = ["START", "report"]
 
@@ -61,10 +63,12 @@ def _journey_lines(histories: Sequence[Sequence[Event]]) -> list[str]:
             match event:
                 case Rejected():
                     count["rejected"] += 1
-                case Nurtured():
+                case Nurtured(rule=rule):
                     count["nurtured"] += 1
-                case Disqualified():
+                    count["stale_recycled"] += rule == STALE_RULE
+                case Disqualified(rule=rule):
                     count["disqualified"] += 1
+                    count["stale_dropped"] += rule == STALE_RULE
                 case Offered():
                     count["offers"] += 1
                 case Returned(routing=routing):
@@ -89,6 +93,8 @@ def _journey_lines(histories: Sequence[Sequence[Event]]) -> list[str]:
         f"  rejected by sales        {count['rejected']:>5}",
         f"  nurtured                 {count['nurtured']:>5}",
         f"  disqualified             {count['disqualified']:>5}",
+        f"  recycled as stale        {count['stale_recycled']:>5}",
+        f"  dropped as stale         {count['stale_dropped']:>5}",
         f"  offers to partners       {count['offers']:>5}",
         f"  returned by partners     {count['returned']:>5}  ({routings})",
         f"  reclaimed from partners  {count['reclaimed']:>5}",
@@ -100,13 +106,53 @@ def _journey_lines(histories: Sequence[Sequence[Event]]) -> list[str]:
     ]
 
 
+def _went_next(history: Sequence[Event], index: int) -> str:
+    """Where the lead returned at `history[index]` went: the partner offered it, else who holds it.
+
+    The return and its routing are one decision, recorded at the same instant.
+    """
+    returned = history[index]
+    holder = ""
+    for event in history[index + 1 :]:
+        if event.at != returned.at:
+            break
+        match event:
+            case Offered(partner_id=pid):
+                return pid
+            case Disqualified():
+                return "disqualified"
+            case Nurtured():
+                return "nurture"
+            case OwnerChanged(to_owner=owner):
+                holder = str(owner)
+            case _:
+                pass
+    return holder or "-"
+
+
+def _return_lines(histories: Sequence[Sequence[Event]]) -> list[str]:
+    """Each return reason, how often, and where the leads returned with it went next."""
+    reasons: Counter[str] = Counter()
+    went: dict[str, Counter[str]] = {}
+    for history in histories:
+        for i, event in enumerate(history):
+            if isinstance(event, Returned):
+                reasons[event.reason] += 1
+                went.setdefault(event.reason, Counter())[_went_next(history, i)] += 1
+    lines = ["return reasons (and where each lead went next)"]
+    for reason, n in sorted(reasons.items(), key=lambda rc: (-rc[1], rc[0])):
+        nexts = ", ".join(f"{to} {k}" for to, k in sorted(went[reason].items()))
+        lines.append(f"  {reason:<24} {n:>5}  -> {nexts}")
+    return lines if reasons else [*lines, "  none"]
+
+
 def _as_of(histories: Sequence[Sequence[Event]]) -> datetime:
     """The instant of the last recorded event: a report of a store is a function of it."""
     return max((e.at for h in histories for e in h), default=START)
 
 
 def report(store: LeadStore, playbook: Playbook, *, now: datetime | None = None) -> str:
-    """The waterfall, journey, SLA attainment, partner scorecard and reasons of a store.
+    """The waterfall, journey (stale leads too), SLAs, partners and reasons of a store.
 
     Why: the figures an operations lead reads, from nothing but the stored histories, so
     the same store always prints the same report. `now` (default: the last recorded
@@ -146,9 +192,9 @@ def report(store: LeadStore, playbook: Playbook, *, now: datetime | None = None)
         )
     if not partners:
         lines.append("  none")
-    for title, kind in (("return reasons", Returned), ("rejection reasons", Rejected)):
-        reasons = Counter(e.reason for h in histories for e in h if isinstance(e, kind))
-        lines += ["", title]
-        ranked = sorted(reasons.items(), key=lambda rc: (-rc[1], rc[0]))
-        lines += [f"  {reason:<24} {n:>5}" for reason, n in ranked] or ["  none"]
+    lines += ["", *_return_lines(histories)]
+    reasons = Counter(e.reason for h in histories for e in h if isinstance(e, Rejected))
+    lines += ["", "rejection reasons"]
+    ranked = sorted(reasons.items(), key=lambda rc: (-rc[1], rc[0]))
+    lines += [f"  {reason:<24} {n:>5}" for reason, n in ranked] or ["  none"]
     return "\n".join(lines)
