@@ -223,3 +223,21 @@ class TestOneDefinitionOfHot:
         due = SUBMIT + timedelta(minutes=10)
         assert call_notes(store) == [(INSIDE_SALES, due)]
         assert call_clocks(pipeline) == [(SUBMIT, due)]
+
+
+class TestAMissedCall:
+    def test_a_missed_call_escalates_to_the_team_asked_to_call_not_to_marketing(self) -> None:
+        """Six minutes without a sales call: the team on duty hears of it, then its manager."""
+        clock = SimulatedClock(SUBMIT)
+        store = MemoryStore()
+        pipeline = Pipeline(DEFAULT_PLAYBOOK, store, clock=clock)
+        submit = Interaction(kind=InteractionKind.FORM_SUBMIT, at=SUBMIT)
+        pipeline.capture(web_lead(*busy_touches(), submit))
+        clock.advance(timedelta(minutes=16))
+        pipeline.escalate("L-web")
+        escalated = [
+            (e.notification.recipient, e.notification.role)
+            for e in store.outbox("L-web")
+            if e.notification.kind == "escalated"
+        ]
+        assert escalated == [(INSIDE_SALES, ""), (INSIDE_SALES, "manager")]

@@ -33,7 +33,9 @@ from leadpipeline.events import (
 )
 from leadpipeline.lead import Lead, Party, PartyKind
 from leadpipeline.playbook import Playbook
+from leadpipeline.rules.heat import on_duty
 from leadpipeline.rules.sla import EscalationAction
+from leadpipeline.stages.calls import CALL_STARTS_ON
 
 __all__ = ["Notification", "OutboxEntry", "notifications_for"]
 
@@ -137,6 +139,13 @@ def _named(event: Escalated, playbook: Playbook) -> str:
     return ""
 
 
+def _on_the_call(event: Escalated, playbook: Playbook) -> bool:
+    """Whether the escalated clock is the five-minute call's (sales on duty answers it)."""
+    return any(
+        p.name == event.policy and p.starts_on == CALL_STARTS_ON for p in playbook.sla_policies
+    )
+
+
 def _escalation_recipient(event: Escalated, after: Lead, playbook: Playbook) -> tuple[Party, str]:
     """Who hears of an escalation step, and in which role.
 
@@ -144,6 +153,9 @@ def _escalation_recipient(event: Escalated, after: Lead, playbook: Playbook) -> 
     manager step without a name reaches the manager of that party.
     """
     responsible = Party.partner(event.partner_id) if event.partner_id else after.owner
+    if _on_the_call(event, playbook):
+        # the party asked to call, by the same rule that asked it; not marketing's inquiry
+        responsible = on_duty(after, playbook.heat)
     named = _named(event, playbook)
     match event.action:
         case EscalationAction.NOTIFY_MANAGER:
