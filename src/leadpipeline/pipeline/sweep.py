@@ -57,7 +57,11 @@ def sweep_stale(pipeline: Pipeline, *, now: datetime) -> StaleSweep:
     recycled: list[str] = []
     dropped: list[str] = []
     failed: list[str] = []
-    leads = pipeline.store.query(owner=Party.marketing())
+    closed = pipeline.playbook.lifecycle.closed_stages
+    # done leads (won or dropped) are never stale: not worth a load each
+    leads = [
+        lead for lead in pipeline.store.query(owner=Party.marketing()) if lead.stage not in closed
+    ]
     for lead in leads:
         try:
             done = pipeline.run(lead.id, SweepStale(), now=now)
