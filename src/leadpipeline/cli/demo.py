@@ -292,12 +292,12 @@ def _journey(
 def _sla_desk(pipeline: Pipeline) -> Steps:
     """Every six hours: escalate breached SLAs, expire offers, deliver notifications.
 
-    Every other day it also sweeps stale leads: marketing's leads whose low score has not
+    Once a week it also sweeps stale leads: marketing's leads whose low score has not
     moved for the stale period are recycled to nurture, and dropped if that did not help.
     """
     for turn in itertools.count():
         pipeline.escalate_breaches()
-        if turn % 8 == 0:
+        if turn % 28 == 0:
             pipeline.sweep_stale()
         pipeline.relay_outbox(limit=10_000)
         yield timedelta(hours=6)
