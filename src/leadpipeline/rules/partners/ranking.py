@@ -133,6 +133,7 @@ class PartnerRanking:
     Example:
         >>> from datetime import datetime, timezone
         >>> from leadpipeline.lead import Lead, Source
+        >>> from leadpipeline.rules.partners import DEFAULT_PARTNER_POLICY
         >>> now = datetime(2026, 3, 4, tzinfo=timezone.utc)
         >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=now))
         >>> roster = (Partner(id="a", name="A", grade="gold", capacity=4),
@@ -357,6 +358,7 @@ def rank_partners(
     Example:
         >>> from datetime import datetime, timezone
         >>> from leadpipeline.lead import Company, Lead, Source
+        >>> from leadpipeline.rules.partners import DEFAULT_PARTNER_POLICY
         >>> now = datetime(2026, 3, 4, tzinfo=timezone.utc)
         >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=now),
         ...             company=Company(region="DACH"), returned_by=("busy",))
