@@ -63,6 +63,7 @@ from leadpipeline import (
 from leadpipeline.events import (
     Accepted,
     AllocationBlocked,
+    CallRequested,
     ChannelAllocated,
     Completed,
     CriterionResult,
@@ -90,7 +91,9 @@ from leadpipeline.events import (
 )
 from leadpipeline.lead import Offer
 from leadpipeline.lifecycle import STANDARD_LIFECYCLE, Lifecycle, Stage, StageSpec
+from leadpipeline.rules.heat import HeatPolicy
 from leadpipeline.rules.sla import breaches
+from leadpipeline.stages import SweepStale
 
 __all__ = [
     "COMMAND_STRATEGIES",
@@ -360,6 +363,30 @@ def leads(
     )
 
 
+@st.composite
+def heat_policies(draw: Draw) -> HeatPolicy:
+    """A hot-lead rule: how many touches in which window, how recent, and the call window."""
+    hot = draw(st.integers(min_value=1, max_value=6))
+    return HeatPolicy(
+        window_days=draw(st.sampled_from([3, 7, 14, 30])),
+        hot_touches=hot,
+        warm_touches=draw(st.integers(min_value=1, max_value=hot)),
+        hot_recent_days=draw(st.sampled_from([0.5, 1, 3, 7])),
+        call_within=draw(
+            st.timedeltas(min_value=timedelta(minutes=1), max_value=timedelta(hours=2))
+        ),
+    )
+
+
+@st.composite
+def touches_before(draw: Draw, submit: datetime) -> tuple[Interaction, ...]:
+    """Up to eight touches of any kind within twenty days before (or at) `submit`."""
+    spans = draw(
+        st.lists(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=20)), max_size=8)
+    )
+    return tuple(draw(interactions(at=submit - span)) for span in spans)
+
+
 def captured_leads(lifecycle: Lifecycle = STANDARD_LIFECYCLE) -> st.SearchStrategy[Lead]:
     """A brand-new lead as `Capture` expects it: first stage, version 0, no offers."""
     return leads(stage=lifecycle.initial, lifecycle=lifecycle).map(_fresh)
@@ -407,6 +434,22 @@ def _lead_captured(draw: Draw) -> LeadCaptured:
 @st.composite
 def _interaction_recorded(draw: Draw) -> InteractionRecorded:
     return InteractionRecorded(**draw(_base()), interaction=draw(interactions()))
+
+
+@st.composite
+def _call_requested(draw: Draw) -> CallRequested:
+    base = draw(_base())
+    within = draw(st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(hours=2)))
+    submitted = base["at"] - draw(
+        st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=3))
+    )
+    return CallRequested(
+        **base,
+        to=draw(parties(frozenset({PartyKind.SALES}))),
+        submitted_at=submitted,
+        due_at=submitted + within,
+        reason=draw(texts()),
+    )
 
 
 @st.composite
@@ -594,6 +637,7 @@ def _personal_data_erased(draw: Draw) -> PersonalDataErased:
 EVENT_STRATEGIES: dict[type[Any], st.SearchStrategy[Any]] = {
     LeadCaptured: _lead_captured(),
     InteractionRecorded: _interaction_recorded(),
+    CallRequested: _call_requested(),
     ProfileUpdated: _profile_updated(),
     NoteAdded: _note_added(),
     StageChanged: _stage_changed(),
@@ -886,6 +930,7 @@ COMMAND_STRATEGIES: dict[type[Any], st.SearchStrategy[Any]] = {
         actor=_actors(),
     ),
     Erase: st.builds(Erase, actor=_actors()),
+    SweepStale: st.just(SweepStale()),
 }
 """One strategy per member of `leadpipeline.Command`, any field values the command accepts."""
 

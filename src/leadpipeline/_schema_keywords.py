@@ -24,7 +24,7 @@ from leadpipeline.rules.calendar import BusinessCalendar
 from leadpipeline.rules.channels import ChannelOverride, ChannelPolicy, RevenueBand
 from leadpipeline.rules.heat import HeatPolicy, _positive_span
 from leadpipeline.rules.partners import Partner, PartnerPolicy
-from leadpipeline.rules.returns import ReturnPolicy
+from leadpipeline.rules.returns import ReturnPolicy, ReturnReason
 from leadpipeline.rules.scoring import ScoringModel
 from leadpipeline.rules.scoring import rules as scoring_rules
 from leadpipeline.rules.sla import Breach
@@ -111,6 +111,8 @@ RULES: dict[type, tuple[str, ...]] = {
     Playbook: (
         "rejection reason codes are unique, and there is at least one",
         "partner ids are unique, and the partner policy weighs each partner's grade",
+        "no SLA condition is hot_lead (hot is `heat`'s); an SLA starting on CallRequested "
+        "allows heat.call_within",
     ),
     Lifecycle: (
         "stage names are unique and not blank; each stage has an owner",
@@ -138,6 +140,7 @@ RULES: dict[type, tuple[str, ...]] = {
     Partner: ("max_deal_size is not below min_deal_size",),
     PartnerPolicy: ("each grade is weighted once, at least one", "offer_expiry is positive"),
     ReturnPolicy: ("reason codes are unique", "when_no_partner_left is not next_partner"),
+    ReturnReason: ("next_partner_needs only with the next_partner routing",),
     BusinessCalendar: (
         "hours are 'HH:MM' intervals that end after they start and do not overlap",
         "some day has working hours; time_zone is an IANA name",

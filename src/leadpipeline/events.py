@@ -24,6 +24,7 @@ __all__ = [
     "ERASED",
     "Accepted",
     "AllocationBlocked",
+    "CallRequested",
     "ChannelAllocated",
     "Completed",
     "CriterionResult",
@@ -86,6 +87,20 @@ class InteractionRecorded(_Base):
     """The prospect touched us: a visit, an email, a form, an event."""
 
     interaction: Interaction
+
+
+@attrs.frozen(kw_only=True, field_transformer=typed)
+class CallRequested(_Base):
+    """A hot lead submitted a form: `to` (the sales team on duty) must call by `due_at`.
+
+    `submitted_at` is the submit's own time, from which the call is due; `reason` says
+    why the lead counted as hot.
+    """
+
+    to: Party
+    submitted_at: datetime = attrs.field(validator=aware)
+    due_at: datetime = attrs.field(validator=aware)
+    reason: str = ""
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
@@ -176,10 +191,11 @@ class AllocationBlocked(_Base):
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
 class Offered(_Base):
-    """The lead was offered to one partner until `expires_at`."""
+    """The lead was offered to one partner until `expires_at`; `reason` says why this one."""
 
     partner_id: str = attrs.field(validator=not_blank)
     expires_at: datetime = attrs.field(validator=aware)
+    reason: str = ""
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
@@ -235,16 +251,21 @@ class Completed(_Base):
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
 class Nurtured(_Base):
-    """The lead went back to marketing for regular communication."""
+    """The lead went back to marketing for regular communication.
+
+    `rule` names the playbook rule that decided it when no person did (``"stale"``).
+    """
 
     reason: str = attrs.field(validator=not_blank)
+    rule: str = ""
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
 class Disqualified(_Base):
-    """The lead was dropped, with the reason."""
+    """The lead was dropped, with the reason; `rule` as for `Nurtured`."""
 
     reason: str = attrs.field(validator=not_blank)
+    rule: str = ""
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
@@ -285,6 +306,7 @@ class PersonalDataErased(_Base):
 Event = (
     LeadCaptured
     | InteractionRecorded
+    | CallRequested
     | ProfileUpdated
     | NoteAdded
     | StageChanged
@@ -418,7 +440,8 @@ def evolve(lead: Lead | None, event: Event) -> Lead:
                 erased=True,
             )
         case (
-            Qualified()
+            CallRequested()
+            | Qualified()
             | HandedOver()
             | Accepted()
             | Rejected()

@@ -34,7 +34,8 @@ from leadpipeline.rules.returns import (
     Routing,
 )
 from leadpipeline.rules.scoring import DEFAULT_SCORING_MODEL, ScoringModel
-from leadpipeline.rules.sla import DEFAULT_SLA_POLICIES, SlaPolicy
+from leadpipeline.rules.sla import DEFAULT_SLA_POLICIES, HotLead, SlaPolicy
+from leadpipeline.rules.stale import StalePolicy
 
 __all__ = ["DEFAULT_PLAYBOOK", "Playbook"]
 
@@ -64,6 +65,8 @@ class Playbook:
     default_sales_cycle_months: int = attrs.field(default=6, validator=positive)
     enforce_handover_window: bool = True
     heat: HeatPolicy = attrs.field(factory=HeatPolicy)
+    stale: StalePolicy = attrs.field(factory=StalePolicy)
+    """When a lead marketing holds is stale (a low score without progress) and what then."""
     rejection_reasons: tuple[RejectionReason, ...] = DEFAULT_REJECTION_REASONS
     channel_policy: ChannelPolicy = DEFAULT_CHANNEL_POLICY
     partners: tuple[Partner, ...] = ()
@@ -88,6 +91,7 @@ class Playbook:
                 problems.append((f"rejection_reasons[{i}].code", f"{code!r} is listed twice"))
         if not self.rejection_reasons:
             problems.append(("rejection_reasons", "sales needs at least one rejection reason"))
+        problems += _one_hot_rule(self)
         if problems:
             raise ConfigurationError(problems)
 
@@ -105,6 +109,53 @@ class Playbook:
     def partner(self, partner_id: str) -> Partner | None:
         """The roster entry of a partner, if it is on the roster."""
         return next((p for p in self.partners if p.id == partner_id), None)
+
+    # -- the five-minute call: one rule ------------------------------------------------
+
+    def with_heat(self, heat: HeatPolicy) -> Playbook:
+        """This playbook with another hot-lead rule, its SLA on the call following along.
+
+        Why: the call window is one setting; an SLA on the call (one that starts on
+        ``CallRequested``) must allow exactly `heat.call_within`, so both change together.
+
+        Example:
+            >>> from datetime import timedelta
+            >>> quick = DEFAULT_PLAYBOOK.with_heat(HeatPolicy(call_within=timedelta(minutes=3)))
+            >>> [p.allowed for p in quick.sla_policies if p.starts_on == "CallRequested"]
+            [datetime.timedelta(seconds=180)]
+        """
+        policies = tuple(
+            attrs.evolve(p, allowed=heat.call_within) if p.starts_on == _CALL_STARTS_ON else p
+            for p in self.sla_policies
+        )
+        return attrs.evolve(self, heat=heat, sla_policies=policies)
+
+
+_CALL_STARTS_ON = "CallRequested"
+
+
+def _one_hot_rule(playbook: Playbook) -> list[tuple[str, str]]:
+    """Where the SLAs would define hot, or time the call, other than the `heat` policy does."""
+    problems: list[tuple[str, str]] = []
+    for i, policy in enumerate(playbook.sla_policies):
+        for j, condition in enumerate(policy.conditions):
+            if isinstance(condition, HotLead):
+                problems.append(
+                    (
+                        f"sla_policies[{i}].conditions[{j}]",
+                        "hot is defined once, by the playbook's `heat`: start the clock on "
+                        "CallRequested instead of a hot_lead condition",
+                    )
+                )
+        if policy.starts_on == _CALL_STARTS_ON and policy.allowed != playbook.heat.call_within:
+            problems.append(
+                (
+                    f"sla_policies[{i}].allowed",
+                    f"the call is due within heat.call_within ({playbook.heat.call_within}), "
+                    f"got {policy.allowed}; change both with Playbook.with_heat",
+                )
+            )
+    return problems
 
 
 DEFAULT_PLAYBOOK = Playbook()

@@ -17,14 +17,38 @@ from leadpipeline.analytics import partner_scorecard
 from leadpipeline.cli import demo_playbook
 from leadpipeline.events import (
     Completed,
+    Disqualified,
     Escalated,
+    Nurtured,
     Offered,
+    OwnerChanged,
     Reclaimed,
     Rejected,
     Returned,
     SlaBreached,
+    replay,
 )
 from tests.cli.helpers import GOLDEN, GOLDEN_ARGS, numbers, run, section
+
+RETURNS = "return reasons"  # its heading goes on: "(and where each lead went next)"
+
+
+def went_next(history: tuple[Event, ...], index: int) -> str:
+    """Where a returned lead went, read from the events decided with the return."""
+    at = history[index].at
+    owner = "-"
+    for event in history[index + 1 :]:
+        if event.at != at:
+            break
+        if isinstance(event, Offered):
+            return event.partner_id
+        if isinstance(event, Nurtured):
+            return "nurture"
+        if isinstance(event, Disqualified):
+            return "disqualified"
+        if isinstance(event, OwnerChanged):
+            owner = str(event.to_owner)
+    return owner
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +69,10 @@ def histories(golden_run: tuple[str, Path]) -> list[tuple[Event, ...]]:
 
 class TestGolden:
     def test_report_matches_the_checked_in_text(self, golden_run: tuple[str, Path]) -> None:
-        """`demo --leads 40 --seed 3` prints exactly tests/cli/golden_demo.txt.
+        """`demo --leads 40 --seed 5` prints exactly tests/cli/golden_demo.txt.
 
         After an intended change, regenerate it with
-        ``python -m leadpipeline demo --leads 40 --seed 3 > tests/cli/golden_demo.txt``
+        ``python -m leadpipeline demo --leads 40 --seed 5 > tests/cli/golden_demo.txt``
         and review the difference.
         """
         assert golden_run[0] == GOLDEN.read_text(encoding="utf-8")
@@ -70,6 +94,8 @@ class TestGolden:
             "re-routed to a partner",
             "SLA breaches",
             "escalation steps",
+            "recycled as stale",
+            "dropped as stale",
             "completed",
         ):
             assert journey[turn] > 0, turn
@@ -152,14 +178,61 @@ class TestAgreesWithAnalytics:
             isinstance(e, Returned | Reclaimed) and e.routing == "next_partner" for e in events
         )
         assert journey["re-routed to a partner"] == rerouted
+        assert journey["recycled as stale"] == sum(
+            isinstance(e, Nurtured) and e.rule == "stale" for e in events
+        )
+        assert journey["dropped as stale"] == sum(
+            isinstance(e, Disqualified) and e.rule == "stale" for e in events
+        )
         playbook = demo_playbook()
         labels = {r.code: r.label for r in playbook.rejection_reasons}
         labels |= {r.code: r.label for r in playbook.return_policy.reasons}
-        for title, kind in (("return reasons", Returned), ("rejection reasons", Rejected)):
+        for title, kind in ((RETURNS, Returned), ("rejection reasons", Rejected)):
             printed = {
                 line[:26].strip(): numbers(line)[0] for line in section(golden_run[0], title)
             }
             assert printed == Counter(labels[e.reason] for e in events if isinstance(e, kind))
+
+    def test_return_reasons_with_where_each_lead_went_next(
+        self, golden_run: tuple[str, Path], histories: list[tuple[Event, ...]]
+    ) -> None:
+        """Each return reason line counts its returns and names where each lead went next."""
+        playbook = demo_playbook()
+        labels = {r.code: r.label for r in playbook.return_policy.reasons}
+        names = {p.id: p.name or p.id for p in playbook.partners}
+        expected: dict[str, Counter[str]] = {}
+        for history in histories:
+            for i, event in enumerate(history):
+                if isinstance(event, Returned):
+                    to = went_next(history, i)
+                    expected.setdefault(labels[event.reason], Counter())[names.get(to, to)] += 1
+        printed: dict[str, Counter[str]] = {}
+        for line in section(golden_run[0], RETURNS):
+            head, _, tail = line.partition("  -> ")
+            reason, count = head[:26].strip(), int(head[26:])
+            nexts = Counter(
+                {to: int(n) for to, n in (pair.rsplit(" ", 1) for pair in tail.split(", "))}
+            )
+            assert sum(nexts.values()) == count
+            printed[reason] = nexts
+        assert printed == expected
+        assert any(to in names.values() for n in printed.values() for to in n)
+
+    def test_a_lead_that_did_not_fit_went_to_a_partner_knowing_its_industry(
+        self, histories: list[tuple[Event, ...]]
+    ) -> None:
+        """After 'project does not fit' the next offer went to a partner that knows the industry."""
+        roster = {p.id: p for p in demo_playbook().partners}
+        checked = 0
+        for history in histories:
+            for i, event in enumerate(history):
+                if isinstance(event, Returned) and event.reason == "project_does_not_fit":
+                    to = went_next(history, i)
+                    if to in roster:
+                        industry = replay(history[:i]).company.industry
+                        assert industry in roster[to].competences, (to, industry)
+                        checked += 1
+        assert checked > 0
 
 
 class TestSaysWhatItSimulated:
@@ -167,7 +240,7 @@ class TestSaysWhatItSimulated:
         """The report opens by saying the data is simulated, with its seed, leads and period."""
         head = golden_run[0].splitlines()[:3]
         assert head[0].startswith("SIMULATED DATA")
-        assert "seed 3, 40 leads" in head[1]
+        assert "seed 5, 40 leads" in head[1]
         assert re.search(r"captured 2026-01-05 \d\d:\d\d UTC to 2026-01-\d\d", head[2])
 
     def test_report_of_a_store_does_not_claim_simulation(

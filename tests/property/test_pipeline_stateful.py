@@ -124,7 +124,9 @@ class PipelineMachine(RuleBasedStateMachine):
         refusal: type[LeadPipelineError] | None = None
         events: tuple[Event, ...] = ()
         try:
-            events = decide(replay(history), command, self.playbook_for(command), now=now)
+            events = decide(
+                replay(history), command, self.playbook_for(command), now=now, history=history
+            )
         except LeadPipelineError as exc:
             refusal = type(exc)
         if refusal is not None:
@@ -156,7 +158,9 @@ class PipelineMachine(RuleBasedStateMachine):
         if twin is not None:
             assert outcomes == {"merged"}
             merge = Merge(source=lead.source, interactions=lead.interactions)
-            events = decide(self.lead(twin), merge, PLAYBOOK, now=self.clock.now())
+            events = decide(
+                self.lead(twin), merge, PLAYBOOK, now=self.clock.now(), history=self.model[twin]
+            )
             self.model[twin] = (*self.model[twin], *events)
         else:
             assert outcomes == {"captured"}

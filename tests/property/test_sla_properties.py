@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from leadpipeline.events import (
     Accepted,
+    CallRequested,
     Completed,
     Disqualified,
     Escalated,
@@ -206,7 +207,9 @@ def _reference_clocks(
                 and partner not in open_
                 and all(_holds(c, event, stage, touches) for c in policy.conditions)
             ):
-                clock = _RefClock(at, policy.allowed, partner)
+                # a call request counts from the submit's own time
+                started = event.submitted_at if isinstance(event, CallRequested) else at
+                clock = _RefClock(started, policy.allowed, partner)
                 if last_stop.get(partner) == at:
                     found.append(((at, n, index, len(found)), index, clock, at, name))
                 else:
@@ -389,8 +392,20 @@ def _event(draw: st.DrawFn, at: datetime, starts: list[datetime]) -> Event:
             Reclaimed(lead_id=LEAD, at=at, actor=actor, partner_id=pid, reason="idle"),
         )
         return draw(st.sampled_from(ended))
-    if choice in (11, 18, 19):
+    if choice in (11, 18):
         return NoteAdded(lead_id=LEAD, at=at, actor=actor, text="status")
+    if choice == 19:  # a call request counts from the submit, which may lie before it
+        submitted = at - draw(
+            st.sampled_from((timedelta(0), timedelta(minutes=3), timedelta(hours=2)))
+        )
+        return CallRequested(
+            lead_id=LEAD,
+            at=at,
+            actor=actor,
+            to=ACTORS[1],
+            submitted_at=submitted,
+            due_at=submitted + timedelta(minutes=5),
+        )
     if choice == 12:
         stage = draw(st.sampled_from(("mql", "sql")))
         return StageChanged(lead_id=LEAD, at=at, actor=actor, from_stage="mql", to_stage=stage)

@@ -9,8 +9,9 @@ import pytest
 from leadpipeline.errors import ConfigurationError, ValidationError
 from leadpipeline.events import Event, InteractionRecorded, LeadCaptured
 from leadpipeline.lead import Interaction, InteractionKind, Lead, Party, Source
-from leadpipeline.rules.heat import HeatLevel, HeatPolicy, heat, is_stale
+from leadpipeline.rules.heat import HeatLevel, HeatPolicy, heat
 from leadpipeline.rules.scoring import EngagementRule, HalfLife, ScoringModel
+from leadpipeline.rules.stale import StalePolicy, is_stale
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 K = InteractionKind
@@ -98,26 +99,29 @@ def history(*visits_days_after_start: float) -> list[Event]:
     return events
 
 
+STALE = StalePolicy()
+
+
 class TestIsStale:
     def test_no_progress_for_the_period_is_stale(self) -> None:
         """A lead whose only touches are older than the period has decayed: stale."""
-        assert is_stale(history(1, 2), POLICY, MODEL, now=NOW)
+        assert is_stale(history(1, 2), STALE, MODEL, now=NOW)
 
     def test_recent_progress_is_not_stale(self) -> None:
         """A new touch within the period raised the score: not stale."""
-        assert not is_stale(history(1, 115), POLICY, MODEL, now=NOW)
+        assert not is_stale(history(1, 115), STALE, MODEL, now=NOW)
 
     def test_young_lead_is_never_stale(self) -> None:
         """A lead captured within the period has not had time to progress."""
-        policy = HeatPolicy(stale_after=timedelta(days=200))
+        policy = StalePolicy(without_progress=timedelta(days=200))
         assert not is_stale(history(), policy, MODEL, now=NOW)
 
     def test_events_after_now_are_ignored(self) -> None:
         """Replaying at a past instant ignores touches that came later."""
-        assert is_stale(history(1, 2, 200), POLICY, MODEL, now=NOW)
+        assert is_stale(history(1, 2, 200), STALE, MODEL, now=NOW)
 
     def test_progress_threshold_is_configurable(self) -> None:
         """A small rise counts as progress only when it reaches min_progress."""
         events = history(119.99)
-        assert not is_stale(events, HeatPolicy(min_progress=5), MODEL, now=NOW)
-        assert is_stale(events, HeatPolicy(min_progress=50), MODEL, now=NOW)
+        assert not is_stale(events, StalePolicy(min_progress=5), MODEL, now=NOW)
+        assert is_stale(events, StalePolicy(min_progress=50), MODEL, now=NOW)

@@ -55,13 +55,24 @@ class TestPickling:
         assert roundtrip(DEFAULT_PLAYBOOK) == DEFAULT_PLAYBOOK
 
     def test_a_playbook_with_partners_and_every_condition_pickles(self) -> None:
-        """A playbook with a roster and SLA conditions of every kind comes back equal."""
+        """A playbook with a roster and SLA conditions of every kind comes back equal.
+
+        A playbook holds no HotLead condition (hot is its `heat` policy's), so that one
+        pickles in a policy of its own.
+        """
+        hot = SlaPolicy(
+            name="hot",
+            starts_on="InteractionRecorded",
+            conditions=(HotLead(min_interactions=2, window=timedelta(days=3)),),
+            stops_on=(EventMatch(event="HandedOver"),),
+            allowed=timedelta(minutes=5),
+        )
+        assert roundtrip(hot) == hot
         policy = SlaPolicy(
             name="every_condition",
             starts_on="InteractionRecorded",
             conditions=(
                 InteractionIs(kinds=frozenset({InteractionKind.FORM_SUBMIT})),
-                HotLead(min_interactions=2, window=timedelta(days=3)),
                 InStage(stages=frozenset({"inquiry", "mql"})),
             ),
             stops_on=(EventMatch(event="HandedOver"),),

@@ -272,7 +272,7 @@ class TestOutbox:
         assert all(n.due_at is not None and n.due_at > T0 for n in notes)
         assert [e.notification for e in store.outbox("L-1")][-2:] == list(notes)
 
-    def test_a_hot_form_submit_asks_the_owner_to_call_now(self, store: LeadStore) -> None:
+    def test_a_hot_form_submit_asks_sales_on_duty_to_call_now(self, store: LeadStore) -> None:
         """A form submit from a lead with many recent touches puts a call-now notice in."""
         recording = RecordingStore(store)
         pipeline = pipeline_on(recording)
@@ -282,7 +282,9 @@ class TestOutbox:
         assert recording.appends[-1].notifications == ()
         pipeline.record_interaction("L-1", Interaction(kind=InteractionKind.FORM_SUBMIT, at=T0))
         notes = recording.appends[-1].notifications
-        assert [n.kind for n in notes] == ["call_now"]
+        assert [(n.kind, n.recipient) for n in notes] == [
+            ("call_now", Party.sales(team="inside-sales"))
+        ]
         assert notes[0].due_at == T0 + timedelta(minutes=5)
 
     def test_every_command_writes_once_per_call(self, store: LeadStore) -> None:

@@ -11,6 +11,7 @@ import pytest
 from leadpipeline.errors import ConfigurationError, ValidationError
 from leadpipeline.events import (
     Accepted,
+    CallRequested,
     Completed,
     Escalated,
     Event,
@@ -97,6 +98,18 @@ def only(policy: str) -> tuple[SlaPolicy, ...]:
     return (POLICIES[policy],)
 
 
+def call_requested(submit: datetime, at: datetime | None = None) -> CallRequested:
+    """The decision's request to the team on duty, recorded at `at` (default: the submit)."""
+    return CallRequested(
+        lead_id=LEAD,
+        at=at or submit,
+        actor=MARKETING,
+        to=Party.sales(team="inside-sales"),
+        submitted_at=submit,
+        due_at=submit + timedelta(minutes=5),
+    )
+
+
 def hot_history(submit: datetime) -> tuple[Event, ...]:
     return (
         captured(submit - timedelta(days=6)),
@@ -104,6 +117,7 @@ def hot_history(submit: datetime) -> tuple[Event, ...]:
         touch(submit - timedelta(days=2), InteractionKind.EMAIL_CLICK),
         touch(submit - timedelta(hours=1), InteractionKind.SITE_VISIT),
         touch(submit, InteractionKind.FORM_SUBMIT),
+        call_requested(submit),
     )
 
 
@@ -119,6 +133,7 @@ class TestHotFormSubmit:
         (deadline,) = deadlines(history, only("hot_form_submit_call"), STANDARD_CALENDAR)
         assert deadline.due_at == self.submit + timedelta(minutes=5)
         assert deadline.met_at == self.submit + timedelta(minutes=4)
+        assert deadline.started_at == self.submit
         assert deadline.stopped_by == "InteractionRecorded"
         assert deadline.late is None
         assert (
@@ -166,13 +181,9 @@ class TestHotFormSubmit:
             EscalationAction.NOTIFY_MANAGER,
         ]
 
-    def test_cold_lead_form_submit_starts_no_clock(self) -> None:
-        """A form submit without enough recent touches is not hot and starts no clock."""
-        history = (
-            captured(self.submit - timedelta(days=30)),
-            touch(self.submit - timedelta(days=20), InteractionKind.SITE_VISIT),
-            touch(self.submit, InteractionKind.FORM_SUBMIT),
-        )
+    def test_a_form_submit_without_a_call_request_starts_no_clock(self) -> None:
+        """The clock starts on the decision's call request, not on any form submit."""
+        history = hot_history(self.submit)[:-1]
         assert deadlines(history, only("hot_form_submit_call"), STANDARD_CALENDAR) == ()
 
     def test_a_marketing_call_does_not_count(self) -> None:
@@ -184,10 +195,23 @@ class TestHotFormSubmit:
         (deadline,) = deadlines(history, only("hot_form_submit_call"), STANDARD_CALENDAR)
         assert deadline.awaiting_response
 
-    def test_hotness_counts_only_the_chosen_kinds(self) -> None:
-        """A hot-lead condition limited to site visits ignores email clicks."""
+    def test_the_clock_counts_from_the_submit_not_from_the_request(self) -> None:
+        """A submit that reached us three minutes late leaves two minutes for the call."""
+        history = (
+            *hot_history(self.submit)[:-1],
+            call_requested(self.submit, at=self.submit + timedelta(minutes=3)),
+        )
+        (deadline,) = deadlines(history, only("hot_form_submit_call"), STANDARD_CALENDAR)
+        assert (deadline.started_at, deadline.due_at) == (
+            self.submit,
+            self.submit + timedelta(minutes=5),
+        )
+
+    def test_a_hot_lead_condition_still_counts_touches_where_no_playbook_is(self) -> None:
+        """Outside a playbook a HotLead condition limited to site visits ignores email clicks."""
         policy = attrs.evolve(
             POLICIES["hot_form_submit_call"],
+            starts_on="InteractionRecorded",
             conditions=(
                 HotLead(min_interactions=3, kinds=frozenset({InteractionKind.SITE_VISIT})),
             ),

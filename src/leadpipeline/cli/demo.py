@@ -28,7 +28,7 @@ from leadpipeline.cli.report_data import START, Simulation, gather
 from leadpipeline.cli.report_output import Renderer, check_html_target, renderer
 from leadpipeline.cli.report_text import render_text
 from leadpipeline.errors import LeadPipelineError, TransitionError
-from leadpipeline.events import Outcome
+from leadpipeline.events import CallRequested, InteractionRecorded, Outcome
 from leadpipeline.lead import (
     Company,
     Contact,
@@ -37,6 +37,7 @@ from leadpipeline.lead import (
     Lead,
     Needs,
     Party,
+    PartyKind,
     ProductHolding,
     Revenue,
     Source,
@@ -45,6 +46,7 @@ from leadpipeline.lifecycle import Stage
 from leadpipeline.pipeline import Pipeline
 from leadpipeline.playbook import Playbook
 from leadpipeline.rules.partners import Partner
+from leadpipeline.rules.stale import StalePolicy
 from leadpipeline.stages.commands import AddNote
 
 __all__ = ["demo_command", "demo_playbook", "report_command", "run_demo"]
@@ -53,18 +55,32 @@ _REGIONS = ("north", "south", "east", "west")
 _INDUSTRIES = ("manufacturing", "logistics", "retail", "healthcare", "energy")
 _CHANNELS = ("exhibition", "web", "webinar", "referral")
 _REJECT = ("not_enough_information", "no_budget", "wrong_timing")
-_RETURN = ("project_does_not_fit", "no_capacity", "no_lead", "not_reachable")
+_RETURN = (
+    "project_does_not_fit",
+    "project_does_not_fit",
+    "project_does_not_fit",
+    "no_capacity",
+    "no_lead",
+    "not_reachable",
+)
+"""Return reasons as partners give them: a project that does not fit most often."""
 
 Progress = Callable[[int, int], None]
 """Called with (leads done, leads in total) as the demo runs."""
 
 
 def demo_playbook() -> Playbook:
-    """The default playbook with a five-partner roster of mixed grades and capacities.
+    """The default playbook with a five-partner roster of mixed grades, capacities and skills.
+
+    Each partner knows two industries, so a return for "project does not fit" goes to one
+    that knows the lead's. A lead marketing holds is stale after ten days without progress
+    (the demo runs for weeks, not months).
 
     Example:
         >>> [p.grade for p in demo_playbook().partners]
         ['gold', 'gold', 'silver', 'silver', 'bronze']
+        >>> sorted(demo_playbook().partners[0].competences)
+        ['logistics', 'manufacturing']
     """
     roster = tuple(
         Partner(
@@ -73,19 +89,28 @@ def demo_playbook() -> Playbook:
             regions=frozenset(regions),
             grade=grade,
             capacity=capacity,
+            competences=frozenset(skills),
         )
-        for n, (name, regions, grade, capacity) in enumerate(
+        for n, (name, regions, grade, capacity, skills) in enumerate(
             (
-                ("Nordlicht Systems", ("north", "east"), "gold", 40),
-                ("Südwerk Partner", ("south", "west"), "gold", 30),
-                ("Ostbrücke IT", ("east", "south"), "silver", 20),
-                ("Westhafen Solutions", ("west", "north"), "silver", 20),
-                ("Mitte Consulting", _REGIONS, "bronze", 10),
+                (
+                    "Nordlicht Systems",
+                    ("north", "east"),
+                    "gold",
+                    40,
+                    ("manufacturing", "logistics"),
+                ),
+                ("Südwerk Partner", ("south", "west"), "gold", 30, ("retail", "healthcare")),
+                ("Ostbrücke IT", ("east", "south"), "silver", 20, ("energy", "manufacturing")),
+                ("Westhafen Solutions", ("west", "north"), "silver", 20, ("logistics", "retail")),
+                ("Mitte Consulting", _REGIONS, "bronze", 10, ("healthcare", "energy")),
             ),
             start=1,
         )
     )
-    return Playbook(name="demo", partners=roster)
+    return Playbook(
+        name="demo", partners=roster, stale=StalePolicy(without_progress=timedelta(days=10))
+    )
 
 
 def _lead(rng: random.Random, n: int, at: datetime) -> Lead:
@@ -198,7 +223,7 @@ def _partners_work(pipeline: Pipeline, rng: random.Random, lead_id: str) -> Step
             pipeline.execute(lead_id, AddNote(text="demo booked", actor=partner))
             days -= days // 2
         yield timedelta(days=days)
-        if rng.random() < 0.35:
+        if rng.random() < 0.45:
             pipeline.return_lead(
                 lead_id, taker, reason=rng.choice(_RETURN), comment="returned after first contact"
             )
@@ -214,7 +239,35 @@ def _partners_work(pipeline: Pipeline, rng: random.Random, lead_id: str) -> Step
         return
 
 
-def _journey(pipeline: Pipeline, rng: random.Random, n: int, now: datetime) -> Steps:
+def _call_back(pipeline: Pipeline, rng: random.Random, lead_id: str) -> Steps:
+    """The sales team on duty calls a hot lead back, mostly within the five minutes.
+
+    Only when the last form submit asked for a call (a `CallRequested` not yet answered
+    by a sales call); the team asked is the one that calls.
+    """
+    asked: Party | None = None
+    for event in pipeline.history(lead_id):
+        if isinstance(event, CallRequested):
+            asked = event.to
+        elif (
+            isinstance(event, InteractionRecorded)
+            and event.interaction.kind is InteractionKind.CALL
+            and event.actor.kind is PartyKind.SALES
+        ):
+            asked = None
+    if asked is None:
+        return
+    yield timedelta(minutes=rng.choice((1, 3, 4, 12)))
+    pipeline.record_interaction(
+        lead_id,
+        Interaction(kind=InteractionKind.CALL, at=pipeline.clock.now(), detail="call back"),
+        actor=asked,
+    )
+
+
+def _journey(
+    pipeline: Pipeline, rng: random.Random, calls: random.Random, n: int, now: datetime
+) -> Steps:
     """One lead from capture to its end; refusals are part of the story, not failures.
 
     Between two steps other leads move and the SLA desk escalates, so a step may find
@@ -223,17 +276,14 @@ def _journey(pipeline: Pipeline, rng: random.Random, n: int, now: datetime) -> S
     lead = _lead(rng, n, now)
     pipeline.capture(lead)
     try:
+        # call-backs draw from their own stream, so the rest of a seed's story stays as it was
+        yield from _call_back(pipeline, calls, lead.id)  # a web form captured with its lead
         if lead.source.channel == "web" and rng.random() < 0.5:
             yield timedelta(minutes=rng.choice((2, 30)))
             pipeline.record_interaction(
                 lead.id, Interaction(kind=InteractionKind.FORM_SUBMIT, at=pipeline.clock.now())
             )
-            yield timedelta(minutes=rng.choice((1, 3, 45)))
-            pipeline.record_interaction(
-                lead.id,
-                Interaction(kind=InteractionKind.CALL, at=pipeline.clock.now(), detail="call"),
-                actor=Party.sales(team="inside-sales"),
-            )
+            yield from _call_back(pipeline, calls, lead.id)
         pipeline.qualify(lead.id)
         pipeline.hand_over(lead.id, to=Party.sales(team="inside-sales"))
         yield from _sales_answer(pipeline, rng, lead.id)
@@ -242,15 +292,27 @@ def _journey(pipeline: Pipeline, rng: random.Random, n: int, now: datetime) -> S
 
 
 def _sla_desk(pipeline: Pipeline) -> Steps:
-    """Every six hours: escalate breached SLAs, expire offers, deliver notifications."""
-    while True:
+    """Every six hours: escalate breached SLAs, expire offers, deliver notifications.
+
+    Once a week it also sweeps stale leads: marketing's leads whose low score has not
+    moved for the stale period are recycled to nurture, and dropped if that did not help.
+    """
+    for turn in itertools.count():
         pipeline.escalate_breaches()
+        if turn % 28 == 0:
+            pipeline.sweep_stale()
         pipeline.relay_outbox(limit=10_000)
         yield timedelta(hours=6)
 
 
 def _simulate(
-    pipeline: Pipeline, clock: SimulatedClock, rng: random.Random, leads: int, progress: Progress
+    pipeline: Pipeline,
+    clock: SimulatedClock,
+    rng: random.Random,
+    leads: int,
+    progress: Progress,
+    *,
+    calls: random.Random,
 ) -> None:
     """Run every journey and the SLA desk in time order on one simulated clock."""
     order = itertools.count()
@@ -266,7 +328,7 @@ def _simulate(
         at, _, steps = heapq.heappop(queue)
         clock.set(at)
         if steps is None:
-            steps = _journey(pipeline, rng, arrived, at)
+            steps = _journey(pipeline, rng, calls, arrived, at)
             arrived += 1
         wait = next(steps, None)
         if wait is not None:
@@ -321,8 +383,8 @@ def run_demo(
     """Run the seeded demo into `db` (a SQLite file or a postgresql:// DSN); return its report.
 
     Why: one command shows every part of the library working together on realistic data
-    (rejections, partner returns and re-routing, SLA escalations, completions), and the
-    same seed always gives the same report.
+    (rejections, partner returns and where each went next, SLA escalations, stale leads
+    recycled or dropped, completions), and the same seed always gives the same report.
 
     Example:
         >>> import pathlib, tempfile
@@ -331,11 +393,12 @@ def run_demo(
           seed 1, 3 leads; the same seed always gives this report
     """
     rng = random.Random(seed)  # a reproducible demo, not security
+    calls = random.Random(-seed - 1)  # how fast sales calls back: a stream of its own
     clock = SimulatedClock(START)
     store = _open_store(db, schema=schema, fresh=True)
     pipeline = Pipeline(demo_playbook(), store, RecordingNotifier(), clock)
     try:
-        _simulate(pipeline, clock, rng, leads, progress or (lambda done, total: None))
+        _simulate(pipeline, clock, rng, leads, progress or (lambda done, total: None), calls=calls)
         simulation = Simulation(seed=seed, leads=leads)
         data = gather(store, pipeline.playbook, simulation=simulation)
         return (render or render_text)(data)

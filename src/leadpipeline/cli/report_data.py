@@ -12,7 +12,7 @@ import csv
 import io
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,6 +42,7 @@ from leadpipeline.events import (
     Nurtured,
     Offered,
     Outcome,
+    OwnerChanged,
     Reclaimed,
     Rejected,
     Returned,
@@ -51,6 +52,7 @@ from leadpipeline.playbook import Playbook
 from leadpipeline.rules.calendar import BusinessCalendar
 from leadpipeline.rules.hours import Weekday
 from leadpipeline.rules.sla import SlaPolicy, TimeBasis
+from leadpipeline.stages import STALE_RULE
 
 __all__ = [
     "START",
@@ -90,6 +92,8 @@ class Journey:
     rejected: int
     nurtured: int
     disqualified: int
+    stale_recycled: int
+    stale_dropped: int
     offered_leads: int
     offers: int
     returned: int
@@ -138,6 +142,7 @@ class ReportData:
     sla: tuple[SlaLine, ...]
     partners: tuple[PartnerLine, ...]
     return_reasons: tuple[tuple[str, int], ...]
+    went_next: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
     rejection_reasons: tuple[tuple[str, int], ...]
     sweep: ThresholdSweep
 
@@ -176,10 +181,12 @@ def _journey(histories: Sequence[Sequence[Event]]) -> Journey:
             match event:
                 case Rejected():
                     count["rejected"] += 1
-                case Nurtured():
+                case Nurtured(rule=rule):
                     count["nurtured"] += 1
-                case Disqualified():
+                    count["stale_recycled"] += rule == STALE_RULE
+                case Disqualified(rule=rule):
                     count["disqualified"] += 1
+                    count["stale_dropped"] += rule == STALE_RULE
                 case Offered():
                     count["offers"] += 1
                     offered = True
@@ -206,6 +213,8 @@ def _journey(histories: Sequence[Sequence[Event]]) -> Journey:
         rejected=count["rejected"],
         nurtured=count["nurtured"],
         disqualified=count["disqualified"],
+        stale_recycled=count["stale_recycled"],
+        stale_dropped=count["stale_dropped"],
         offered_leads=count["offered_leads"],
         offers=count["offers"],
         returned=count["returned"],
@@ -219,6 +228,43 @@ def _journey(histories: Sequence[Sequence[Event]]) -> Journey:
         won=count["won"],
         lost=count["lost"],
     )
+
+
+def went_next(history: Sequence[Event], index: int) -> str:
+    """Where the lead returned at `history[index]` went: the partner offered it, or who holds it.
+
+    The return and its routing are one decision, recorded at the same instant.
+    """
+    returned = history[index]
+    holder = ""
+    for event in history[index + 1 :]:
+        if event.at != returned.at:
+            break
+        match event:
+            case Offered(partner_id=pid):
+                return pid
+            case Disqualified():
+                return "disqualified"
+            case Nurtured():
+                return "nurture"
+            case OwnerChanged(to_owner=owner):
+                holder = str(owner)
+            case _:
+                pass
+    return holder or "-"
+
+
+def _routes(
+    histories: Sequence[Sequence[Event]], label: Callable[[str], str], name: Callable[[str], str]
+) -> tuple[tuple[str, tuple[tuple[str, int], ...]], ...]:
+    """Per return reason (by its label), where the leads returned with it went next."""
+    went: dict[str, Counter[str]] = {}
+    for history in histories:
+        for i, event in enumerate(history):
+            if isinstance(event, Returned):
+                went.setdefault(label(event.reason), Counter())[name(went_next(history, i))] += 1
+    ranked = sorted(went.items(), key=lambda rc: (-sum(rc[1].values()), rc[0]))
+    return tuple((reason, tuple(sorted(to.items()))) for reason, to in ranked)
 
 
 def _handed_over_or_captured(history: Sequence[Event]) -> datetime:
@@ -267,6 +313,10 @@ def gather(
         )
         return tuple(sorted(found.items(), key=lambda rc: (-rc[1], rc[0])))
 
+    def partner_name(to: str) -> str:
+        entry = playbook.partner(to)
+        return entry.name if entry is not None and entry.name else to
+
     scored = scored_outcomes(histories, playbook.scoring, now=_handed_over_or_captured)
     return ReportData(
         playbook=playbook.name,
@@ -280,6 +330,7 @@ def gather(
         sla=sla,
         partners=tuple(partners),
         return_reasons=reasons(Returned),
+        went_next=_routes(histories, lambda code: labels.get(code, code), partner_name),
         rejection_reasons=reasons(Rejected),
         sweep=threshold_sweep(scored),
     )
@@ -307,6 +358,10 @@ def to_json_data(data: ReportData) -> dict[str, Any]:
         "points": [_plain(p) for p in data.sweep],
     }
     out["return_reasons"] = [{"reason": r, "count": n} for r, n in data.return_reasons]
+    out["went_next"] = [
+        {"reason": r, "to": [{"to": to, "count": n} for to, n in went]}
+        for r, went in data.went_next
+    ]
     out["rejection_reasons"] = [{"reason": r, "count": n} for r, n in data.rejection_reasons]
     out["journey"]["returns_by_routing"] = [
         {"routing": r, "count": n} for r, n in data.journey.returns_by_routing
@@ -335,6 +390,7 @@ def _csv_rows(data: ReportData) -> list[tuple[str, str, str, object]]:
         for measure in ("offers", "accepts", "returns", "reclaims", "completed", "wins"):
             rows.append(("partner", partner.name, measure, getattr(partner.stats, measure)))
     rows += [("return_reason", r, "count", n) for r, n in data.return_reasons]
+    rows += [("went_next", r, to, n) for r, went in data.went_next for to, n in went]
     rows += [("rejection_reason", r, "count", n) for r, n in data.rejection_reasons]
     return rows
 

@@ -12,7 +12,9 @@ from datetime import UTC, datetime, timedelta
 from leadpipeline._words import duration_in_words
 from leadpipeline.cli.report_data import ReportData
 
-__all__ = ["render_text"]
+__all__ = ["RETURNS", "render_text"]
+
+RETURNS = "return reasons (and where each lead went next)"
 
 
 def _pct(rate: float | None) -> str:
@@ -57,6 +59,8 @@ def _journey(data: ReportData) -> list[str]:
         f"  rejected by sales        {j.rejected:>5}",
         f"  nurtured                 {j.nurtured:>5}",
         f"  disqualified             {j.disqualified:>5}",
+        f"  recycled as stale        {j.stale_recycled:>5}  (no progress, low score: to nurture)",
+        f"  dropped as stale         {j.stale_dropped:>5}  (still stale after a recycle)",
         f"  offered to partners      {j.offered_leads:>5} leads, in {j.offers} offers"
         " (one offer per partner asked)",
         f"  returned by partners     {j.returned:>5}  ({routings})",
@@ -105,10 +109,13 @@ def render_text(data: ReportData) -> str:
             f"{step.from_leads:>5} -> {step.to_leads:<5} {_pct(step.rate):>5}"
         )
     lines += ["", *_journey(data), "", *_sla(data), "", *_partners(data)]
-    for title, reasons in (
-        ("return reasons", data.return_reasons),
-        ("rejection reasons", data.rejection_reasons),
-    ):
-        lines += ["", title]
-        lines += [f"  {reason:<24} {n:>5}" for reason, n in reasons] or ["  none"]
+    lines += ["", RETURNS]
+    went = dict(data.went_next)
+    for reason, n in data.return_reasons:
+        nexts = ", ".join(f"{to} {k}" for to, k in went.get(reason, ()))
+        lines.append(f"  {reason:<24} {n:>5}  -> {nexts}")
+    if not data.return_reasons:
+        lines.append("  none")
+    lines += ["", "rejection reasons"]
+    lines += [f"  {reason:<24} {n:>5}" for reason, n in data.rejection_reasons] or ["  none"]
     return "\n".join(lines)

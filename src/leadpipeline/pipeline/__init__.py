@@ -4,6 +4,7 @@ from leadpipeline.pipeline.cache import LeadCache
 from leadpipeline.pipeline.partner_view import PartnerView
 from leadpipeline.pipeline.results import CaptureOutcome, CaptureResult, ImportReport, Refusal
 from leadpipeline.pipeline.shell import Pipeline
+from leadpipeline.pipeline.sweep import StaleSweep
 
 __all__ = [
     "CaptureOutcome",
@@ -13,4 +14,5 @@ __all__ = [
     "PartnerView",
     "Pipeline",
     "Refusal",
+    "StaleSweep",
 ]

@@ -42,6 +42,7 @@ from leadpipeline.pipeline._sweeps import act_on_leads
 from leadpipeline.pipeline.cache import LeadCache
 from leadpipeline.pipeline.partner_view import PartnerView
 from leadpipeline.pipeline.results import CaptureResult, ImportReport
+from leadpipeline.pipeline.sweep import StaleSweep, sweep_stale
 from leadpipeline.playbook import DEFAULT_PLAYBOOK, Playbook
 from leadpipeline.stages import (
     Accept,
@@ -153,9 +154,14 @@ class Pipeline:
         return history
 
     def _decide(
-        self, lead: Lead, history: tuple[Event, ...], command: Command, check: Check | None
+        self,
+        lead: Lead,
+        history: tuple[Event, ...],
+        command: Command,
+        check: Check | None,
+        now: datetime | None = None,
     ) -> Transition:
-        """Gather what the core needs for `command`, then ask it once."""
+        """Gather what the core needs for `command`, then ask it once (at `now` if given)."""
         if check is not None:
             check(lead)
         needs = inputs(command)
@@ -166,7 +172,12 @@ class Pipeline:
             )
         outbox = self.store.outbox(lead.id) if needs.outbox else ()
         return transition(
-            lead, command, playbook, now=self.clock.now(), history=history, outbox=outbox
+            lead,
+            command,
+            playbook,
+            now=self.clock.now() if now is None else now,
+            history=history,
+            outbox=outbox,
         )
 
     def _record(self, done: Transition, history: tuple[Event, ...]) -> None:
@@ -182,7 +193,12 @@ class Pipeline:
             self._cache.put(done.after, (*history, *done.events))
 
     def _attempt(
-        self, lead_id: str, command: Command, check: Check | None, fresh: bool
+        self,
+        lead_id: str,
+        command: Command,
+        check: Check | None,
+        fresh: bool,
+        now: datetime | None = None,
     ) -> Transition:
         """Decide and record once, on the cached lead if this pipeline wrote it last.
 
@@ -192,7 +208,7 @@ class Pipeline:
         cached = None if fresh else self._cache.get(lead_id)
         if cached is not None:
             try:
-                done = self._decide(*cached, command, check)
+                done = self._decide(*cached, command, check, now)
             except LeadPipelineError:
                 done = None
             if done is not None and done.changed:
@@ -201,17 +217,25 @@ class Pipeline:
             self._cache.drop(lead_id)
         lead = self.store.load(lead_id)
         history = self._history_of(lead)
-        done = self._decide(lead, history, command, check)
+        done = self._decide(lead, history, command, check, now)
         if done.changed:
             self._record(done, history)
         return done
 
-    def run(self, lead_id: str, command: Command, *, check: Check | None = None) -> Transition:
+    def run(
+        self,
+        lead_id: str,
+        command: Command,
+        *,
+        check: Check | None = None,
+        now: datetime | None = None,
+    ) -> Transition:
         """Decide `command` on the lead and record it; the transition that was recorded.
 
         `check` sees the lead as loaded on every attempt and raises to refuse it (a
-        partner's view uses it for visibility). A transition with no events was a no-op:
-        nothing was written.
+        partner's view uses it for visibility). `now` decides at that instant instead of
+        the clock's (a sweep as of a given time). A transition with no events was a
+        no-op: nothing was written.
 
         Raises:
             NotFoundError: no such lead.
@@ -219,7 +243,7 @@ class Pipeline:
             ConflictError: another writer kept winning the race (nothing is written).
         """
         return retrying(
-            lambda fresh: self._attempt(lead_id, command, check, fresh),
+            lambda fresh: self._attempt(lead_id, command, check, fresh, now),
             retries=self.conflict_retries,
         )
 
@@ -491,6 +515,15 @@ class Pipeline:
         return act_on_leads(
             self, self.store.query(due_before=now), lambda lead: due_commands(lead, now=now)
         )
+
+    def sweep_stale(self, *, now: datetime | None = None) -> StaleSweep:
+        """Recycle or drop every stale lead marketing holds; a summary of what was done.
+
+        The playbook's `stale` policy decides, per lead, in the core: a low score that
+        has not progressed for the period goes to nurture (or is dropped), with a
+        `Nurtured` or `Disqualified` event saying why. `now` defaults to the clock.
+        """
+        return sweep_stale(self, now=self.clock.now() if now is None else now)
 
     def relay_outbox(self, *, limit: int = 100) -> RelayReport:
         """Deliver pending notifications at least once, retrying failures with backoff."""

@@ -1,27 +1,34 @@
-"""Hot and stale leads: who to call right now, and who to drop or recycle.
+"""Hot leads: who to call right now, and who calls them.
 
 A lead is hot when it touches us often and recently (site visits, emails, social, forms).
-A form submit from a hot lead wants a call within five minutes. A lead whose score has not
-progressed for a configurable time is stale: the shell drops or recycles it.
+A form submit from a hot lead wants a call within five minutes, from the sales team on duty
+for the lead. This is the one definition of hot: the call-now decision and the SLA on the
+call both read it from the playbook. A lead whose score has not progressed for a
+configurable time is stale (`leadpipeline.rules.stale`).
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 
-from leadpipeline._checks import positive, require_aware
+from leadpipeline._checks import not_blank, positive, require_aware
 from leadpipeline._typed import typed
 from leadpipeline.errors import ConfigurationError, ValidationError
-from leadpipeline.events import Event, replay
-from leadpipeline.lead import InteractionKind, Lead
-from leadpipeline.rules.scoring import ScoringModel, compile_model
+from leadpipeline.lead import Interaction, InteractionKind, Lead, Party, PartyKind
 
-__all__ = ["Heat", "HeatLevel", "HeatPolicy", "heat", "is_stale"]
+__all__ = [
+    "DutyTeam",
+    "Heat",
+    "HeatLevel",
+    "HeatPolicy",
+    "heat",
+    "hot_submit",
+    "on_duty",
+]
 
 _DEFAULT_KINDS = frozenset(
     {
@@ -51,12 +58,27 @@ class HeatLevel(enum.StrEnum):
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
+class DutyTeam:
+    """A sales team on duty for hot-lead calls, for some regions or countries (empty: all).
+
+    Example:
+        >>> DutyTeam(team="inside-sales-north", regions=frozenset({"north"})).team
+        'inside-sales-north'
+    """
+
+    team: str = attrs.field(validator=not_blank)
+    regions: frozenset[str] = frozenset()
+
+
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class HeatPolicy:
-    """When a lead is hot, how fast a hot form submit gets a call, and when a lead is stale.
+    """When a lead is hot, and who calls a hot lead's form submit how fast.
 
     Hot: at least `hot_touches` touches of `kinds` within `window_days` and the last one
-    within `hot_recent_days`. Warm: at least `warm_touches` within the window. Stale: the
-    total score rose by less than `min_progress` over the last `stale_after`.
+    within `hot_recent_days`. Warm: at least `warm_touches` within the window. A form
+    submit from a hot lead asks the first team of `on_duty` that covers the lead's region
+    (or sales as a whole, when none does) to call within `call_within` of the submit.
+    When a lead is stale is the playbook's `stale` policy (`leadpipeline.rules.stale`).
     """
 
     window_days: float = attrs.field(default=14, validator=positive)
@@ -65,8 +87,7 @@ class HeatPolicy:
     hot_recent_days: float = attrs.field(default=3, validator=positive)
     kinds: frozenset[InteractionKind] = _DEFAULT_KINDS
     call_within: timedelta = attrs.field(default=timedelta(minutes=5), validator=_positive_span)
-    stale_after: timedelta = attrs.field(default=timedelta(days=60), validator=_positive_span)
-    min_progress: float = attrs.field(default=1.0, validator=positive)
+    on_duty: tuple[DutyTeam, ...] = (DutyTeam(team="inside-sales"),)
 
     def __attrs_post_init__(self) -> None:
         if self.warm_touches > self.hot_touches:
@@ -159,35 +180,60 @@ def heat(lead: Lead, policy: HeatPolicy, *, now: datetime) -> Heat:
     )
 
 
-def is_stale(
-    history: Iterable[Event], policy: HeatPolicy, model: ScoringModel, *, now: datetime
-) -> bool:
-    """Whether a lead's score has failed to progress over `policy.stale_after`.
+def hot_submit(lead: Lead, submit: Interaction, policy: HeatPolicy) -> Heat:
+    """The lead's heat at a form submit's own time, with the call the submit asks for.
 
-    The history is replayed as it stood `stale_after` ago and now, and both are scored at
-    their own instant. A lead younger than `stale_after` is never stale. Events after
-    `now` are ignored.
+    Why: the five-minute call counts from when the prospect submitted the form, not from
+    when the submit reached us, so hotness is judged then too. `call_by` is set only for
+    a form submit from a hot lead.
 
     Example:
         >>> from datetime import timezone
-        >>> from leadpipeline.events import LeadCaptured
-        >>> from leadpipeline.lead import Lead, Party, Source
-        >>> from leadpipeline.rules.scoring import DEFAULT_SCORING_MODEL
-        >>> start = datetime(2026, 1, 5, tzinfo=timezone.utc)
-        >>> first = Lead(id="L-1", source=Source(channel="web", captured_at=start))
-        >>> history = [LeadCaptured(lead_id="L-1", at=start, actor=Party.marketing(),
-        ...                         lead=first)]
-        >>> is_stale(history, HeatPolicy(), DEFAULT_SCORING_MODEL, now=start + timedelta(days=90))
-        True
+        >>> from leadpipeline.lead import Interaction, InteractionKind as K, Lead, Source
+        >>> at = datetime(2026, 3, 4, 12, 0, tzinfo=timezone.utc)
+        >>> touches = tuple(Interaction(kind=K.SITE_VISIT, at=at - timedelta(hours=h))
+        ...                 for h in (1, 2, 3, 4))
+        >>> submit = Interaction(kind=K.FORM_SUBMIT, at=at)
+        >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=at),
+        ...             interactions=(*touches, submit))
+        >>> hot_submit(lead, submit, HeatPolicy()).call_by.isoformat()
+        '2026-03-04T12:05:00+00:00'
     """
-    require_aware("now", now)
-    events = [e for e in history if e.at <= now]
-    if not events:
-        return False
-    since = now - policy.stale_after
-    if events[0].at > since:
-        return False
-    compiled = compile_model(model)
-    then = compiled.total(replay(e for e in events if e.at <= since), now=since)
-    current = compiled.total(replay(events), now=now)
-    return current - then < policy.min_progress
+    found = heat(lead, policy, now=submit.at)
+    if not found.is_hot or submit.kind is not InteractionKind.FORM_SUBMIT:
+        return attrs.evolve(found, call_within=None, call_by=None)
+    return attrs.evolve(
+        found,
+        last_touch=submit.at,
+        call_within=policy.call_within,
+        call_by=submit.at + policy.call_within,
+        reason=found.reason.removesuffix("; form submitted: call now")
+        + "; form submitted: call now",
+    )
+
+
+def on_duty(lead: Lead, policy: HeatPolicy) -> Party:
+    """Who calls a hot lead: sales holding it, else the team on duty for its region.
+
+    Why: only a call by sales stops the five-minute clock, so the call-now request goes
+    to the sales team that can make it, never to marketing that holds an inquiry.
+
+    Example:
+        >>> from datetime import timezone
+        >>> from leadpipeline.lead import Company, Lead, Source
+        >>> at = datetime(2026, 3, 4, tzinfo=timezone.utc)
+        >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=at),
+        ...             company=Company(region="south"))
+        >>> policy = HeatPolicy(on_duty=(DutyTeam(team="north", regions=frozenset({"north"})),
+        ...                              DutyTeam(team="south", regions=frozenset({"South"}))))
+        >>> str(on_duty(lead, policy))
+        'sales/south'
+    """
+    if lead.owner.kind is PartyKind.SALES:
+        return lead.owner
+    places = {p.strip().casefold() for p in (lead.company.region, lead.company.country) if p}
+    for duty in policy.on_duty:
+        served = {r.strip().casefold() for r in duty.regions}
+        if not served or places & served:
+            return Party.sales(team=duty.team)
+    return Party.sales()

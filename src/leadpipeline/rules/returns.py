@@ -1,10 +1,11 @@
 """Why a lead comes back, and where it goes next.
 
 A partner that cannot or will not work a lead returns it with a reason code and a comment;
-the code decides the routing: offer it to the next partner (never one that returned it),
-give it back to sales, let marketing nurture it, disqualify it, or pass it to customer
-marketing. Sales rejecting a handover also picks a reason from a catalogue. Catalogues are
-data, checked when built: a code appears once.
+the code decides the routing: offer it to the next partner (never one that returned it,
+and one that has what the reason says the last one lacked), give it back to sales, let
+marketing nurture it, disqualify it, or pass it to customer marketing. Sales rejecting a
+handover also picks a reason from a catalogue. Catalogues are data, checked when built: a
+code appears once.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import attrs
 from leadpipeline._checks import not_blank
 from leadpipeline._typed import typed
 from leadpipeline.errors import ConfigurationError, ValidationError
+from leadpipeline.rules.partners import PartnerNeed
 
 __all__ = [
     "DEFAULT_REJECTION_REASONS",
@@ -73,17 +75,30 @@ def _unknown(code: str, known: Iterable[str], what: str) -> ValidationError:
 class ReturnReason:
     """One reason a partner may give when returning a lead, and where that sends it.
 
+    `next_partner_needs` says what the partner the lead goes to next must have (for a
+    NEXT_PARTNER routing only): the reason decides to which partner, not only whether.
+
     Example:
         >>> r = ReturnReason(code="no_capacity", label="no capacity",
-        ...                  routing=Routing.NEXT_PARTNER)
-        >>> r.requires_comment
-        True
+        ...                  routing=Routing.NEXT_PARTNER,
+        ...                  next_partner_needs=frozenset({PartnerNeed.CAPACITY}))
+        >>> r.requires_comment, sorted(r.next_partner_needs)
+        (True, [<PartnerNeed.CAPACITY: 'capacity'>])
     """
 
     code: str = attrs.field(validator=not_blank)
     label: str = attrs.field(validator=not_blank)
     routing: Routing
     requires_comment: bool = True
+    next_partner_needs: frozenset[PartnerNeed] = frozenset()
+
+    def __attrs_post_init__(self) -> None:
+        if self.next_partner_needs and self.routing is not Routing.NEXT_PARTNER:
+            raise ConfigurationError.at(
+                "next_partner_needs",
+                f"only a next_partner routing picks a partner; {self.code!r} routes to "
+                f"{self.routing.value}",
+            )
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
@@ -155,10 +170,19 @@ DEFAULT_RETURN_POLICY = ReturnPolicy(
             code="project_does_not_fit",
             label="project does not fit",
             routing=Routing.NEXT_PARTNER,
+            next_partner_needs=frozenset({PartnerNeed.COMPETENCE}),
         ),
-        ReturnReason(code="no_capacity", label="no capacity", routing=Routing.NEXT_PARTNER),
         ReturnReason(
-            code="outside_territory", label="outside our territory", routing=Routing.NEXT_PARTNER
+            code="no_capacity",
+            label="no capacity",
+            routing=Routing.NEXT_PARTNER,
+            next_partner_needs=frozenset({PartnerNeed.CAPACITY}),
+        ),
+        ReturnReason(
+            code="outside_territory",
+            label="outside our territory",
+            routing=Routing.NEXT_PARTNER,
+            next_partner_needs=frozenset({PartnerNeed.REGION}),
         ),
         ReturnReason(code="no_lead", label="no lead", routing=Routing.DISQUALIFY),
         ReturnReason(code="duplicate", label="duplicate", routing=Routing.DISQUALIFY),
@@ -172,9 +196,11 @@ DEFAULT_RETURN_POLICY = ReturnPolicy(
         ReturnReason(code="needs_sales", label="needs direct sales", routing=Routing.BACK_TO_SALES),
     ),
 )
-"""Return reasons from the source texts: a project that does not fit or a partner without
-capacity goes to the next partner; "no lead" and duplicates are disqualified; existing
-customers go to customer marketing; unreachable or early prospects are nurtured."""
+"""Return reasons from the source texts: a project that does not fit goes to the next partner
+whose competences cover the lead, a partner without capacity to one with room, a lead
+outside the territory to a partner covering its region; "no lead" and duplicates are
+disqualified; existing customers go to customer marketing; unreachable or early prospects
+are nurtured."""
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)

@@ -4,6 +4,7 @@ The shell calls `transition` once per command; everything else here is the detai
 it, importable for tests, notebooks and hosts that want one decision alone.
 """
 
+from leadpipeline.stages.calls import CALL_STARTS_ON
 from leadpipeline.stages.channel import (
     allocate_channel,
 )
@@ -31,6 +32,7 @@ from leadpipeline.stages.commands import (
     RecordInteraction,
     Reject,
     ReturnLead,
+    SweepStale,
     UpdateProfile,
     command_name,
 )
@@ -85,7 +87,9 @@ from leadpipeline.stages.partners import (
     partner_accept,
     reclaim,
     return_lead,
+    return_ranking,
 )
+from leadpipeline.stages.stale import STALE_RULE, sweep_stale
 from leadpipeline.stages.status import LeadStatus, OpenClock, lead_status
 from leadpipeline.stages.transition import (
     Inputs,
@@ -97,7 +101,9 @@ from leadpipeline.stages.transition import (
 )
 
 __all__ = [
+    "CALL_STARTS_ON",
     "OTHER_PARTNER",
+    "STALE_RULE",
     "Accept",
     "AddNote",
     "Admission",
@@ -131,6 +137,7 @@ __all__ = [
     "Reject",
     "ReturnLead",
     "Rewrite",
+    "SweepStale",
     "Transition",
     "UpdateProfile",
     "accept",
@@ -162,6 +169,8 @@ __all__ = [
     "reclaim",
     "reject",
     "return_lead",
+    "return_ranking",
+    "sweep_stale",
     "to_role",
     "transition",
     "visible_to",

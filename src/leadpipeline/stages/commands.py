@@ -42,6 +42,7 @@ __all__ = [
     "RecordInteraction",
     "Reject",
     "ReturnLead",
+    "SweepStale",
     "UpdateProfile",
     "command_name",
 ]
@@ -238,6 +239,11 @@ class Reclaim:
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
+class SweepStale:
+    """Recycle or drop the lead if the playbook's stale policy finds it stale; else nothing."""
+
+
+@attrs.frozen(kw_only=True, field_transformer=typed)
 class Merge:
     """Fold a duplicate capture into this lead: its source and touches are kept."""
 
@@ -277,6 +283,7 @@ Command = (
     | Escalate
     | Merge
     | Erase
+    | SweepStale
 )
 """Every command `decide` understands."""
 

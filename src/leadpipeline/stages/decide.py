@@ -16,6 +16,7 @@ from leadpipeline.events import (
     Disqualified,
     Event,
     InteractionRecorded,
+    LeadCaptured,
     Merged,
     NoteAdded,
     Nurtured,
@@ -26,7 +27,8 @@ from leadpipeline.lead import Lead, Party
 from leadpipeline.lifecycle import Stage
 from leadpipeline.playbook import Playbook
 from leadpipeline.rules.sla import breaches
-from leadpipeline.stages import channel, completion, escalation, handover, intake, partners
+from leadpipeline.stages import channel, completion, escalation, handover, intake, partners, stale
+from leadpipeline.stages.calls import with_call
 from leadpipeline.stages.commands import (
     Accept,
     AddNote,
@@ -51,6 +53,7 @@ from leadpipeline.stages.commands import (
     RecordInteraction,
     Reject,
     ReturnLead,
+    SweepStale,
     UpdateProfile,
     command_name,
 )
@@ -70,8 +73,9 @@ def decide(
     """The events that record `command` on `lead`, or a specific error if it is refused.
 
     `history` (the events `lead` was folded from) is read by `Escalate` without
-    breaches, which works out what is due from it, and by `Capture` of a recorded lead,
-    which is a no-op when it captures the same lead again.
+    breaches, which works out what is due from it, by `Capture` of a recorded lead,
+    which is a no-op when it captures the same lead again, and by `RecordInteraction`
+    and `Merge`, which do not ask sales for a call it is still awaited for.
 
     Raises:
         TransitionError: the command is not allowed in the lead's stage (names the allowed
@@ -91,15 +95,21 @@ def decide(
     if isinstance(command, Capture):
         if lead is not None:  # the same capture again is a no-op; another lead is refused
             return intake.recapture(lead, command, history)
-        return intake.capture(command, playbook, now=now)
+        (captured,) = intake.capture(command, playbook, now=now)
+        assert isinstance(captured, LeadCaptured)  # a capture decides its LeadCaptured event
+        return with_call(None, captured, playbook, now=now)
     if lead is None:
         raise ValidationError.at("lead", f"{command_name(command)} needs an existing lead")
     actor: Party = getattr(command, "actor", None) or lead.owner
     name = command_name(command)
     match command:
         case RecordInteraction(interaction=interaction):
-            return (
+            return with_call(
+                lead,
                 InteractionRecorded(lead_id=lead.id, at=now, actor=actor, interaction=interaction),
+                playbook,
+                now=now,
+                history=history,
             )
         case UpdateProfile():
             return (
@@ -164,11 +174,10 @@ def decide(
             known = source.source_id
             if known is not None and any(s.source_id == known for s in lead.sources):
                 return ()  # that source record was merged already: nothing new
-            return (
-                Merged(
-                    lead_id=lead.id, at=now, actor=actor, source=source, interactions=interactions
-                ),
+            merged = Merged(
+                lead_id=lead.id, at=now, actor=actor, source=source, interactions=interactions
             )
+            return with_call(lead, merged, playbook, now=now, history=history)
         case Qualify():
             return handover.qualify(lead, playbook, now=now, actor=actor)
         case HandOver(to=to):
@@ -237,5 +246,7 @@ def decide(
             if lead.erased:
                 return ()
             return (PersonalDataErased(lead_id=lead.id, at=now, actor=actor),)
+        case SweepStale():
+            return stale.sweep_stale(lead, playbook, history, now=now)
         case _:
             assert_never(command)

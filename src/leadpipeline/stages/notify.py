@@ -18,11 +18,11 @@ from leadpipeline._checks import aware, non_negative, not_blank
 from leadpipeline._typed import typed
 from leadpipeline.events import (
     AllocationBlocked,
+    CallRequested,
     Completed,
     Escalated,
     Event,
     HandedOver,
-    InteractionRecorded,
     Offered,
     OfferWithdrawn,
     Outcome,
@@ -31,10 +31,11 @@ from leadpipeline.events import (
     Rejected,
     Returned,
 )
-from leadpipeline.lead import InteractionKind, Lead, Party, PartyKind
+from leadpipeline.lead import Lead, Party, PartyKind
 from leadpipeline.playbook import Playbook
-from leadpipeline.rules.heat import heat
+from leadpipeline.rules.heat import on_duty
 from leadpipeline.rules.sla import EscalationAction
+from leadpipeline.stages.calls import CALL_STARTS_ON
 
 __all__ = ["Notification", "OutboxEntry", "notifications_for"]
 
@@ -138,6 +139,13 @@ def _named(event: Escalated, playbook: Playbook) -> str:
     return ""
 
 
+def _on_the_call(event: Escalated, playbook: Playbook) -> bool:
+    """Whether the escalated clock is the five-minute call's (sales on duty answers it)."""
+    return any(
+        p.name == event.policy and p.starts_on == CALL_STARTS_ON for p in playbook.sla_policies
+    )
+
+
 def _escalation_recipient(event: Escalated, after: Lead, playbook: Playbook) -> tuple[Party, str]:
     """Who hears of an escalation step, and in which role.
 
@@ -145,6 +153,9 @@ def _escalation_recipient(event: Escalated, after: Lead, playbook: Playbook) -> 
     manager step without a name reaches the manager of that party.
     """
     responsible = Party.partner(event.partner_id) if event.partner_id else after.owner
+    if _on_the_call(event, playbook):
+        # the party asked to call, by the same rule that asked it; not marketing's inquiry
+        responsible = on_duty(after, playbook.heat)
     named = _named(event, playbook)
     match event.action:
         case EscalationAction.NOTIFY_MANAGER:
@@ -237,11 +248,10 @@ def notifications_for(
             case AllocationBlocked(reason=reason):
                 message = f"cannot allocate lead {lead_id}: {reason}"
                 note(version, "allocation_blocked", Party.sales(), message, None)
-            case InteractionRecorded(interaction=i) if i.kind is InteractionKind.FORM_SUBMIT:
-                hot = heat(after, playbook.heat, now=now)
-                if hot.call_within is not None:
-                    message = f"hot lead {lead_id} submitted a form: call now"
-                    note(version, "call_now", after.owner, message, i.at + hot.call_within)
+            case CallRequested(to=to, due_at=due):
+                # the party whose call stops the clock, due when the SLA on the call is
+                message = f"hot lead {lead_id} submitted a form: call now"
+                note(version, "call_now", to, message, due)
             case _:
                 pass
     return tuple(out)

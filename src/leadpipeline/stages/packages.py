@@ -16,6 +16,7 @@ from leadpipeline._typed import typed
 from leadpipeline.events import (
     Accepted,
     AllocationBlocked,
+    CallRequested,
     ChannelAllocated,
     Completed,
     Disqualified,
@@ -176,6 +177,7 @@ def _escalated(event: Escalated, viewer: _Viewer) -> Escalated | None:
 _VIEWS: dict[type, Callable[[Any, _Viewer], Any]] = {
     LeadCaptured: _captured,
     InteractionRecorded: _as_is,
+    CallRequested: _drop,  # sales' own call list: nothing for a partner to act on
     ProfileUpdated: _as_is,
     NoteAdded: _drop,  # internal notes never leave the company
     StageChanged: _with_reason,

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+import attrs
+
 from leadpipeline.errors import OfferError, PartnerAccessError, TransitionError, ValidationError
 from leadpipeline.events import (
     Disqualified,
@@ -26,7 +28,7 @@ from leadpipeline.lead import Lead, Party, PartyKind
 from leadpipeline.lifecycle import Stage
 from leadpipeline.playbook import Playbook
 from leadpipeline.rules.channels import Channel
-from leadpipeline.rules.partners import PartnerRanking, rank_partners
+from leadpipeline.rules.partners import PartnerNeed, PartnerRanking, rank_partners
 from leadpipeline.rules.returns import Routing, route_return
 from leadpipeline.stages.moves import require_stage, to_role
 
@@ -37,14 +39,54 @@ __all__ = [
     "partner_accept",
     "reclaim",
     "return_lead",
+    "return_ranking",
 ]
 
 
-def _ranking(lead: Lead, playbook: Playbook, *, now: datetime, seed: int = 0) -> PartnerRanking:
+def _ranking(
+    lead: Lead,
+    playbook: Playbook,
+    *,
+    now: datetime,
+    seed: int = 0,
+    needs: frozenset[PartnerNeed] = frozenset(),
+    because: str = "",
+) -> PartnerRanking:
     """Partners ranked for this lead, excluding those who returned it or let an offer lapse."""
     excluded = tuple(sorted({*lead.returned_by, *lead.lapsed_offers}))
     return rank_partners(
-        lead, playbook.partners, playbook.partner_policy, now=now, excluded=excluded, seed=seed
+        lead,
+        playbook.partners,
+        playbook.partner_policy,
+        now=now,
+        excluded=excluded,
+        seed=seed,
+        needs=needs,
+        because=because,
+    )
+
+
+def return_ranking(
+    lead: Lead, playbook: Playbook, *, partner_id: str, reason: str, now: datetime, seed: int = 0
+) -> PartnerRanking:
+    """How the partners rank for the next offer when `partner_id` returns `lead` with `reason`.
+
+    Why: the reason decides to which partner a returned lead goes; this is the ranking
+    `return_lead` offers from, so sales can see why each partner was skipped. Pass the
+    lead as the partner held it, with the partners' loads (`Playbook.with_loads`) of then.
+
+    Raises:
+        ValidationError: at ``reason`` for a code the return policy does not know.
+    """
+    entry = playbook.return_policy.reason(reason)
+    after = attrs.evolve(lead, returned_by=tuple(sorted({*lead.returned_by, partner_id})))
+    return _ranking(
+        after,
+        playbook,
+        now=now,
+        seed=seed,
+        needs=entry.next_partner_needs,
+        because=f"after a return for {entry.label!r}" if entry.next_partner_needs else "",
     )
 
 
@@ -237,19 +279,27 @@ def _route(
     actor: Party,
     why: str,
     seed: int,
+    rank: PartnerRanking | None = None,
 ) -> tuple[Event, ...]:
-    """Where a lead goes once a partner no longer holds it. `after` has the return folded in."""
+    """Where a lead goes once a partner no longer holds it. `after` has the return folded in.
+
+    `rank` is the ranking a return reason asked for; without one, the plain ranking.
+    """
     offer: tuple[Event, ...] = ()
     if routing is Routing.NEXT_PARTNER:
-        rank = _ranking(after, playbook, now=now, seed=seed)
-        if rank.candidate_ids:
+        if rank is None:
+            rank = _ranking(after, playbook, now=now, seed=seed)
+        if rank.candidates:
+            best = rank.candidates[0]
             offer = (
                 Offered(
                     lead_id=lead.id,
                     at=now,
                     actor=actor,
-                    partner_id=rank.candidate_ids[0],
+                    partner_id=best.partner_id,
                     expires_at=now + playbook.partner_policy.offer_expiry,
+                    # the partner sees this event: it names no other partner
+                    reason=f"ranked first of {len(rank.candidates)}: {best.reason}",
                 ),
             )
             routing = Routing.BACK_TO_SALES
@@ -312,6 +362,11 @@ def return_lead(
     )
     after = evolve(lead, returned)
     why = f"returned by partner {partner_id}: {reason}"
+    rank = None
+    if routing is Routing.NEXT_PARTNER:
+        rank = return_ranking(
+            lead, playbook, partner_id=partner_id, reason=reason, now=now, seed=seed
+        )
     return (
         returned,
         *_route(
@@ -324,6 +379,7 @@ def return_lead(
             actor=actor,
             why=why,
             seed=seed,
+            rank=rank,
         ),
     )
 

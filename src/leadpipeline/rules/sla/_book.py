@@ -119,13 +119,15 @@ _FIELD, _TO_OWNER, _ACTOR = range(3)
 class _Handler:
     """Everything one event type name does in the pass."""
 
-    __slots__ = ("entries", "name", "partner", "touch", "update")
+    __slots__ = ("entries", "name", "own_time", "partner", "touch", "update")
 
     def __init__(self, name: str, entries: tuple[_Entry, ...], update: int) -> None:
         self.name = name
         self.entries = entries
         self.update = update
         self.touch = name == "InteractionRecorded"
+        # A call request counts from the submit's own time, not from when it was recorded.
+        self.own_time = name == "CallRequested"
         if name in _PARTNER_FIELD:
             self.partner = _FIELD
         elif name == "OwnerChanged":

@@ -157,7 +157,8 @@ def _fold(  # noqa: PLR0915  # one pass over the history, kept flat for speed
                         if not check(event, fold):
                             break
                     else:
-                        clock = _Clock(at, entry.allowed, partner)
+                        started = event.submitted_at if handler.own_time else at  # type: ignore[union-attr]  # CallRequested
+                        clock = _Clock(started, entry.allowed, partner)
                         if last_stop and last_stop.get((i, partner)) == at:
                             # The answer was recorded at the same instant, just before.
                             records.append((i, clock, at, handler.name))

@@ -10,8 +10,6 @@ from leadpipeline.rules.sla.policy import (
     EscalationAction,
     EscalationStep,
     EventMatch,
-    HotLead,
-    InteractionIs,
     SlaPolicy,
     TimeBasis,
 )
@@ -32,12 +30,11 @@ _PARTNER_DONE = (
 DEFAULT_SLA_POLICIES: tuple[SlaPolicy, ...] = (
     SlaPolicy(
         name="hot_form_submit_call",
-        description="A form submit from a hot lead wants a sales call within five minutes.",
-        starts_on="InteractionRecorded",
-        conditions=(
-            InteractionIs(kinds=frozenset({InteractionKind.FORM_SUBMIT})),
-            HotLead(min_interactions=3, window=timedelta(days=7)),
+        description=(
+            "A form submit from a hot lead wants a call by the sales team on duty within "
+            "five minutes of the submit; the playbook's heat policy says what hot is."
         ),
+        starts_on="CallRequested",
         stops_on=(
             EventMatch(
                 event="InteractionRecorded",

@@ -3,7 +3,7 @@
 Every partner on the roster gets a verdict with reasons: a candidate says why it qualifies
 and how it scored; a refused partner says each thing that rules it out (wrong region, no
 product-line match, deal size out of range, inactive, paused, at capacity, already returned
-this lead).
+this lead, or lacking what a return reason asks of the next partner).
 
 Candidates are load-balanced: the score is the grade weight times the share of the period's
 capacity still free, so a partner back from a pause (all capacity free) ranks high but can
@@ -20,27 +20,28 @@ from __future__ import annotations
 import enum
 import hashlib
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from fractions import Fraction
 
 import attrs
 
-from leadpipeline._checks import aware, non_negative, not_blank, positive, require_aware
+from leadpipeline._checks import require_aware
 from leadpipeline._typed import typed
-from leadpipeline.errors import ConfigurationError
 from leadpipeline.lead import Lead
 from leadpipeline.rules.channels import lead_product_lines
+from leadpipeline.rules.partners.roster import (
+    Partner,
+    PartnerNeed,
+    PartnerPolicy,
+    check_roster,
+)
 
 __all__ = [
-    "DEFAULT_PARTNER_POLICY",
-    "GradeWeight",
-    "Partner",
-    "PartnerPolicy",
     "PartnerRanking",
     "RankedPartner",
     "RefusalCode",
     "RefusedPartner",
-    "check_roster",
+    "lead_competences",
     "rank_partners",
     "tie_break",
 ]
@@ -54,155 +55,19 @@ def _amount(value: float) -> str:
     return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
 
 
-@attrs.frozen(kw_only=True, field_transformer=typed)
-class Partner:
-    """A channel partner on the roster, with what it serves and how much it can take.
-
-    Attributes:
-        id: the partner's id (as in ``Party.partner(id)``).
-        name: its display name.
-        grade: its grade, e.g. "gold"; the policy gives each grade a weight.
-        regions: regions or countries it serves (matched against the lead's company
-            region and country, case-insensitively); empty serves every region.
-        product_lines: product lines it sells (matched against the lead's interests and
-            needs); empty sells every line.
-        capacity: leads it can take per period; a hard cap.
-        open_leads: leads it holds or has on offer in the current period.
-        active: False for a partner no longer taking leads.
-        paused_until: on holiday or paused until then; None when not paused.
-        min_deal_size: the smallest budget it takes, or None.
-        max_deal_size: the largest budget it takes, or None.
+def lead_competences(lead: Lead) -> frozenset[str]:
+    """What a partner must know to work the lead: its industry and its stated needs.
 
     Example:
-        >>> p = Partner(id="p-1", name="Nordlicht IT", grade="gold", capacity=10, open_leads=4)
-        >>> p.free_capacity
-        6
+        >>> from datetime import datetime, timezone
+        >>> from leadpipeline.lead import Company, Lead, Needs, Source
+        >>> at = datetime(2026, 3, 4, tzinfo=timezone.utc)
+        >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=at),
+        ...             company=Company(industry="Logistics"), needs=Needs(needs=("ERP",)))
+        >>> sorted(lead_competences(lead))
+        ['erp', 'logistics']
     """
-
-    id: str = attrs.field(validator=not_blank)
-    name: str = attrs.field(validator=not_blank)
-    grade: str = attrs.field(validator=not_blank)
-    capacity: int = attrs.field(validator=non_negative)
-    open_leads: int = attrs.field(default=0, validator=non_negative)
-    regions: frozenset[str] = frozenset()
-    product_lines: frozenset[str] = frozenset()
-    active: bool = True
-    paused_until: datetime | None = attrs.field(default=None, validator=aware)
-    min_deal_size: float | None = attrs.field(default=None, validator=non_negative)
-    max_deal_size: float | None = attrs.field(default=None, validator=non_negative)
-
-    def __attrs_post_init__(self) -> None:
-        if (
-            self.min_deal_size is not None
-            and self.max_deal_size is not None
-            and self.max_deal_size < self.min_deal_size
-        ):
-            raise ConfigurationError.at(
-                "max_deal_size",
-                f"must not be below min_deal_size {self.min_deal_size!r}, "
-                f"got {self.max_deal_size!r}",
-            )
-
-    @property
-    def free_capacity(self) -> int:
-        """Leads it can still take this period (never negative)."""
-        return max(self.capacity - self.open_leads, 0)
-
-
-@attrs.frozen(kw_only=True, field_transformer=typed)
-class GradeWeight:
-    """How strongly a partner grade is preferred when ranking."""
-
-    grade: str = attrs.field(validator=not_blank)
-    weight: float = attrs.field(validator=positive)
-
-
-@attrs.frozen(kw_only=True, field_transformer=typed)
-class PartnerPolicy:
-    """How partners are ranked and offered a lead.
-
-    Attributes:
-        grade_weights: the weight of each grade, each grade once.
-        offer_count: how many partners a lead is offered to at once.
-        offer_expiry: how long an offer stays open.
-        require_deal_size: when True, a lead without a budget is refused by every partner
-            with a deal-size range; when False the range is not checked for it.
-
-    Example:
-        >>> DEFAULT_PARTNER_POLICY.weight_of("gold"), DEFAULT_PARTNER_POLICY.offer_count
-        (3.0, 3)
-    """
-
-    grade_weights: tuple[GradeWeight, ...] = (
-        GradeWeight(grade="gold", weight=3.0),
-        GradeWeight(grade="silver", weight=2.0),
-        GradeWeight(grade="bronze", weight=1.0),
-    )
-    offer_count: int = attrs.field(default=3, validator=positive)
-    offer_expiry: timedelta = timedelta(days=3)
-    require_deal_size: bool = False
-
-    def __attrs_post_init__(self) -> None:
-        if not self.grade_weights:
-            raise ConfigurationError.at("grade_weights", "give at least one grade")
-        seen: dict[str, int] = {}
-        for i, gw in enumerate(self.grade_weights):
-            if gw.grade in seen:
-                raise ConfigurationError.at(
-                    f"grade_weights[{i}].grade",
-                    f"duplicate grade {gw.grade!r} (also grade_weights[{seen[gw.grade]}])",
-                )
-            seen[gw.grade] = i
-        if self.offer_expiry <= timedelta(0):
-            raise ConfigurationError.at(
-                "offer_expiry", f"must be positive, got {self.offer_expiry!r}"
-            )
-
-    @property
-    def grades(self) -> tuple[str, ...]:
-        """The known grades, in policy order."""
-        return tuple(gw.grade for gw in self.grade_weights)
-
-    def weight_of(self, grade: str) -> float | None:
-        """The weight of a grade, or None for a grade the policy does not know."""
-        return next((gw.weight for gw in self.grade_weights if gw.grade == grade), None)
-
-
-DEFAULT_PARTNER_POLICY = PartnerPolicy()
-"""Gold 3, silver 2, bronze 1; offer to three partners at once for three days."""
-
-
-def check_roster(
-    partners: Sequence[Partner], policy: PartnerPolicy, path: str = "partners"
-) -> None:
-    """Refuse a roster with a partner id twice or a grade the policy cannot weigh.
-
-    Call it when a playbook is built so a bad roster fails early, naming the partner.
-
-    Raises:
-        ConfigurationError: at ``<path>[i].id`` or ``<path>[i].grade``.
-
-    Example:
-        >>> p = Partner(id="p-1", name="A", grade="platinum", capacity=5)
-        >>> try:
-        ...     check_roster((p,), DEFAULT_PARTNER_POLICY)
-        ... except ConfigurationError as err:
-        ...     print(err.paths)
-        ('partners[0].grade',)
-    """
-    seen: dict[str, int] = {}
-    for i, partner in enumerate(partners):
-        if partner.id in seen:
-            raise ConfigurationError.at(
-                f"{path}[{i}].id",
-                f"duplicate partner id {partner.id!r} (also {path}[{seen[partner.id]}])",
-            )
-        seen[partner.id] = i
-        if policy.weight_of(partner.grade) is None:
-            raise ConfigurationError.at(
-                f"{path}[{i}].grade",
-                f"unknown grade {partner.grade!r}: the policy weighs {', '.join(policy.grades)}",
-            )
+    return _fold((lead.company.industry, *lead.needs.needs))
 
 
 class RefusalCode(enum.StrEnum):
@@ -218,6 +83,8 @@ class RefusalCode(enum.StrEnum):
     NO_PRODUCT_MATCH = "no_product_match"
     DEAL_SIZE = "deal_size"
     AT_CAPACITY = "at_capacity"
+    NO_COMPETENCE = "no_competence"
+    """It lacks the competence a return reason asks of the next partner."""
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
@@ -266,6 +133,7 @@ class PartnerRanking:
     Example:
         >>> from datetime import datetime, timezone
         >>> from leadpipeline.lead import Lead, Source
+        >>> from leadpipeline.rules.partners import DEFAULT_PARTNER_POLICY
         >>> now = datetime(2026, 3, 4, tzinfo=timezone.utc)
         >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=now))
         >>> roster = (Partner(id="a", name="A", grade="gold", capacity=4),
@@ -326,16 +194,83 @@ def tie_break(seed: int, lead_id: str, partner_id: str) -> str:
     return hashlib.sha256(payload).hexdigest()
 
 
-def _assess(
+def _competence(
+    lead: Lead, partner: Partner, because: str
+) -> tuple[tuple[RefusalCode, str] | None, str]:
+    """A refusal, or a note, for a partner weighed on competence (a return asked for it)."""
+    wanted = lead_competences(lead)
+    known = _fold(partner.competences)
+    asked = f" ({because})" if because else ""
+    if not wanted:
+        why = f"lacks a competence match{asked}: the lead names no industry or needs"
+        return (RefusalCode.NO_COMPETENCE, why), ""
+    if not known:
+        return None, f"claims every competence{asked}"
+    if wanted & known:
+        return None, f"competence in {', '.join(sorted(wanted & known))}{asked}"
+    why = (
+        f"lacks the competence{asked}: knows {', '.join(sorted(known))}; "
+        f"the lead needs {', '.join(sorted(wanted))}"
+    )
+    return (RefusalCode.NO_COMPETENCE, why), ""
+
+
+def _region(
+    lead: Lead, partner: Partner, needs: frozenset[PartnerNeed], asked: str
+) -> tuple[tuple[RefusalCode, str] | None, str]:
+    """A refusal, or a note, on whether the partner serves the lead's region or country."""
+    company = lead.company
+    lead_places = _fold((company.region, company.country))
+    served = _fold(partner.regions)
+    covers = asked if PartnerNeed.REGION in needs else ""
+    if covers and not lead_places:
+        return (RefusalCode.WRONG_REGION, f"no region to cover{asked}: the lead has none"), ""
+    if not served:
+        return None, f"serves every region{covers}"
+    if lead_places & served:
+        return None, f"serves {', '.join(sorted(lead_places & served))}{covers}"
+    where = (
+        f"the lead is in {', '.join(sorted(lead_places))}"
+        if lead_places
+        else "the lead has no region or country"
+    )
+    why = f"wrong region{covers}: serves {', '.join(sorted(served))}; {where}"
+    return (RefusalCode.WRONG_REGION, why), ""
+
+
+def _deal_size(
+    lead: Lead, partner: Partner, policy: PartnerPolicy
+) -> tuple[tuple[RefusalCode, str] | None, str]:
+    """A refusal, or a note (empty without a range), on the lead's budget and the range."""
+    low, high = partner.min_deal_size, partner.max_deal_size
+    budget = lead.needs.budget
+    if low is None and high is None:
+        return None, ""
+    span = f"{_amount(low or 0)} to {'any' if high is None else _amount(high)}"
+    if budget is None:
+        if policy.require_deal_size:
+            return (RefusalCode.DEAL_SIZE, f"deal size unknown (no budget); takes {span}"), ""
+        return None, f"budget unknown, deal-size range {span} not checked"
+    if (low is not None and budget < low) or (high is not None and budget > high):
+        why = f"deal size out of range: budget {_amount(budget)}; takes {span}"
+        return (RefusalCode.DEAL_SIZE, why), ""
+    return None, f"budget {_amount(budget)} within {span}"
+
+
+def _assess(  # one branch per thing that can rule a partner out
     lead: Lead,
     partner: Partner,
     policy: PartnerPolicy,
     now: datetime,
     excluded: frozenset[str],
+    *,
+    needs: frozenset[PartnerNeed] = frozenset(),
+    because: str = "",
 ) -> tuple[list[tuple[RefusalCode, str]], list[str]]:
     """Refusals (code, reason) and qualifying notes for one partner."""
     refusals: list[tuple[RefusalCode, str]] = []
     notes: list[str] = []
+    asked = f" ({because})" if because else ""
     if partner.id in lead.returned_by:
         refusals.append((RefusalCode.RETURNED, "already returned this lead"))
     elif partner.id in excluded:
@@ -350,25 +285,11 @@ def _assess(
     if partner.paused_until is not None and partner.paused_until > now:
         refusals.append((RefusalCode.PAUSED, f"paused until {partner.paused_until.isoformat()}"))
 
-    company = lead.company
-    lead_places = _fold((company.region, company.country))
-    served = _fold(partner.regions)
-    if not served:
-        notes.append("serves every region")
-    elif lead_places & served:
-        notes.append(f"serves {', '.join(sorted(lead_places & served))}")
+    refused, note = _region(lead, partner, needs, asked)
+    if refused is not None:
+        refusals.append(refused)
     else:
-        where = (
-            f"the lead is in {', '.join(sorted(lead_places))}"
-            if lead_places
-            else "the lead has no region or country"
-        )
-        refusals.append(
-            (
-                RefusalCode.WRONG_REGION,
-                f"wrong region: serves {', '.join(sorted(served))}; {where}",
-            )
-        )
+        notes.append(note)
 
     wanted = lead_product_lines(lead)
     sold = _fold(partner.product_lines)
@@ -377,44 +298,37 @@ def _assess(
     elif wanted & sold:
         notes.append(f"sells {', '.join(sorted(wanted & sold))}")
     else:
-        asked = ", ".join(sorted(wanted)) if wanted else "none named"
+        named = ", ".join(sorted(wanted)) if wanted else "none named"
         refusals.append(
             (
                 RefusalCode.NO_PRODUCT_MATCH,
-                f"no product-line match: sells {', '.join(sorted(sold))}; the lead wants {asked}",
+                f"no product-line match: sells {', '.join(sorted(sold))}; the lead wants {named}",
             )
         )
 
-    low, high = partner.min_deal_size, partner.max_deal_size
-    budget = lead.needs.budget
-    if low is None and high is None:
-        pass
-    else:
-        span = f"{_amount(low or 0)} to {'any' if high is None else _amount(high)}"
-        if budget is None:
-            if policy.require_deal_size:
-                refusals.append(
-                    (RefusalCode.DEAL_SIZE, f"deal size unknown (no budget); takes {span}")
-                )
-            else:
-                notes.append(f"budget unknown, deal-size range {span} not checked")
-        elif (low is not None and budget < low) or (high is not None and budget > high):
-            refusals.append(
-                (
-                    RefusalCode.DEAL_SIZE,
-                    f"deal size out of range: budget {_amount(budget)}; takes {span}",
-                )
-            )
-        else:
-            notes.append(f"budget {_amount(budget)} within {span}")
+    refused, note = _deal_size(lead, partner, policy)
+    if refused is not None:
+        refusals.append(refused)
+    elif note:
+        notes.append(note)
 
+    room = asked if PartnerNeed.CAPACITY in needs else ""
     if partner.free_capacity <= 0:
         refusals.append(
             (
                 RefusalCode.AT_CAPACITY,
-                f"at capacity: {partner.open_leads} of {partner.capacity} leads this period",
+                f"at capacity{room}: {partner.open_leads} of {partner.capacity} leads this period",
             )
         )
+    elif room:
+        notes.append(f"{partner.free_capacity} leads of room{room}")
+
+    if PartnerNeed.COMPETENCE in needs:
+        refused, note = _competence(lead, partner, because)
+        if refused is not None:
+            refusals.append(refused)
+        else:
+            notes.append(note)
     return refusals, notes
 
 
@@ -426,12 +340,16 @@ def rank_partners(
     now: datetime,
     excluded: Iterable[str] = (),
     seed: int = 0,
+    needs: Iterable[PartnerNeed] = (),
+    because: str = "",
 ) -> PartnerRanking:
     """Rank the partners that may take a lead and give every other partner its reasons.
 
     A partner in `excluded` or in the lead's ``returned_by`` is never a candidate. The
     order is by grade weight times free capacity share, then by `tie_break`, so it is
-    replayable from the same input and seed.
+    replayable from the same input and seed. `needs` are what a return reason asks of
+    the next partner (`because` names that reason in the explanations): a partner
+    lacking one of them is refused with the reason.
 
     Raises:
         ValidationError: when `now` is naive.
@@ -440,6 +358,7 @@ def rank_partners(
     Example:
         >>> from datetime import datetime, timezone
         >>> from leadpipeline.lead import Company, Lead, Source
+        >>> from leadpipeline.rules.partners import DEFAULT_PARTNER_POLICY
         >>> now = datetime(2026, 3, 4, tzinfo=timezone.utc)
         >>> lead = Lead(id="L-1", source=Source(channel="web", captured_at=now),
         ...             company=Company(region="DACH"), returned_by=("busy",))
@@ -457,10 +376,13 @@ def rank_partners(
     require_aware("now", now)
     check_roster(partners, policy)
     shut_out = frozenset(excluded) | frozenset(lead.returned_by)
+    wanted = frozenset(needs)
     scored: list[tuple[Fraction, str, Partner, str]] = []
     refused: list[RefusedPartner] = []
     for partner in partners:
-        refusals, notes = _assess(lead, partner, policy, now, shut_out)
+        refusals, notes = _assess(
+            lead, partner, policy, now, shut_out, needs=wanted, because=because
+        )
         if refusals:
             refused.append(
                 RefusedPartner(
