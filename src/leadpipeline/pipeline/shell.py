@@ -440,8 +440,12 @@ class Pipeline:
         """Sales accepts a handed-over lead (SAL)."""
         return self.execute(lead_id, Accept(actor=actor))
 
-    def reject(self, lead_id: str, *, reason: str, comment: str = "") -> Lead:
-        """Sales rejects a handed-over lead with a reason code; it goes to nurture."""
+    def reject(self, lead_id: str, *, reason: str = "", comment: str = "") -> Lead:
+        """Sales rejects a handed-over lead with a reason code; it goes to nurture.
+
+        Raises:
+            ValidationError: no reason, or one the playbook's rejection catalogue lacks.
+        """
         return self.execute(lead_id, Reject(reason=reason, comment=comment))
 
     def qualify_sql(self, lead_id: str) -> Lead:
@@ -484,9 +488,13 @@ class Pipeline:
         """Withdraw lapsed offers and route the lead onward."""
         return self.execute(lead_id, ExpireOffers())
 
-    def reclaim(self, lead_id: str, partner_id: str, *, reason: str) -> Lead:
-        """Take the lead back from a partner that stopped responding; route it onward."""
-        return self.execute(lead_id, Reclaim(partner_id=partner_id, reason=reason))
+    def reclaim(self, lead_id: str, partner_id: str, *, reason: str, comment: str = "") -> Lead:
+        """Take the lead back from a partner that stopped responding; route it onward.
+
+        `reason` is a code of the return catalogue (the playbook's ``reclaim_reason``
+        fits a partner gone quiet).
+        """
+        return self.execute(lead_id, Reclaim(partner_id=partner_id, reason=reason, comment=comment))
 
     def complete(
         self,
@@ -502,9 +510,12 @@ class Pipeline:
             lead_id, Complete(outcome=outcome, reason=reason, revenue=revenue, actor=actor)
         )
 
-    def nurture(self, lead_id: str, *, reason: str) -> Lead:
-        """Send the lead back to marketing for regular communication."""
-        return self.execute(lead_id, Nurture(reason=reason))
+    def nurture(self, lead_id: str, *, reason: str, comment: str = "") -> Lead:
+        """Send the lead back to marketing for regular communication.
+
+        A lead sales holds goes back only with a code of the rejection catalogue.
+        """
+        return self.execute(lead_id, Nurture(reason=reason, comment=comment))
 
     def disqualify(self, lead_id: str, *, reason: str) -> Lead:
         """Drop the lead with a reason."""

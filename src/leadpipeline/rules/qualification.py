@@ -9,6 +9,7 @@ below the lower `exit_below`, so decaying touches do not make it flap in and out
 
 from __future__ import annotations
 
+import enum
 import math
 from datetime import datetime
 from typing import Any, assert_never
@@ -38,6 +39,7 @@ __all__ = [
     "FieldPresent",
     "GradeAtLeast",
     "Not",
+    "OnMiss",
     "ProfileLevelAtLeast",
     "PurchaseDecisionWithin",
     "ScoreAtLeast",
@@ -211,6 +213,15 @@ class Assessment:
     def missed(self) -> tuple[CriterionResult, ...]:
         """The criteria the lead misses."""
         return tuple(r for r in self.results if not r.met)
+
+
+class OnMiss(enum.StrEnum):
+    """What a decision does with a lead that misses a definition it checks."""
+
+    REFUSE = "refuse"
+    """Refuse the command with the assessment (met and missed criteria)."""
+    WARN = "warn"
+    """Go ahead and record the missed criteria as a warning on the event."""
 
 
 def describe(criterion: Criterion) -> str:

@@ -22,7 +22,7 @@ from leadpipeline.events import (
     PersonalDataErased,
     ProfileUpdated,
 )
-from leadpipeline.lead import Lead, Party
+from leadpipeline.lead import Lead, Party, PartyKind
 from leadpipeline.lifecycle import Stage
 from leadpipeline.playbook import Playbook
 from leadpipeline.rules.sla import breaches
@@ -54,7 +54,7 @@ from leadpipeline.stages.commands import (
     UpdateProfile,
     command_name,
 )
-from leadpipeline.stages.moves import move, to_role, withdraw_offers
+from leadpipeline.stages.moves import move, refuse_hand_back, to_role, withdraw_offers
 
 __all__ = ["decide"]
 
@@ -70,8 +70,9 @@ def decide(
     """The events that record `command` on `lead`, or a specific error if it is refused.
 
     `history` (the events `lead` was folded from) is read by `Escalate` without
-    breaches, which works out what is due from it, and by `Capture` of a recorded lead,
-    which is a no-op when it captures the same lead again.
+    breaches, which works out what is due from it, by `Capture` of a recorded lead,
+    which is a no-op when it captures the same lead again, and by `ReturnLead` and
+    `Reclaim`, which give a lead back to the sales team that handed it to the partner.
 
     Raises:
         TransitionError: the command is not allowed in the lead's stage (names the allowed
@@ -124,7 +125,7 @@ def decide(
                     allowed=playbook.lifecycle.allowed_from(lead.stage),
                     reason=f"unknown stage {to_stage!r}",
                 )
-            return move(
+            moves = move(
                 lead,
                 playbook.lifecycle,
                 to_stage,
@@ -134,7 +135,29 @@ def decide(
                 reason=reason,
                 owner=owner,
             )
-        case Nurture(reason=reason):
+            return refuse_hand_back(lead, playbook, moves, command=name)
+        case Nurture(reason=reason, comment=comment):
+            if lead.owner.kind is PartyKind.PARTNER:
+                raise TransitionError(
+                    lead_id=lead.id,
+                    stage=lead.stage,
+                    command=name,
+                    allowed=("return_lead", "reclaim"),
+                    reason="a partner gives a lead back with a return reason ("
+                    + ", ".join(playbook.return_policy.codes)
+                    + "): use return_lead or reclaim",
+                )
+            if lead.owner.kind is PartyKind.SALES:
+                return handover.hand_back(
+                    lead,
+                    playbook,
+                    reason=reason,
+                    comment=comment,
+                    now=now,
+                    actor=actor,
+                    command=name,
+                    nurtured=reason,
+                )
             moved = to_role(
                 lead, playbook, Stage.NURTURE, command=name, now=now, actor=actor, reason=reason
             )
@@ -208,12 +231,20 @@ def decide(
                 comment=comment,
                 seed=seed,
                 now=now,
+                history=history,
             )
         case ExpireOffers(seed=seed):
             return partners.expire_offers(lead, playbook, now=now, seed=seed)
-        case Reclaim(partner_id=partner_id, reason=reason, seed=seed):
+        case Reclaim(partner_id=partner_id, reason=reason, comment=comment, seed=seed):
             return partners.reclaim(
-                lead, playbook, partner_id=partner_id, reason=reason, now=now, seed=seed
+                lead,
+                playbook,
+                partner_id=partner_id,
+                reason=reason,
+                comment=comment,
+                now=now,
+                seed=seed,
+                history=history,
             )
         case Complete(outcome=outcome, reason=reason, revenue=revenue):
             return completion.complete(
@@ -232,7 +263,7 @@ def decide(
                         "history", f"escalate needs the {lead.version} events of lead {lead.id!r}"
                     )
                 found = breaches(history, playbook.sla_policies, playbook.calendar, now=now)
-            return escalation.escalate(lead, playbook, found, now=now)
+            return escalation.escalate(lead, playbook, found, now=now, history=history)
         case Erase():
             if lead.erased:
                 return ()

@@ -17,6 +17,7 @@ from leadpipeline.events import (
     Nurtured,
     Offered,
     OfferWithdrawn,
+    OwnerChanged,
     PartnerAccepted,
     Reclaimed,
     Returned,
@@ -217,6 +218,22 @@ def partner_accept(
     return (*moved, accepted, *others)
 
 
+def handed_on_by(history: Sequence[Event], partner_id: str) -> Party:
+    """The sales party that passed the lead to this partner, so a return keeps its team.
+
+    Plain sales when the history does not say (a decision asked without it).
+    """
+    partner = Party.partner(partner_id)
+    for event in reversed(history):
+        if (
+            isinstance(event, OwnerChanged)
+            and event.to_owner == partner
+            and event.from_owner.kind is PartyKind.SALES
+        ):
+            return event.from_owner
+    return Party.sales()
+
+
 _DESTINATIONS: dict[Routing, tuple[Stage, Party]] = {
     Routing.BACK_TO_SALES: (Stage.SQL, Party.sales()),
     Routing.NURTURE: (Stage.NURTURE, Party.marketing()),
@@ -237,8 +254,13 @@ def _route(
     actor: Party,
     why: str,
     seed: int,
+    sales: Party,
 ) -> tuple[Event, ...]:
-    """Where a lead goes once a partner no longer holds it. `after` has the return folded in."""
+    """Where a lead goes once a partner no longer holds it. `after` has the return folded in.
+
+    A lead back with sales (or held by sales while on offer again) goes to `sales`, the
+    party that handed it to the partner.
+    """
     offer: tuple[Event, ...] = ()
     if routing is Routing.NEXT_PARTNER:
         rank = _ranking(after, playbook, now=now, seed=seed)
@@ -259,6 +281,8 @@ def _route(
             if routing is Routing.NEXT_PARTNER:
                 routing = Routing.BACK_TO_SALES
     role, owner = _DESTINATIONS[routing]
+    if routing is Routing.BACK_TO_SALES:
+        owner = sales
     marker: tuple[Event, ...] = ()
     if routing is Routing.NURTURE:
         marker = (Nurtured(lead_id=lead.id, at=now, actor=actor, reason=why),)
@@ -289,6 +313,7 @@ def return_lead(
     comment: str,
     seed: int,
     now: datetime,
+    history: Sequence[Event] = (),
 ) -> tuple[Event, ...]:
     """A partner gives a lead back; the reason code decides where it goes next.
 
@@ -324,6 +349,7 @@ def return_lead(
             actor=actor,
             why=why,
             seed=seed,
+            sales=handed_on_by(history, partner_id),
         ),
     )
 
@@ -366,19 +392,36 @@ def expire_offers(lead: Lead, playbook: Playbook, *, now: datetime, seed: int) -
 
 
 def reclaim(
-    lead: Lead, playbook: Playbook, *, partner_id: str, reason: str, now: datetime, seed: int
+    lead: Lead,
+    playbook: Playbook,
+    *,
+    partner_id: str,
+    reason: str,
+    comment: str = "",
+    now: datetime,
+    seed: int,
+    history: Sequence[Event] = (),
 ) -> tuple[Event, ...]:
-    """Take a lead back from a partner that stopped responding, and route it onward."""
+    """Take a lead back from a partner that stopped responding, and route it onward.
+
+    The reason is a code of the return catalogue, as if the partner had returned it;
+    where the lead goes is the playbook's `reclaim_routing`.
+
+    Raises:
+        ValidationError: at ``reason`` for a code the return catalogue does not know.
+    """
     _require_holder(lead, partner_id, "reclaim")
+    playbook.return_policy.reason(reason)
     routing = playbook.reclaim_routing
-    actor = Party.sales()
+    sales = handed_on_by(history, partner_id)
     reclaimed = Reclaimed(
         lead_id=lead.id,
         at=now,
-        actor=actor,
+        actor=sales,
         partner_id=partner_id,
         reason=reason,
         routing=routing.value,
+        comment=comment,
     )
     after = evolve(lead, reclaimed)
     why = f"reclaimed from partner {partner_id}: {reason}"
@@ -391,8 +434,9 @@ def reclaim(
             routing,
             command="reclaim",
             now=now,
-            actor=actor,
+            actor=sales,
             why=why,
             seed=seed,
+            sales=sales,
         ),
     )
