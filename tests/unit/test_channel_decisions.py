@@ -280,7 +280,7 @@ class TestPartnerAccept:
         assert (err.lead_id, err.stage) == (LEAD_ID, "opportunity")
         assert err.command == "partner_accept: p-gold"
         assert err.allowed == ()
-        assert err.reason == "another partner accepted first"
+        assert err.reason == "won by another partner: it accepted first"
 
     def test_a_late_acceptance_after_the_expiry_is_refused(self) -> None:
         """Accepting a minute after the three days ran out is refused with the expiry time."""

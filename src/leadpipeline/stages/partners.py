@@ -173,7 +173,7 @@ def partner_accept(
         return (PartnerAccepted(lead_id=lead.id, at=now, actor=actor, partner_id=partner_id),)
     if offer is None:
         if lead.owner.kind is PartyKind.PARTNER:
-            why = "another partner accepted first"
+            why = "won by another partner: it accepted first"
         elif partner_id in lead.lapsed_offers:
             why = "the offer expired"
         else:
