@@ -65,6 +65,8 @@ def _action(
             target = lifecycle.name_of(Stage.NURTURE)
             if not lifecycle.can_move(lead.stage, target):
                 return ()
+            if lead.owner.kind is PartyKind.PARTNER:
+                return ()  # a partner gives a lead back only by a return or a reclaim
             if lead.owner.kind is PartyKind.SALES:  # a hand-back: recorded with its reason
                 return handover.hand_back(
                     lead,
