@@ -11,6 +11,10 @@ tests mail domains against precomputed suffix tuples, as a careful hand-writer w
 library compiles the model into generated source (`CompiledModel.source`); score cards
 keep contributions compact until first read, so two more lines (not targets) show the
 cost of reading every card's contributions and of calling `score` lead by lead.
+A third target: the cards `score_many` returns keep at most 400 bytes each beside the
+leads (measured with tracemalloc): they hold the matched values (the lead's own objects,
+and its touches for the engagement rules), and make texts and per-rule engagement points
+only when read.
 
 Measured (full run, 200,000 leads, 3,995,263 interactions, Python 3.11.7, shared dev
 container, so absolute rates vary between runs):
@@ -26,9 +30,11 @@ container, earlier, with the slower baseline domain test): 0.13x and 0.54x.
 from __future__ import annotations
 
 import argparse
+import gc
 import math
 import random
 import time
+import tracemalloc
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -64,6 +70,7 @@ from leadpipeline.rules.scoring import (
 from leadpipeline.rules.scoring._reference import _reference_score
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+TARGET_CARD_BYTES = 400  # kept per card, beside the leads
 FREE_MAIL = frozenset({"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "gmx.de"})
 COMPETITORS = frozenset({"rival.example", "other-vendor.example"})
 K = InteractionKind
@@ -336,6 +343,25 @@ def rate(fn: Callable[[], Sequence[Any]], n: int, repeat: int) -> tuple[float, S
     return n / best, result
 
 
+def kept_bytes(leads: Sequence[Lead], model: ScoringModel) -> float:
+    """Bytes each card of `score_many` keeps alive, measured with tracemalloc.
+
+    What the cards hold beyond the leads themselves: the cards, their compact
+    contributions and groups, and the numbers made for them. Read after a collection,
+    so temporaries are gone.
+    """
+    score_many(leads[:10], model, now=NOW)  # the model's generated code is built first
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    cards = score_many(leads, model, now=NOW)
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert len(cards) == len(leads)
+    return (after - before) / len(cards)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20,000 leads instead of 200,000")
@@ -376,12 +402,22 @@ def main() -> None:
     print(f"score_totals (fast path)    {fast_rate:>10,.0f} leads/s  {fast_rate / base_rate:.2f}x")
     print(f"score_many, all read        {read_rate:>10,.0f} leads/s  {read_rate / base_rate:.2f}x")
     print(f"score() lead by lead        {one_rate:>10,.0f} leads/s  {one_rate / base_rate:.2f}x")
+    per_card = kept_bytes(leads, model)
+    print(
+        f"kept cards (tracemalloc)    {per_card:>10,.0f} bytes per card, "
+        f"{per_card * 1e6 / 2**20:,.0f} MiB per million"
+    )
     for name, ratio, target in (
         ("scoring_full_vs_baseline", full_rate / base_rate, 0.5),
         ("scoring_fast_vs_baseline", fast_rate / base_rate, 0.8),
     ):
         verdict = "ok" if ratio >= target else "SHORT"
         print(f"TARGET {name}: measured {ratio:.2f} x, target {target:.2f} x, {verdict}")
+    verdict = "ok" if per_card <= TARGET_CARD_BYTES else "SHORT"
+    print(
+        f"TARGET scoring_kept_card_bytes: measured {per_card:.0f} bytes, "
+        f"target {TARGET_CARD_BYTES} bytes, {verdict}"
+    )
 
 
 if __name__ == "__main__":

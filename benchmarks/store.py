@@ -16,6 +16,20 @@ drifts over minutes, and a ratio of two runs made far apart measures the drift. 
 timed section starts after a garbage collection and ``os.sync()``, so none pays for
 building its inputs or for an earlier section's writeback.
 
+Then the durable command path against the disk's own limit, in interleaved rounds
+(the order rotating each round, ratios taken within a round, medians reported), each
+on fresh files with ``synchronous=FULL``:
+
+- raw sqlite3 committing one row at a time (an event's text, keyed by lead and
+  version), one connection: as many durable commits per second as the disk allows;
+- the same bare one-row commits from eight threads, each on its own connection (the
+  fairer peer for the eight-thread line: SQLite serialises writers, and each commit
+  still syncs alone);
+- `Pipeline.record_interaction` from one thread, a cached lead per command;
+- the same from eight threads, whose writes the store commits in groups;
+- eventsourcing 9.5 on SQLite from eight threads (see `eventsourced.py`), when it is
+  installed; otherwise the line says it was skipped.
+
 Run: ``python benchmarks/store.py`` (20,000 leads) or ``--quick`` (2,000 leads).
 """
 
@@ -28,11 +42,14 @@ import shutil
 import sqlite3
 import statistics
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
+import eventsourced
 import visitors
 from leadpipeline import Interaction, InteractionKind, Lead, Pipeline
 from leadpipeline.adapters import SimulatedClock, SqliteStore
@@ -42,6 +59,10 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 COMMANDS_PER_LEAD = 6
 TARGET_COMMANDS = 2000.0
 TARGET_RATIO = 3.0
+TARGET_ONE_WRITER = 0.5  # x raw single-row commits
+TARGET_EIGHT_WRITERS = 1.0  # x raw single-row commits
+TARGET_VS_EVENTSOURCING = 1.5  # x eventsourcing, eight threads each
+THREADS = 8
 
 
 def fair_lead(n: int) -> Lead:
@@ -178,6 +199,81 @@ def paired_capture_many(folder: Path, leads: int, rounds: int = 6) -> list[tuple
     return pairs
 
 
+def raw_single_rows(path: Path, commits: int, threads: int = 1) -> float:
+    """Seconds for bare one-row commits, `commits` in all, split over `threads` connections."""
+    body = '{"type": "interaction_recorded", "lead_id": "L-000001", "version": 2}' * 4
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute(
+            "CREATE TABLE events (lead_id TEXT, version INTEGER, body TEXT, "
+            "PRIMARY KEY (lead_id, version))"
+        )
+
+    def work(t: int) -> None:
+        with closing(sqlite3.connect(path, isolation_level=None, timeout=60)) as conn:
+            conn.execute("PRAGMA synchronous = FULL")
+            for n in range(commits // threads):
+                conn.execute("INSERT INTO events VALUES (?, ?, ?)", (f"L-{t}", n, body))
+
+    return in_threads(work, threads)
+
+
+def in_threads(work: Callable[[int], None], threads: int) -> float:
+    """Seconds for `work(0)` ... `work(threads - 1)` to run, each on its own thread."""
+    workers = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+    settle()
+    start = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return time.perf_counter() - start
+
+
+def pipeline_touches(path: Path, commands: int, threads: int, leads: int = 25) -> float:
+    """Seconds for `threads` threads to record `commands` touches in all, on their own leads."""
+    store = SqliteStore(path)
+    pipeline = Pipeline(store=store, clock=SimulatedClock(T0))
+    owned = [[f"L-{t:02d}-{i:03d}" for i in range(leads)] for t in range(threads)]
+    pipeline.capture_many(
+        visitors.fair_lead(lead_id, n, T0)
+        for n, lead_id in enumerate(lead_id for mine in owned for lead_id in mine)
+    )
+    visit = Interaction(kind=InteractionKind.SITE_VISIT, at=T0)
+
+    def work(t: int) -> None:
+        mine = owned[t]
+        for n in range(commands // threads):
+            pipeline.record_interaction(mine[n % leads], visit)
+
+    elapsed = in_threads(work, threads)
+    store.close()
+    return elapsed
+
+
+def command_rounds(folder: Path, commands: int, rounds: int) -> dict[str, list[float]]:
+    """Commands (or commits) per second of each side, per round, in rotating order."""
+    sides: dict[str, Callable[[Path], float]] = {
+        "raw": lambda p: raw_single_rows(p, commands),
+        f"raw x{THREADS}": lambda p: raw_single_rows(p, commands, THREADS),
+        "pipeline x1": lambda p: pipeline_touches(p, commands, 1),
+        f"pipeline x{THREADS}": lambda p: pipeline_touches(p, commands, THREADS),
+    }
+    if eventsourced.available():
+        sides[f"eventsourcing x{THREADS}"] = lambda p: eventsourced.commands(
+            p, THREADS, commands // THREADS
+        )
+    rates: dict[str, list[float]] = {name: [] for name in sides}
+    names = list(sides)
+    for n in range(rounds):
+        for k, name in enumerate(names[n % len(names) :] + names[: n % len(names)]):
+            path = folder / f"round-{n}-{k}.db"
+            rates[name].append(commands / sides[name](path))
+        for leftover in folder.glob(f"round-{n}-*"):
+            leftover.unlink()
+    return rates
+
+
 def target(name: str, measured: float, goal: float, unit: str, *, higher: bool) -> str:
     ok = measured >= goal if higher else measured <= goal
     shown = f"{measured:.2f}" if measured < 100 else f"{measured:.0f}"
@@ -191,6 +287,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2,000 leads instead of 20,000")
     args = parser.parse_args()
     leads = 2_000 if args.quick else 20_000
+    durable, rounds = (400, 3) if args.quick else (2_000, 5)
     commands = leads * COMMANDS_PER_LEAD
     folder = Path(tempfile.mkdtemp(prefix="leadpipeline-bench-"))
     try:
@@ -216,10 +313,50 @@ def main() -> None:
             f"events and snapshots into tables without indexes {bare:.3f} s "
             f"({batch / bare:.2f} x)"
         )
+        per_round = command_rounds(folder, durable, rounds)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    for name, values in per_round.items():
+        print(
+            f"{name}: {statistics.median(values):.0f} per s "
+            f"(rounds: {', '.join(f'{v:.0f}' for v in values)})"
+        )
+    ratios = {
+        name: statistics.median(v / r for v, r in zip(values, per_round["raw"], strict=True))
+        for name, values in per_round.items()
+    }
+    eight = f"pipeline x{THREADS}"
+    fairer = statistics.median(
+        a / b for a, b in zip(per_round[eight], per_round[f"raw x{THREADS}"], strict=True)
+    )
+    print(f"eight pipeline threads against eight threads of bare commits: {fairer:.2f} x")
     print(target("pipeline_commands", rates["FULL"], TARGET_COMMANDS, "commands/s", higher=True))
     print(target("capture_many_vs_raw", ratio, TARGET_RATIO, "x", higher=False))
+    print(
+        target(
+            "one_writer_vs_raw_commits", ratios["pipeline x1"], TARGET_ONE_WRITER, "x", higher=True
+        )
+    )
+    print(
+        target(
+            "eight_writers_vs_raw_commits", ratios[eight], TARGET_EIGHT_WRITERS, "x", higher=True
+        )
+    )
+    peer = f"eventsourcing x{THREADS}"
+    if peer in per_round:
+        versus = statistics.median(
+            a / b for a, b in zip(per_round[eight], per_round[peer], strict=True)
+        )
+        print(
+            target(
+                "eight_writers_vs_eventsourcing", versus, TARGET_VS_EVENTSOURCING, "x", higher=True
+            )
+        )
+    else:
+        print(
+            "eventsourcing is not installed: skipped the eight_writers_vs_eventsourcing line "
+            '(pip install "eventsourcing==9.5.*" to run it)'
+        )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,11 @@ the rows those commands wrote (events, snapshots, outbox entries) are inserted a
 plain psycopg ``executemany`` into bare tables: the cost of the rows alone, without
 decisions, version checks or round trips per command.
 
+The disk's own limit beside it: worker processes committing one row each time in
+autocommit (an event's text, keyed by lead and version), with as many processes as the
+pipeline run, in the same run just before it. Four pipeline processes should reach at
+least 0.4 of the commits per second those four bare writers reach.
+
 The server's ``synchronous_commit`` is kept (``on``: each commit waits for its WAL
 flush); the same run with ``synchronous_commit=off`` is shown too.
 
@@ -26,6 +31,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 TARGET = 1500.0
+TARGET_VS_RAW = 0.4  # four pipeline processes against four processes of one-row commits
 DSN_ENV = "LEADPIPELINE_POSTGRES_DSN"
 COMMANDS_PER_LEAD = 6
 
@@ -100,6 +106,46 @@ def worker(
     if dsn is not None:
         inner.close()
     return began, ended, commands, store.seconds
+
+
+def raw_worker(dsn: str, table: str, prefix: str, commits: int, start: Any) -> tuple[float, float]:
+    """Commit `commits` single rows in autocommit, each its own transaction: (start, end)."""
+    import psycopg  # noqa: PLC0415
+
+    body = (
+        '{"type": "interaction_recorded", "lead_id": "L-000001", "version": 2, '
+        '"at": "2026-03-02T09:00:00+00:00", "interaction": {"kind": "site_visit", '
+        '"at": "2026-03-02T09:00:00+00:00", "detail": "pricing page"}}'
+    )
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        start.wait()
+        began = time.time()
+        for n in range(commits):
+            conn.execute(f"INSERT INTO {table} VALUES (%s, %s, %s::jsonb)", (prefix, n, body))
+        return began, time.time()
+
+
+def run_raw_commits(dsn: str, schema: str, workers: int, commits: int) -> float:
+    """One-row autocommit commits per second of `workers` processes on the same server."""
+    import psycopg  # noqa: PLC0415
+
+    table = f'"{schema}".raw_commits'
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            f"CREATE TABLE {table} (lead_id text, version int, body jsonb, "
+            "PRIMARY KEY (lead_id, version))"
+        )
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Manager().Event()
+    with ctx.Pool(workers) as pool:
+        pending = [
+            pool.apply_async(raw_worker, (dsn, table, f"R{w}", commits // workers, start))
+            for w in range(workers)
+        ]
+        time.sleep(1.0)
+        start.set()
+        spans = [p.get() for p in pending]
+    return (commits // workers * workers) / (max(e for _, e in spans) - min(b for b, _ in spans))
 
 
 def run_pipeline(
@@ -177,6 +223,7 @@ def main() -> None:
 
     leads = 400 if args.quick else 2000
     figures: dict[tuple[str | None, int], float] = {}
+    raw_commits: dict[int, float] = {}
     memory, _ = run_pipeline(None, "", 1, leads // 4, None)
     print(
         f"pipeline, 1 process, MemoryStore (the core alone, the ceiling): {memory:,.0f} commands/s"
@@ -186,6 +233,13 @@ def main() -> None:
             schema = f"lp_bench_{uuid.uuid4().hex[:10]}"
             store = PostgresStore(args.dsn, schema=schema, min_size=0)
             try:
+                if sync is None:
+                    raw_rate = run_raw_commits(args.dsn, schema, workers, leads * 2)
+                    raw_commits[workers] = raw_rate
+                    print(
+                        f"raw one-row autocommit commits, {workers} process(es): "
+                        f"{raw_rate:,.0f} commits/s"
+                    )
                 rate, share = run_pipeline(args.dsn, schema, workers, leads, sync)
                 figures[(sync, workers)] = rate
                 label = "server default" if sync is None else f"synchronous_commit={sync}"
@@ -206,8 +260,18 @@ def main() -> None:
     measured = figures[(None, 4)]
     verdict = "ok" if measured >= TARGET else "SHORT"
     print(
+        f"one process against one process of bare commits: "
+        f"{figures[(None, 1)] / raw_commits[1]:.2f} x"
+    )
+    print(
         f"TARGET postgres_commands: measured {measured:.0f} commands/s, "
         f"target {TARGET:g} commands/s, {verdict}"
+    )
+    ratio = measured / raw_commits[4]
+    verdict = "ok" if ratio >= TARGET_VS_RAW else "SHORT"
+    print(
+        f"TARGET postgres_four_processes_vs_raw_commits: measured {ratio:.2f} x, "
+        f"target {TARGET_VS_RAW:g} x, {verdict}"
     )
 
 

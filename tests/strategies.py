@@ -901,3 +901,31 @@ def command_of(cls: type[Any]) -> st.SearchStrategy[Any]:
 def commands() -> st.SearchStrategy[Command]:
     """Any command of any type, each with arbitrary (valid) field values."""
     return st.one_of(*(COMMAND_STRATEGIES[cls] for cls in typing.get_args(Command)))
+
+
+def calibrations() -> st.SearchStrategy[Any]:
+    """Score calibrations of both methods: a rising Platt curve or rising isotonic steps."""
+    from leadpipeline.analytics.learned import (  # noqa: PLC0415  # the learn extra, only when drawn
+        CalibrationMethod,
+        ScoreCalibration,
+    )
+
+    finite = st.floats(min_value=-1e3, max_value=1e3, allow_nan=False)
+    platt = st.builds(
+        ScoreCalibration,
+        method=st.just(CalibrationMethod.PLATT),
+        slope=st.floats(min_value=1e-4, max_value=10.0),
+        intercept=finite,
+    )
+    steps = st.lists(finite, min_size=1, max_size=12, unique=True).flatmap(
+        lambda scores: st.lists(
+            st.floats(min_value=0.0, max_value=1.0), min_size=len(scores), max_size=len(scores)
+        ).map(
+            lambda chances: ScoreCalibration(
+                method=CalibrationMethod.ISOTONIC,
+                scores=tuple(sorted(scores)),
+                probabilities=tuple(sorted(chances)),
+            )
+        )
+    )
+    return st.one_of(platt, steps)

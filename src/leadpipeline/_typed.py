@@ -39,6 +39,8 @@ LONGEST = timedelta(days=36_525)
 
 
 def _is_text(v: Any) -> bool:
+    if type(v) is str and v.isascii():  # the common case, decided in two C calls
+        return "\x00" not in v
     if not isinstance(v, str) or "\x00" in v:  # NUL: PostgreSQL's JSON cannot hold it
         return False
     if v.isascii():
@@ -87,8 +89,13 @@ _LEAVES: dict[Any, tuple[_Test, str]] = {
 
 
 def _members(tests: list[tuple[_Test, str]]) -> tuple[_Test, str]:
+    what = " or ".join(d for _, d in tests)
+    nothing = _LEAVES[type(None)]
+    if len(tests) == 2 and nothing in tests:  # `X | None`, the common union: no generator
+        (inner, _) = tests[0] if tests[1] is nothing else tests[1]
+        return (lambda v: v is None or inner(v)), what
     predicates = tuple(t for t, _ in tests)
-    return (lambda v: any(p(v) for p in predicates)), " or ".join(d for _, d in tests)
+    return (lambda v: any(p(v) for p in predicates)), what
 
 
 def _test_of(tp: Any) -> tuple[_Test, str]:  # one case per kind of type
@@ -138,26 +145,38 @@ def _tuple_test(args: tuple[Any, ...]) -> tuple[_Test, str]:
 
 
 class _Declared:
-    """The validator of one field: its declared type, resolved on first use."""
+    """The validator of one field: its declared type, resolved on first use, then its own.
 
-    __slots__ = ("_cls", "_name", "_test")
+    One callable per field (not attrs' `and_` of two): building values is the core's
+    hot path, and each layer of calls per field is paid on every value built.
+    """
 
-    def __init__(self, cls: type, name: str) -> None:
+    __slots__ = ("_cls", "_name", "_test", "_then")
+
+    def __init__(self, cls: type, name: str, then: Any) -> None:
         self._cls = cls
         self._name = name
         self._test: tuple[_Test, str] | None = None
+        self._then = then
+
+    @property
+    def own(self) -> Any:
+        """The field's own validator, run after the type check (None when it has none)."""
+        return self._then
 
     def _resolve(self) -> tuple[_Test, str]:
         hints = typing.get_type_hints(self._cls)
         self._test = _test_of(hints[self._name])
         return self._test
 
-    def __call__(self, _: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    def __call__(self, instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         test, what = self._test or self._resolve()
         if not test(value):
             raise ValidationError.at(
                 attribute.name, f"expected {what}, got {type(value).__name__} {value!r}"
             )
+        if self._then is not None:
+            self._then(instance, attribute, value)
 
 
 _WHOLE_TO_FLOAT: attrs.Converter[Any, Any] = attrs.Converter(as_float)
@@ -187,10 +206,7 @@ def typed(cls: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute
         if not field.init:  # set after __init__ by the class itself, from checked fields
             out.append(field)
             continue
-        check = _Declared(cls, field.name)
-        validator = (
-            check if field.validator is None else attrs.validators.and_(check, field.validator)
-        )
+        validator = _Declared(cls, field.name, field.validator)
         converter = field.converter
         if converter is None and field.type in ("float", "float | None", float):
             converter = _WHOLE_TO_FLOAT

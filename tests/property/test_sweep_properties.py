@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import array
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from leadpipeline.analytics import threshold_sweep
+from leadpipeline.errors import ValidationError
 
 # a small set of scores makes ties common, which is where cumulative counting can slip
 scores = st.one_of(
@@ -53,3 +57,53 @@ class TestThresholdSweepProperties:
         sweep = threshold_sweep(data)
         assert list(sweep.volumes) == sorted(sweep.volumes, reverse=True)
         assert list(sweep.wins) == sorted(sweep.wins, reverse=True)
+
+
+class _Columns:
+    """Two columns, as `score_frame` gives them."""
+
+    def __init__(self, totals: object, won: object) -> None:
+        self.totals = totals
+        self.won = won
+
+
+class TestThresholdSweepOnArrays:
+    @given(scored)
+    def test_numpy_columns_sweep_as_pairs_do(self, data: list[tuple[float, bool]]) -> None:
+        """Scores and outcomes as numpy arrays give the very sweep their pairs give."""
+        np = pytest.importorskip("numpy")
+        totals = np.array([s for s, _ in data], dtype=float)
+        won = np.array([w for _, w in data], dtype=bool)
+        assert threshold_sweep(_Columns(totals, won)) == threshold_sweep(data)
+
+    @given(scored)
+    def test_any_buffer_of_numbers_is_read_in_place(self, data: list[tuple[float, bool]]) -> None:
+        """An `array.array` of scores and a bytes buffer of outcomes read like the pairs."""
+        pytest.importorskip("numpy")
+        totals = array.array("d", [s for s, _ in data])
+        won = bytes(int(w) for _, w in data)
+        assert threshold_sweep(_Columns(totals, won)) == threshold_sweep(data)
+
+    def test_an_array_is_never_made_a_list(self) -> None:
+        """The sweep reads an array in place: its `tolist` is never called."""
+        np = pytest.importorskip("numpy")
+
+        class NoLists(np.ndarray):  # type: ignore[misc]
+            def tolist(self) -> list[object]:
+                raise AssertionError("turned into a list")
+
+        totals = np.array([80.0, 60.0, 60.0, 20.0]).view(NoLists)
+        won = np.array([True, False, True, False]).view(NoLists)
+        sweep = threshold_sweep(_Columns(totals, won))
+        assert [(p.threshold, p.volume, p.wins) for p in sweep] == [
+            (20.0, 4, 2),
+            (60.0, 3, 2),
+            (80.0, 1, 1),
+        ]
+
+    def test_a_score_that_is_not_finite_names_its_row(self) -> None:
+        """An infinite score in an array is refused with its row, as in pairs."""
+        np = pytest.importorskip("numpy")
+        columns = _Columns(np.array([1.0, np.inf]), np.array([True, False]))
+        with pytest.raises(ValidationError, match=r"scored\[1\]"):
+            threshold_sweep(columns)

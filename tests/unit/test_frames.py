@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -274,6 +275,12 @@ class TestMapping:
                 touch_table=TouchTable(kinds={"Visit": "teleport"}),
             )
         assert set(caught.value.paths) >= {"time_zone", "touch_table.kinds.Visit"}
+
+    def test_pickles_to_an_equal_mapping(self) -> None:
+        """A mapping with value maps pickles, as an executor receives it, and reads back equal."""
+        shipped = pickle.loads(pickle.dumps(MAPPING))
+        assert shipped == MAPPING
+        assert dict(shipped.columns[1].values) == dict(MAPPING.columns[1].values)
 
 
 class TestScoreFrame:

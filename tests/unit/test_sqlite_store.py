@@ -340,7 +340,7 @@ class TestSqliteStoreConcurrency:
                 worker.join()
             gc.collect()
             assert len(seen) == 5
-            assert len(store._connections) == 1
+            assert len(store._pool._connections) == 1
 
     def test_history_versions_are_contiguous(self, db: Path) -> None:
         """The events table numbers each lead's events 1..n with no gaps or repeats."""
@@ -377,8 +377,8 @@ class TestSqliteStoreFailedTransactions:
         """
         with SqliteStore(db) as store:
             capture(store, "L-1")
-            real = store._local.slot.conn  # the thread's connection (a white-box check)
-            store._local.slot.conn = FailingEnd(real)
+            real = store._pool._local.slot.conn  # the thread's connection (a white-box check)
+            store._pool._local.slot.conn = FailingEnd(real)
             with pytest.raises(StoreError, match="cannot finish a read"):
                 store.find_by_source_ids(["badge-L-1"])
             capture(store, "L-2")
@@ -393,8 +393,8 @@ class TestSqliteStoreFailedTransactions:
         """A write whose COMMIT fails raises StoreError and leaves no trace of the lead."""
         with SqliteStore(db) as store:
             capture(store, "L-1")
-            real = store._local.slot.conn
-            store._local.slot.conn = FailingEnd(real)
+            real = store._pool._local.slot.conn
+            store._pool._local.slot.conn = FailingEnd(real)
             with pytest.raises(StoreError, match="cannot finish a write"):
                 capture(store, "L-2")
             assert store.find_by_source_id("badge-L-2") is None

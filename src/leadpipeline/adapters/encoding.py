@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import attrs
 
 from leadpipeline._typed import typed
+from leadpipeline.adapters._fragments import SnapshotTexts
 from leadpipeline.adapters.ports import LeadKeys
 from leadpipeline.errors import LeadPipelineError, StoreError
 from leadpipeline.events import Event, LeadCaptured
@@ -200,9 +201,13 @@ class EncodedTransition:
     outbox_rewrites: tuple[tuple[int, str, str], ...] = ()
 
     @classmethod
-    def of(cls, transition: Transition) -> EncodedTransition:
-        """Encode a transition; the texts are exactly what `to_json` gives for each value."""
-        events, snapshot = _texts(transition)
+    def of(cls, transition: Transition, texts: SnapshotTexts | None = None) -> EncodedTransition:
+        """Encode a transition; the texts are exactly what `to_json` gives for each value.
+
+        `texts`, when given, makes the snapshot's text from the fields that changed since
+        the last one it made for this lead (an erasure's is made whole, and forgotten).
+        """
+        events, snapshot = _texts(transition, texts)
         return cls(
             transition=transition,
             events=events,
@@ -215,12 +220,17 @@ class EncodedTransition:
         )
 
 
-def _texts(transition: Transition) -> tuple[tuple[str, ...], str]:
+def _texts(transition: Transition, texts: SnapshotTexts | None) -> tuple[tuple[str, ...], str]:
     """The events' and the snapshot's JSON texts."""
     shared = _capture_texts(transition)
     if shared is not None:
         return shared
-    return tuple(to_json(e, Event) for e in transition.events), to_json(transition.after)
+    events = tuple(to_json(e, Event) for e in transition.events)
+    if texts is None or transition.erases:
+        if texts is not None:
+            texts.forget(transition.lead_id)  # no copy of erased values stays in memory
+        return events, to_json(transition.after)
+    return events, texts.text(transition.after)
 
 
 def _capture_texts(transition: Transition) -> tuple[tuple[str, ...], str] | None:

@@ -11,6 +11,7 @@ import itertools
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import attrs
 
@@ -50,6 +51,29 @@ def _urgency(record: _Record) -> tuple[bool, datetime, str]:
     return (record.due_at is None, due, record.snapshot.id)
 
 
+K = TypeVar("K")
+
+
+def _emails(keys: LeadKeys) -> tuple[str, ...]:
+    return (keys.email,) if keys.email is not None else ()
+
+
+def _companies(keys: LeadKeys) -> tuple[tuple[str, str], ...]:
+    if keys.domain is None or keys.company_name is None:
+        return ()
+    return ((keys.domain, keys.company_name),)
+
+
+def _unindex(index: dict[K, set[str]], keys: Iterable[K], lead_id: str) -> None:
+    """Take a lead out of an index under each of its old keys, dropping emptied keys."""
+    for key in keys:
+        held = index.get(key)
+        if held is not None:
+            held.discard(lead_id)
+            if not held:
+                del index[key]
+
+
 class MemoryStore:
     """A thread-safe in-memory `LeadStore`.
 
@@ -68,7 +92,11 @@ class MemoryStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._leads: dict[str, _Record] = {}
+        # index keys to the leads holding them, kept in step by `_put`, so a capture's
+        # lookups cost the same at fifty thousand leads as at one thousand
         self._by_source: dict[str, set[str]] = {}
+        self._by_email: dict[str, set[str]] = {}
+        self._by_company: dict[tuple[str, str], set[str]] = {}
         self._outbox: dict[int, OutboxEntry] = {}
         self._entries_of: dict[str, list[int]] = {}
         # (next attempt, id) of every undelivered entry, kept sorted: `pending` reads the
@@ -122,20 +150,18 @@ class MemoryStore:
         name_n = normalise_company_name(company_name)
         closed = frozenset(closed_stages)
         with self._lock:
-            open_keys = [
-                (lid, r.keys) for lid, r in self._leads.items() if r.keys.stage not in closed
-            ]
-        if email_n is not None:
-            by_email = [lid for lid, k in open_keys if k.email == email_n]
-            if by_email:
-                return min(by_email)
-        if domain_n is not None and name_n is not None:
-            by_company = [
-                lid for lid, k in open_keys if k.domain == domain_n and k.company_name == name_n
-            ]
-            if by_company:
-                return min(by_company)
+            if email_n is not None:
+                found = self._open(self._by_email.get(email_n), closed)
+                if found is not None:
+                    return found
+            if domain_n is not None and name_n is not None:
+                return self._open(self._by_company.get((domain_n, name_n)), closed)
         return None
+
+    def _open(self, lead_ids: set[str] | None, closed: frozenset[str]) -> str | None:
+        """The first of these leads (by id) that is not in a closed stage (under the lock)."""
+        open_ids = [i for i in lead_ids or () if self._leads[i].keys.stage not in closed]
+        return min(open_ids) if open_ids else None
 
     def query(
         self,
@@ -219,14 +245,18 @@ class MemoryStore:
                     self._add_entry(note)
 
     def _put(self, lead_id: str, record: _Record) -> None:
-        """Store a record and keep the source-id index in step (under the lock)."""
+        """Store a record and keep the indexes in step (under the lock)."""
         old = self._leads.get(lead_id)
-        for source_id in old.keys.source_ids if old is not None else ():
-            self._by_source[source_id].discard(lead_id)
-            if not self._by_source[source_id]:
-                del self._by_source[source_id]
+        if old is not None:
+            _unindex(self._by_source, old.keys.source_ids, lead_id)
+            _unindex(self._by_email, _emails(old.keys), lead_id)
+            _unindex(self._by_company, _companies(old.keys), lead_id)
         for source_id in record.keys.source_ids:
             self._by_source.setdefault(source_id, set()).add(lead_id)
+        for email in _emails(record.keys):
+            self._by_email.setdefault(email, set()).add(lead_id)
+        for company in _companies(record.keys):
+            self._by_company.setdefault(company, set()).add(lead_id)
         self._leads[lead_id] = record
 
     def _add_entry(self, note: Notification) -> None:

@@ -8,7 +8,9 @@ where time matters, `now` comes in as an argument.
 One module per analysis: `funnel` (the waterfall), `velocity` (time in stage),
 `attainment` (SLAs), `partners` (the scorecard), `sources` (attribution), `thresholds`
 (back-tests and what-ifs), `predictive` (a naive Bayes win model) and `notebook` (frames
-and figures; pandas and matplotlib load only when one of its functions runs).
+and figures; pandas and matplotlib load only when one of its functions runs). The
+package `learned` (the points of a scoring model learned from won and lost leads; the
+``learn`` extra) is imported on its own: ``from leadpipeline.analytics.learned import ...``.
 """
 
 from leadpipeline.analytics._history import outcome_of

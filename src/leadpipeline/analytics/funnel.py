@@ -113,9 +113,19 @@ def _key_fn(by: Grouping, index_path: str) -> tuple[str, Callable[[History], str
 
 def _funnel(group: str, reaches: Sequence[set[str]], stages: tuple[str, ...]) -> Funnel:
     counts = [sum(1 for r in reaches if s in r) for s in stages]
+    return funnel_of_counts(group, len(reaches), counts, stages)
+
+
+def funnel_of_counts(
+    group: str, leads: int, counts: Sequence[int], stages: tuple[str, ...]
+) -> Funnel:
+    """One group's `Funnel` from its lead count and the leads reaching each stage.
+
+    Shared with the distributed back-test (`leadpipeline.spark.waterfall`).
+    """
     return Funnel(
         group=group,
-        leads=len(reaches),
+        leads=leads,
         reached=tuple(StageReach(stage=s, leads=c) for s, c in zip(stages, counts, strict=True)),
         conversions=tuple(
             StepConversion(

@@ -270,7 +270,6 @@ def fit_predictive(
         path = "stages" if stages is not None else "lifecycle"
         raise ValidationError.at(path, "a waterfall needs at least two stages")
     specs = _specs(fields, bins or {})
-    model_stages = order[:-1]
     passed: Counter[str] = Counter()
     stopped: Counter[str] = Counter()
     values: dict[tuple[str, str], Counter[tuple[str, bool]]] = defaultdict(Counter)
@@ -287,17 +286,39 @@ def fit_predictive(
             (passed if did_pass else stopped)[stage] += 1
             for path, value in observed:
                 values[(stage, path)][(value, did_pass)] += 1
+    return model_of_counts(specs, order, passed, stopped, values, alpha=alpha, leads=count)
+
+
+def model_of_counts(
+    specs: tuple[FieldSpec, ...],
+    order: tuple[str, ...],
+    passed: Mapping[str, int],
+    stopped: Mapping[str, int],
+    values: Mapping[tuple[str, str], Mapping[tuple[str, bool], int]],
+    *,
+    alpha: float,
+    leads: int,
+) -> PredictiveModel:
+    """The `PredictiveModel` of counted leads, wherever they were counted.
+
+    `passed` and `stopped` count per stage; `values` per stage and field path, per
+    ``(value, passed)``. Shared with `leadpipeline.spark.fit_predictive`.
+    """
     tables = []
-    for stage in model_stages:
+    for stage in order[:-1]:
         field_tables = []
         for spec in specs:
-            counts = values.get((stage, spec.path), Counter())
+            counts = values.get((stage, spec.path), {})
             seen = sorted({v for v, _ in counts})
             field_tables.append(
                 FieldCounts(
                     path=spec.path,
                     values=tuple(
-                        ValueCounts(value=v, passed=counts[(v, True)], stopped=counts[(v, False)])
+                        ValueCounts(
+                            value=v,
+                            passed=counts.get((v, True), 0),
+                            stopped=counts.get((v, False), 0),
+                        )
                         for v in seen
                     ),
                 )
@@ -305,13 +326,13 @@ def fit_predictive(
         tables.append(
             StageCounts(
                 stage=stage,
-                passed=passed[stage],
-                stopped=stopped[stage],
+                passed=passed.get(stage, 0),
+                stopped=stopped.get(stage, 0),
                 fields=tuple(field_tables),
             )
         )
     return PredictiveModel(
-        fields=specs, waterfall=order, stages=tuple(tables), alpha=alpha, leads=count
+        fields=specs, waterfall=order, stages=tuple(tables), alpha=alpha, leads=leads
     )
 
 

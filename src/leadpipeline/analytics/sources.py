@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import attrs
 
@@ -94,17 +94,27 @@ def source_attribution(
         revenue[channel] += sum(
             e.revenue or 0.0 for e in h if isinstance(e, Completed) and e.outcome is Outcome.WON
         )
+    return attribution_of_counts({c: (leads[c], sql[c], won[c], revenue[c]) for c in leads})
+
+
+def attribution_of_counts(
+    per_channel: Mapping[str, tuple[int, int, int, float]],
+) -> SourceAttribution:
+    """The attribution from ``(leads, reached SQL, won, revenue)`` per channel.
+
+    Shared with the distributed back-test (`leadpipeline.spark.source_attribution`).
+    """
     return SourceAttribution(
         sources=tuple(
             SourceStats(
                 channel=c,
-                leads=leads[c],
-                reached_sql=sql[c],
-                won=won[c],
-                sql_rate=rate(sql[c], leads[c]),
-                conversion=rate(won[c], leads[c]),
-                revenue=revenue[c],
+                leads=n,
+                reached_sql=sql,
+                won=won,
+                sql_rate=rate(sql, n),
+                conversion=rate(won, n),
+                revenue=revenue,
             )
-            for c in sorted(leads)
+            for c, (n, sql, won, revenue) in sorted(per_channel.items())
         )
     )

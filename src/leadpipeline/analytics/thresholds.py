@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import accumulate, compress, repeat
 from typing import Any, Protocol
@@ -19,6 +19,7 @@ import attrs
 
 from leadpipeline._checks import require_aware
 from leadpipeline._typed import typed
+from leadpipeline.analytics._columns import counted_columns, is_array
 from leadpipeline.analytics._history import History, capture_of, outcome_of, rate
 from leadpipeline.errors import ValidationError
 from leadpipeline.events import Outcome, replay
@@ -167,6 +168,12 @@ def _pairs(
     return scores, wins
 
 
+def _array_columns(scored: object) -> bool:
+    """Columns numpy can count in place (see `_columns`): arrays or buffers, outcomes known."""
+    totals, won = getattr(scored, "totals", None), getattr(scored, "won", None)
+    return totals is not None and won is not None and is_array(totals) and is_array(won)
+
+
 def _finite_scores(scores: list[float]) -> None:
     if not all(map(math.isfinite, scores)):
         bad = next(i for i, s in enumerate(scores) if not math.isfinite(s))
@@ -184,7 +191,9 @@ def threshold_sweep(
     scores are sorted once and counted cumulatively from the top. `months`, the span the
     data covers, adds the volume per month (what sales capacity is planned in).
     `scored` is ``(score, won)`` pairs, `ScoredOutcome` values, or columns such as the
-    `FrameScores` of `leadpipeline.frames.score_frame` (no `Lead` values needed).
+    `FrameScores` of `leadpipeline.frames.score_frame` (no `Lead` values needed); when
+    numpy is installed, columns that are numpy arrays (or any buffer of numbers) are
+    counted by numpy in place, never turned into lists.
 
     Example:
         >>> sweep = threshold_sweep([(80, True), (60, False), (60, True), (20, False)])
@@ -195,9 +204,28 @@ def threshold_sweep(
     """
     if months is not None and not (math.isfinite(months) and months > 0):
         raise ValidationError.at("months", f"must be a positive number, got {months!r}")
+    if _array_columns(scored):
+        thresholds, volumes_up, wins_up, leads = counted_columns(scored.totals, scored.won)  # type: ignore[union-attr]
+        return ThresholdSweep(
+            leads=leads,
+            total_wins=wins_up[0] if wins_up else 0,
+            months=months,
+            thresholds=thresholds,
+            volumes=volumes_up,
+            wins=wins_up,
+        )
     scores, won = _pairs(scored)
-    per_score = Counter(scores)
-    won_per_score = Counter(compress(scores, won))
+    return sweep_of_counts(Counter(scores), Counter(compress(scores, won)), months=months)
+
+
+def sweep_of_counts(
+    per_score: Mapping[float, int], won_per_score: Mapping[float, int], *, months: float | None
+) -> ThresholdSweep:
+    """The cumulative pass of `threshold_sweep` over leads and wins counted per score.
+
+    Shared with the distributed back-test (`leadpipeline.spark.threshold_sweep`), which
+    counts per distinct score where the rows are and runs only this pass on the driver.
+    """
     top_down = sorted(per_score, reverse=True)
     volumes = list(accumulate(map(per_score.get, top_down, repeat(0))))
     wins = list(accumulate(map(won_per_score.get, top_down, repeat(0))))
@@ -205,7 +233,7 @@ def threshold_sweep(
     volumes.reverse()
     wins.reverse()
     return ThresholdSweep(
-        leads=len(scores),
+        leads=sum(per_score.values()),
         total_wins=wins[0] if wins else 0,
         months=months,
         thresholds=tuple(top_down),
@@ -436,26 +464,48 @@ def _compare(won: Sequence[bool], a: _Side, b: _Side) -> WhatIf:
     """
     over_a = [s >= a[1] for s in a[2]]
     over_b = [s >= b[1] for s in b[2]]
-    total_wins = sum(won)
+    return what_if_of_counts(
+        {
+            "leads": len(won),
+            "wins": sum(won),
+            "volume_a": sum(over_a),
+            "wins_a": sum(o and w for o, w in zip(over_a, won, strict=True)),
+            "volume_b": sum(over_b),
+            "wins_b": sum(o and w for o, w in zip(over_b, won, strict=True)),
+            "both": sum(x and y for x, y in zip(over_a, over_b, strict=True)),
+            "only_a": sum(x and not y for x, y in zip(over_a, over_b, strict=True)),
+            "only_b": sum(y and not x for x, y in zip(over_a, over_b, strict=True)),
+        },
+        (a[0], a[1]),
+        (b[0], b[1]),
+    )
 
-    def side(model: ScoringModel, threshold: float, over: list[bool]) -> WhatIfSide:
-        volume = sum(over)
-        wins = sum(o and w for o, w in zip(over, won, strict=True))
+
+def what_if_of_counts(
+    counts: Mapping[str, int], a: tuple[ScoringModel, float], b: tuple[ScoringModel, float]
+) -> WhatIf:
+    """A `WhatIf` from its counts, wherever they were counted.
+
+    The keys: `leads`, `wins`, `volume_a`, `wins_a`, `volume_b`, `wins_b`, `both`,
+    `only_a`, `only_b`. Shared with `leadpipeline.spark.what_if`.
+    """
+
+    def side(policy: tuple[ScoringModel, float], volume: int, wins: int) -> WhatIfSide:
         return WhatIfSide(
-            model=model.name,
-            threshold=threshold,
+            model=policy[0].name,
+            threshold=policy[1],
             volume=volume,
             wins=wins,
             conversion=rate(wins, volume),
-            recall=rate(wins, total_wins),
+            recall=rate(wins, counts["wins"]),
         )
 
     return WhatIf(
-        leads=len(won),
-        wins=total_wins,
-        a=side(a[0], a[1], over_a),
-        b=side(b[0], b[1], over_b),
-        both=sum(x and y for x, y in zip(over_a, over_b, strict=True)),
-        only_a=sum(x and not y for x, y in zip(over_a, over_b, strict=True)),
-        only_b=sum(y and not x for x, y in zip(over_a, over_b, strict=True)),
+        leads=counts["leads"],
+        wins=counts["wins"],
+        a=side(a, counts["volume_a"], counts["wins_a"]),
+        b=side(b, counts["volume_b"], counts["wins_b"]),
+        both=counts["both"],
+        only_a=counts["only_a"],
+        only_b=counts["only_b"],
     )

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
+import pyarrow as pa
 
 from leadpipeline.errors import LeadPipelineError
 from leadpipeline.events import Event, Outcome, evolve
+from leadpipeline.frames.mapping import ColumnMapping
 from leadpipeline.frames.refusals import RowRefusal
 from leadpipeline.lead import (
     Company,
@@ -31,10 +33,21 @@ from leadpipeline.lifecycle import Stage
 from leadpipeline.playbook import Playbook
 from leadpipeline.stages import Capture, Complete, MoveStage, decide
 
-if TYPE_CHECKING:
-    from leadpipeline.frames.frame import LeadFrame
-
 __all__ = ["build_histories", "build_leads", "touches_by_lead"]
+
+
+class Rows(Protocol):
+    """What building values reads of an import: a `LeadFrame` is one."""
+
+    @property
+    def leads(self) -> pa.Table: ...
+
+    @property
+    def touches(self) -> pa.Table: ...
+
+    @property
+    def mapping(self) -> ColumnMapping | None: ...
+
 
 _PARTS: dict[str, Callable[..., Any]] = {
     "source": Source,
@@ -45,7 +58,7 @@ _PARTS: dict[str, Callable[..., Any]] = {
 }
 
 
-def touches_by_lead(frame: LeadFrame) -> list[tuple[Interaction, ...]]:
+def touches_by_lead(frame: Rows) -> list[tuple[Interaction, ...]]:
     """Each lead's touches as interactions, in the frame's order."""
     n = frame.leads.num_rows
     touches = frame.touches
@@ -64,7 +77,7 @@ def touches_by_lead(frame: LeadFrame) -> list[tuple[Interaction, ...]]:
     return [tuple(built[bounds[i] : bounds[i + 1]]) for i in range(n)]
 
 
-def build_leads(frame: LeadFrame) -> tuple[tuple[Lead, ...], tuple[RowRefusal, ...]]:
+def build_leads(frame: Rows) -> tuple[tuple[Lead, ...], tuple[RowRefusal, ...]]:
     """Every accepted row as a `Lead`; a row a constructor refuses is reported instead."""
     table = frame.leads
     parts: dict[str, list[tuple[str, list[Any]]]] = {}
@@ -175,7 +188,7 @@ def _history(
 
 
 def build_histories(
-    frame: LeadFrame, playbook: Playbook
+    frame: Rows, playbook: Playbook
 ) -> tuple[tuple[tuple[Event, ...], ...], tuple[RowRefusal, ...]]:
     """Every accepted row as a history decided by `playbook`; refused rows are reported."""
     leads, refused_leads = build_leads(frame)
@@ -208,7 +221,7 @@ def build_histories(
     return tuple(histories), tuple(refused)
 
 
-def _header(frame: LeadFrame, name: str) -> str:
+def _header(frame: Rows, name: str) -> str:
     outcome = frame.mapping.outcome if frame.mapping is not None else None
     if outcome is None:
         return ""

@@ -103,7 +103,7 @@ def _unwrap(tp: Any) -> Any:
 
 
 def _checks_of(attribute: attrs.Attribute[Any]) -> frozenset[Check]:
-    validator = attribute.validator
+    validator = getattr(attribute.validator, "own", attribute.validator)  # behind the type check
     found = getattr(validator, "_validators", (validator,))
     return frozenset(_CHECKS[v] for v in found if v in _CHECKS)
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import attrs
 
-from leadpipeline._checks import not_blank
+from leadpipeline._checks import not_blank, positive
 from leadpipeline.errors import ConfigurationError
 from leadpipeline.frames._fields import Kind, lead_fields, spec_of
 from leadpipeline.lead import InteractionKind
@@ -45,6 +45,7 @@ __all__ = [
     "ColumnMapping",
     "OutcomeColumns",
     "TouchColumn",
+    "TouchCount",
     "TouchTable",
     "Unmapped",
     "load_mapping",
@@ -64,6 +65,20 @@ def _frozen_map(value: Mapping[str, str]) -> Mapping[str, str]:
 def _map_field() -> Any:
     # hash=False: a read-only mapping is not hashable; equality still compares it
     return attrs.field(factory=dict, converter=_frozen_map, hash=False)
+
+
+def _rebuilt(cls: type[Any], fields: dict[str, Any]) -> Any:
+    return cls(**fields)
+
+
+def _reduce(self: Any) -> tuple[Any, ...]:
+    """Pickle as plain fields: a read-only mapping does not pickle, its dict does.
+
+    So a mapping ships to other processes (a Spark executor) and is checked again there.
+    """
+    fields = {a.name: getattr(self, a.name) for a in attrs.fields(type(self))}
+    plain = {k: dict(v) if isinstance(v, MappingProxyType) else v for k, v in fields.items()}
+    return (_rebuilt, (type(self), plain))
 
 
 class Unmapped(enum.StrEnum):
@@ -87,6 +102,8 @@ class Column:
     ``strptime`` formats for a date column, tried in order, before the mapping's own.
     """
 
+    __reduce__ = _reduce
+
     header: str = attrs.field(validator=not_blank)
     field: str = attrs.field(validator=not_blank)
     values: Mapping[str, str] = _map_field()
@@ -109,12 +126,34 @@ class TouchColumn:
 
 
 @attrs.frozen(kw_only=True)
+class TouchCount:
+    """A column of the lead row whose cells count touches of one kind, without their times.
+
+    Public exports often say only how often ("TotalVisits" = 7). Each cell becomes that
+    many touches of `kind`, dated at the lead's capture time since the export gives no
+    other; with `per`, one touch stands for every `per` units of the cell (a column of
+    seconds on the site read with ``per = 60`` gives a touch per minute), rounded down.
+    A cell above `MOST_COUNTED` touches is refused: it is a typo or a bot.
+    """
+
+    header: str = attrs.field(validator=not_blank)
+    kind: InteractionKind
+    per: float = attrs.field(default=1.0, converter=float, validator=positive)
+
+
+MOST_COUNTED = 10_000
+"""The most touches one cell of a `TouchCount` column may stand for."""
+
+
+@attrs.frozen(kw_only=True)
 class TouchTable:
     """The second, long table of touches: one row per touch, with lead id, kind and time.
 
     `kinds` maps the export's activity names to interaction kinds; names listed in `skip`
     are left out on purpose, and any other unknown name refuses the touch (and so its lead).
     """
+
+    __reduce__ = _reduce
 
     lead_id: str = attrs.field(default="lead_id", validator=not_blank)
     kind: str = attrs.field(default="kind", validator=not_blank)
@@ -133,6 +172,8 @@ class OutcomeColumns:
     the furthest stage reached when the dates do not say. A lost lead without a reason
     gets `lost_reason`.
     """
+
+    __reduce__ = _reduce
 
     result: str | None = None
     results: Mapping[str, str] = _map_field()
@@ -169,13 +210,16 @@ class ColumnMapping:
     the cell texts that mean unknown (after trimming spaces); empty cells, NaN and None
     always do. Date-times without a UTC offset are read in `time_zone`; `date_formats`
     are ``strptime`` formats tried in order (ISO 8601 when none is given). Numbers may use
-    another `decimal` mark and a `thousands` separator.
+    another `decimal` mark and a `thousands` separator. `touches` are columns of touch
+    times, `counts` columns of how many touches of a kind, `touch_table` the long table.
 
     Raises:
         ConfigurationError: an unknown or duplicate field, a required field without a
             column or constant, an unknown time zone or interaction kind; each problem
             names its path, e.g. ``columns[2].field``.
     """
+
+    __reduce__ = _reduce
 
     id: str = attrs.field(validator=not_blank)
     columns: tuple[Column, ...] = ()
@@ -187,6 +231,7 @@ class ColumnMapping:
     decimal: str = attrs.field(default=".", validator=not_blank)
     thousands: str | None = None
     touches: tuple[TouchColumn, ...] = ()
+    counts: tuple[TouchCount, ...] = ()
     touch_table: TouchTable | None = None
     outcome: OutcomeColumns | None = None
 
@@ -241,7 +286,11 @@ class ColumnMapping:
             for raw, result in self.outcome.results.items():
                 if result not in RESULTS:
                     yield (f"outcome.results.{raw}", f"{result!r}: map to won, lost or open")
-        headers = [c.header for c in self.columns] + [t.header for t in self.touches]
+        headers = [
+            *(c.header for c in self.columns),
+            *(t.header for t in self.touches),
+            *(t.header for t in self.counts),
+        ]
         for i, header in enumerate(headers):
             if header == self.id or header in headers[:i]:
                 yield ("columns", f"column {header!r} is mapped twice")

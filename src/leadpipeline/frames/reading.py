@@ -17,13 +17,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from leadpipeline.errors import ConfigurationError
-from leadpipeline.frames._convert import ARROW_TYPES, Problems, Reading, convert
+from leadpipeline.frames._cells import Refusals, reading_for
+from leadpipeline.frames._convert import ARROW_TYPES, Problems, convert
+from leadpipeline.frames._counts import counted_touches
 from leadpipeline.frames._fields import Check, Kind, lead_fields, spec_of
 from leadpipeline.frames._sources import arrow_table, csv_batches, csv_table, records_table
+from leadpipeline.frames._touches import TouchReader, touch_headers, wide_touches
 from leadpipeline.frames.frame import LeadFrame
 from leadpipeline.frames.mapping import ColumnMapping
 from leadpipeline.frames.refusals import RowRefusal, RowsRefusedError
-from leadpipeline.lead import InteractionKind
 
 __all__ = ["read_arrow", "read_csv", "read_pandas", "read_records", "stream_csv"]
 
@@ -35,11 +37,6 @@ _RESULTS = {
     "Lost": "lost",
     "Open": "open",
 }
-_KINDS = {k.value: k.value for k in InteractionKind}
-_TOUCHES_SCHEMA = pa.schema(
-    [("lead", pa.int32()), ("kind", pa.string()), ("at", ARROW_TYPES[Kind.DATETIME])]
-)
-
 Source = Any
 """A CSV path, records, a pandas or polars DataFrame, or an Arrow table."""
 
@@ -49,66 +46,17 @@ def _headers(mapping: ColumnMapping) -> list[str]:
         mapping.id,
         *(c.header for c in mapping.columns),
         *(t.header for t in mapping.touches),
+        *(t.header for t in mapping.counts),
     ]
     if mapping.outcome is not None:
         headers += [h for h, _, _ in mapping.outcome.columns()]
     return list(dict.fromkeys(headers))
 
 
-def _touch_headers(mapping: ColumnMapping) -> list[str]:
-    table = mapping.touch_table
-    if table is None:
-        raise ConfigurationError([("touch_table", "touches were given; describe their columns")])
-    return [h for h in (table.lead_id, table.kind, table.at, table.detail) if h is not None]
-
-
-def _reading(mapping: ColumnMapping, kind: Kind, **options: Any) -> Reading:
-    return Reading(
-        kind=kind,
-        missing=mapping.missing,
-        time_zone=mapping.time_zone,
-        decimal=mapping.decimal,
-        thousands=mapping.thousands,
-        **{"formats": mapping.date_formats, **options},
-    )
-
-
-class _Refusals:
-    """Bad cells gathered over one batch: which rows, and a refusal for each problem."""
-
-    def __init__(self, n: int, first_row: int, table: str = "leads") -> None:
-        self.bad = np.zeros(n, dtype=bool)
-        self.first_row = first_row
-        self.table = table
-        self.found: list[tuple[int, RowRefusal]] = []
-
-    def add(self, problems: Problems, raw: pa.Array | None, column: str, field: str) -> None:
-        for mask, message in problems:
-            rows = np.flatnonzero(mask)
-            if not len(rows):
-                continue
-            self.bad[rows] = True
-            cells = raw.take(pa.array(rows)).to_pylist() if raw is not None else [None] * len(rows)
-            for row, cell in zip(rows.tolist(), cells, strict=True):
-                value = None if cell is None else str(cell)
-                refusal = RowRefusal(
-                    row=self.first_row + row,
-                    column=column,
-                    field=field,
-                    message=message,
-                    value=value,
-                    table=self.table,
-                )
-                self.found.append((row, refusal))
-
-    def refusals(self) -> list[RowRefusal]:
-        return [r for _, r in sorted(self.found, key=lambda pair: pair[0])]
-
-
 def _constant(mapping: ColumnMapping, path: str, n: int) -> pa.Array:
     spec = lead_fields()[path]
     value, problems = convert(
-        pa.array([mapping.constants[path]]), _reading(mapping, spec.kind, checks=spec.checks)
+        pa.array([mapping.constants[path]]), reading_for(mapping, spec.kind, checks=spec.checks)
     )
     if any(mask.any() for mask, _ in problems):
         message = next(m for mask, m in problems if mask.any())
@@ -117,14 +65,14 @@ def _constant(mapping: ColumnMapping, path: str, n: int) -> pa.Array:
 
 
 def _leads_columns(
-    raw: pa.Table, mapping: ColumnMapping, refusals: _Refusals, seen: set[str] | None
+    raw: pa.Table, mapping: ColumnMapping, refusals: Refusals, seen: set[str] | None
 ) -> dict[str, pa.Array]:
     """Every canonical column of the lead table; bad cells are in `refusals`."""
     n = raw.num_rows
     columns: dict[str, pa.Array] = {}
     raw_id = raw.column(mapping.id).combine_chunks()
     ids, problems = convert(
-        raw_id, _reading(mapping, Kind.TEXT, checks=frozenset({Check.NOT_BLANK}))
+        raw_id, reading_for(mapping, Kind.TEXT, checks=frozenset({Check.NOT_BLANK}))
     )
     problems.append(
         (
@@ -137,7 +85,7 @@ def _leads_columns(
     columns["id"] = ids
     for column in mapping.columns:
         spec = lead_fields()[column.field]
-        reading = _reading(
+        reading = reading_for(
             mapping,
             spec.kind,
             checks=spec.checks,
@@ -181,7 +129,7 @@ def _leads_columns(
             elif values:
                 options["values"] = values
             cells = raw.column(header).combine_chunks()
-            converted, problems = convert(cells, _reading(mapping, outcome_spec.kind, **options))
+            converted, problems = convert(cells, reading_for(mapping, outcome_spec.kind, **options))
             if name == "outcome.result":
                 converted = pc.if_else(
                     pc.equal(converted, "open"), pa.nulls(n, pa.string()), converted
@@ -224,120 +172,6 @@ def _duplicates(ids: pa.Array, first_row: int, seen: set[str] | None) -> Problem
     return problems
 
 
-def _wide_touches(raw: pa.Table, mapping: ColumnMapping, refusals: _Refusals) -> list[pa.Table]:
-    """Touches from columns of the lead row, one table per touch column."""
-    out = []
-    for touch in mapping.touches:
-        cells = raw.column(touch.header).combine_chunks()
-        reading = _reading(mapping, Kind.DATETIME)
-        if touch.separator is None:
-            at, problems = convert(cells, reading)
-            rows = np.arange(len(cells))
-        else:
-            parts = pc.split_pattern(
-                pc.fill_null(pc.cast(cells, pa.string()), ""), pattern=touch.separator
-            )
-            items = pc.utf8_trim_whitespace(pc.list_flatten(parts))
-            parents = np.asarray(pc.list_parent_indices(parts).to_numpy(zero_copy_only=False))
-            keep = np.asarray(pc.not_equal(items, "").to_numpy(zero_copy_only=False))
-            at, item_problems = convert(items.filter(pa.array(keep)), reading)
-            rows = parents[keep]
-            problems = []
-            for mask, message in item_problems:
-                rows_bad = np.zeros(len(cells), dtype=bool)
-                rows_bad[rows[mask]] = True
-                problems.append((rows_bad, message))
-        refusals.add(problems, cells, touch.header, "interactions")
-        present = np.asarray(pc.is_valid(at).to_numpy(zero_copy_only=False))
-        out.append(
-            pa.table(
-                {
-                    "lead": pa.array(rows[present], pa.int32()),
-                    "kind": pa.array([touch.kind.value] * int(present.sum()), pa.string()),
-                    "at": at.filter(pa.array(present)),
-                }
-            )
-        )
-    return out
-
-
-class _Touches:
-    """The long table of touches, converted once; joined to each batch of leads by id."""
-
-    def __init__(self, raw: pa.Table, mapping: ColumnMapping) -> None:
-        table = mapping.touch_table
-        assert table is not None
-        n = raw.num_rows
-        found = _Refusals(n, 1, "touches")
-        cells = {h: raw.column(h).combine_chunks() for h in raw.column_names}
-        self.lead_ids, problems = convert(cells[table.lead_id], _reading(mapping, Kind.TEXT))
-        found.add(problems, cells[table.lead_id], table.lead_id, "id")
-        skip = np.zeros(n, dtype=bool)
-        if table.skip:
-            trimmed = pc.utf8_trim_whitespace(pc.cast(cells[table.kind], pa.string()))
-            skip = _numpy(pc.is_in(trimmed, value_set=pa.array(list(table.skip), pa.string())))
-        kinds_reading = _reading(mapping, Kind.TEXT, values=table.kinds or _KINDS)
-        self.kinds, problems = convert(cells[table.kind], kinds_reading)
-        found.add(
-            [(m & ~skip, msg) for m, msg in problems],
-            cells[table.kind],
-            table.kind,
-            "interactions.kind",
-        )
-        self.at, problems = convert(cells[table.at], _reading(mapping, Kind.DATETIME))
-        found.add(
-            [(m & ~skip, msg) for m, msg in problems], cells[table.at], table.at, "interactions.at"
-        )
-        for values, header, field in (
-            (self.kinds, table.kind, "interactions.kind"),
-            (self.at, table.at, "interactions.at"),
-        ):
-            empty = ~_numpy(pc.is_valid(values)) & ~found.bad & ~skip
-            found.add([(empty, "required: the cell is empty")], cells[header], header, field)
-        self.detail = None
-        if table.detail is not None:
-            self.detail = pc.fill_null(pc.cast(cells[table.detail], pa.string()), "")
-        self.skip = skip
-        self.bad = found.bad
-        self.refused = found.refusals()
-        self.matched = np.zeros(n, dtype=bool)
-        self.header = table.lead_id
-        self.lead_cells = cells[table.lead_id]
-
-    def join(self, ids: pa.Array, refusals: _Refusals) -> pa.Table:
-        """This batch's touches; a lead with a refused touch is refused with it."""
-        lead = pc.index_in(self.lead_ids, value_set=ids)
-        matched = _numpy(pc.is_valid(lead))
-        self.matched |= matched
-        row_of = np.asarray(pc.fill_null(lead, -1).to_numpy(zero_copy_only=False))
-        for touch_row in np.flatnonzero(self.bad & matched):
-            mask = np.zeros(len(refusals.bad), dtype=bool)
-            mask[row_of[touch_row]] = True
-            message = f"its touch on touches row {touch_row + 1} is refused"
-            refusals.add([(mask, message)], None, "", "interactions")
-        keep = matched & ~self.bad & ~self.skip
-        chosen = pa.array(keep)
-        columns = {
-            "lead": pa.array(row_of[keep], pa.int32()),
-            "kind": self.kinds.filter(chosen),
-            "at": self.at.filter(chosen),
-        }
-        if self.detail is not None:
-            columns["detail"] = self.detail.filter(chosen)
-        return pa.table(columns)
-
-    def unmatched(self) -> list[RowRefusal]:
-        """Touch rows no lead of any batch claimed (bad rows are reported already)."""
-        lost = ~self.matched & ~self.bad & ~self.skip
-        found = _Refusals(len(lost), 1, "touches")
-        found.add([(lost, "no lead with this id was read")], self.lead_cells, self.header, "id")
-        return found.refusals()
-
-
-def _numpy(array: pa.Array) -> np.ndarray:
-    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
 def _compact(values: pa.Array) -> pa.Array:
     """A text column with few distinct values as a dictionary, each value tested once."""
     if not pa.types.is_string(values.type) or len(values) < 64:
@@ -349,7 +183,7 @@ def _compact(values: pa.Array) -> pa.Array:
 def _assemble(
     columns: dict[str, pa.Array],
     touches: list[pa.Table],
-    refusals: _Refusals,
+    refusals: Refusals,
     *,
     mapping: ColumnMapping,
     read: int,
@@ -405,14 +239,20 @@ def _read(
     mapping: ColumnMapping,
     *,
     first_row: int = 1,
-    touches: _Touches | None = None,
+    touches: TouchReader | None = None,
     seen: set[str] | None = None,
     stop: bool = False,
     final: bool = True,
 ) -> LeadFrame:
-    refusals = _Refusals(raw.num_rows, first_row)
+    refusals = Refusals(raw.num_rows, first_row)
     columns = _leads_columns(raw, mapping, refusals, seen)
-    tables = _wide_touches(raw, mapping, refusals)
+    tables = wide_touches(raw, mapping, refusals)
+    for count in mapping.counts:
+        cells = raw.column(count.header).combine_chunks()
+        reading = reading_for(mapping, Kind.FLOAT, checks=frozenset({Check.NON_NEGATIVE}))
+        counted, problems = counted_touches(cells, count, reading, columns["source.captured_at"])
+        refusals.add(problems, cells, count.header, "interactions")
+        tables.append(counted)
     extra: list[RowRefusal] = []
     if touches is not None:
         tables.append(touches.join(columns["id"], refusals))
@@ -423,11 +263,11 @@ def _read(
     )
 
 
-def _touches_of(source: Source | None, mapping: ColumnMapping) -> _Touches | None:
+def _touches_of(source: Source | None, mapping: ColumnMapping) -> TouchReader | None:
     if source is None:
         return None
-    headers = _touch_headers(mapping)
-    return _Touches(_raw(source, headers), mapping)
+    headers = touch_headers(mapping)
+    return TouchReader(_raw(source, headers), mapping)
 
 
 def _raw(source: Source, headers: list[str]) -> pa.Table:

@@ -10,15 +10,15 @@ Delivery is left to the outbox relay.
 Logging (logger ``leadpipeline.pipeline.shell``, silent unless the host configures it):
 a conflict that is decided again is logged at INFO, one that exhausts the retries at
 WARNING, each with the extras ``lead_id``, ``expected``, ``actual``, ``attempt`` and
-``retries``.
+``retries``; a recorded erasure whose scrub is still due, and a lead a sweep could not
+act on, at WARNING.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterable
 
 from leadpipeline.adapters.clock import Clock, SystemClock
 from leadpipeline.adapters.memory import MemoryStore
@@ -35,10 +35,12 @@ from leadpipeline.errors import (
 )
 from leadpipeline.events import Event
 from leadpipeline.lead import Lead, Party
+from leadpipeline.pipeline._imports import plan_import
+from leadpipeline.pipeline._retry import retrying
 from leadpipeline.pipeline.cache import LeadCache
 from leadpipeline.pipeline.commands import CommandMethods
 from leadpipeline.pipeline.partner_view import PartnerView
-from leadpipeline.pipeline.results import CaptureResult, ImportReport, Refusal
+from leadpipeline.pipeline.results import CaptureResult, ImportReport
 from leadpipeline.playbook import DEFAULT_PLAYBOOK, Playbook
 from leadpipeline.stages import (
     Capture,
@@ -55,8 +57,6 @@ from leadpipeline.stages import (
 )
 
 __all__ = ["Pipeline"]
-
-T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -118,46 +118,6 @@ class Pipeline(CommandMethods):
         return PartnerView(self, partner_id)
 
     # -- the write path --------------------------------------------------------------------
-
-    def _retrying(self, attempt: Callable[[bool], T], *, sources_may_move: bool = False) -> T:
-        """Run `attempt(fresh)` until no `ConflictError`; `fresh` is False only at first.
-
-        The one retry loop of the shell: every write is decided on what was loaded, so
-        after a conflict it is decided again on a fresh load, up to `conflict_retries`
-        times, and then the `ConflictError` reaches the caller with nothing written. A
-        `SourceConflictError` is final unless `sources_may_move` (a capture looks again
-        and finds the record captured; a command would only be refused again).
-        """
-        for tries in range(self.conflict_retries + 1):
-            try:
-                return attempt(tries > 0)
-            except SourceConflictError:
-                if not sources_may_move or tries == self.conflict_retries:
-                    raise
-            except ConflictError as exc:
-                extra = {
-                    "lead_id": exc.lead_id,
-                    "expected": exc.expected,
-                    "actual": exc.actual,
-                    "attempt": tries + 1,
-                    "retries": self.conflict_retries,
-                }
-                if tries == self.conflict_retries:
-                    logger.warning(
-                        "lead %s: still conflicting after %d retries, giving up",
-                        exc.lead_id,
-                        tries,
-                        extra=extra,
-                    )
-                    raise
-                logger.info(
-                    "lead %s: version %s was stale (store has %s), deciding again",
-                    exc.lead_id,
-                    exc.expected,
-                    exc.actual,
-                    extra=extra,
-                )
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _history_of(self, lead: Lead) -> tuple[Event, ...]:
         """The history `lead` was folded from: cached per version, else read from the store."""
@@ -235,7 +195,10 @@ class Pipeline(CommandMethods):
             TransitionError: the command is not allowed (nothing is written).
             ConflictError: another writer kept winning the race (nothing is written).
         """
-        return self._retrying(lambda fresh: self._attempt(lead_id, command, check, fresh))
+        return retrying(
+            lambda fresh: self._attempt(lead_id, command, check, fresh),
+            retries=self.conflict_retries,
+        )
 
     def execute(self, lead_id: str, command: Command) -> Lead:
         """Decide and record any command value; the lead after it.
@@ -266,8 +229,10 @@ class Pipeline(CommandMethods):
                 names the differing fields; nothing is written).
         """
         with self._capture_lock:
-            return self._retrying(
-                lambda _fresh: self._capture_once(lead, actor), sources_may_move=True
+            return retrying(
+                lambda _fresh: self._capture_once(lead, actor),
+                retries=self.conflict_retries,
+                sources_may_move=True,
             )
 
     def _capture_once(self, lead: Lead, actor: Party | None) -> CaptureResult:
@@ -321,7 +286,18 @@ class Pipeline(CommandMethods):
         repeated: set[int] = set()
 
         def attempt(_fresh: bool) -> ImportReport:
-            report, planned, index_of = self._plan_import(batch, taken, repeated)
+            report, planned, index_of = plan_import(
+                batch,
+                self.playbook,
+                now=self.clock.now(),
+                known_sources=set(
+                    self.store.find_by_source_ids(
+                        lead.source.source_id for lead in batch if lead.source.source_id is not None
+                    )
+                ),
+                taken=taken,
+                repeated=repeated,
+            )
             if report.refused and atomic:
                 raise ValidationError((f"[{r.index}]", r.reason) for r in report.refused)
             try:
@@ -343,47 +319,7 @@ class Pipeline(CommandMethods):
             return report
 
         with self._capture_lock:
-            return self._retrying(attempt, sources_may_move=True)
-
-    def _plan_import(
-        self, batch: Sequence[Lead], taken: dict[int, str], repeated: set[int]
-    ) -> tuple[ImportReport, list[Transition], dict[str, int]]:
-        """Decide every record of a batch: the writes to make and what was skipped or refused."""
-        now = self.clock.now()
-        planned: list[Transition] = []
-        index_of: dict[str, int] = {}
-        captured: list[str] = []
-        known: list[str] = []
-        refused: list[Refusal] = []
-        known_sources = set(
-            self.store.find_by_source_ids(
-                lead.source.source_id for lead in batch if lead.source.source_id is not None
-            )
-        )
-        for index, lead in enumerate(batch):
-            source_id = lead.source.source_id
-            if index in repeated or (source_id is not None and source_id in known_sources):
-                known.append(lead.id)
-                continue
-            try:
-                if index in taken:
-                    raise ValidationError.at("id", taken[index])
-                if lead.id in index_of:
-                    raise ValidationError.at(
-                        "id", f"lead id {lead.id!r} appears twice in the batch"
-                    )
-                planned.append(transition(None, Capture(lead=lead), self.playbook, now=now))
-            except LeadPipelineError as exc:
-                refused.append(Refusal(index=index, lead_id=lead.id, reason=str(exc)))
-                continue
-            index_of[lead.id] = index
-            if source_id is not None:
-                known_sources.add(source_id)
-            captured.append(lead.id)
-        report = ImportReport(
-            captured=tuple(captured), already_captured=tuple(known), refused=tuple(refused)
-        )
-        return report, planned, index_of
+            return retrying(attempt, retries=self.conflict_retries, sources_may_move=True)
 
     # -- commands with more to do than execute ----------------------------------------------
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from leadpipeline._checks import require_aware
+from leadpipeline.adapters._fragments import SnapshotTexts
 from leadpipeline.adapters.encoding import EncodedTransition, party_key
 from leadpipeline.lead import Party
 from leadpipeline.serialization import structure
@@ -138,9 +139,11 @@ class Statements:
         )
 
 
-def write_params(transition: Transition, channel: str) -> dict[str, Any]:
+def write_params(
+    transition: Transition, channel: str, texts: SnapshotTexts | None = None
+) -> dict[str, Any]:
     """The named parameters of one transition's write statement."""
-    encoded = EncodedTransition.of(transition)
+    encoded = EncodedTransition.of(transition, texts)
     snapshot = encoded.snapshot
     keys = snapshot.keys
     notes = transition.notifications

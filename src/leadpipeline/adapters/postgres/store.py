@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import psycopg
-from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from leadpipeline._checks import require_aware
@@ -37,22 +36,19 @@ from leadpipeline.adapters.encoding import (
     unreadable_ids,
 )
 from leadpipeline.adapters.ports import (
-    claims_of,
     distinct_source_ids,
     normalise_company_name,
     normalise_domain,
     normalise_email,
-    refuse_held,
 )
 from leadpipeline.adapters.postgres._migrations import LEDGER, migrate
-from leadpipeline.adapters.postgres._sql import Statements, entry_of, filters, write_params
+from leadpipeline.adapters.postgres._sql import Statements, entry_of, filters
+from leadpipeline.adapters.postgres._write import Writes
 from leadpipeline.adapters.postgres.outbox import LeasedOutbox, default_owner
 from leadpipeline.errors import (
     ConfigurationError,
-    ConflictError,
     LeadPipelineError,
     NotFoundError,
-    SourceConflictError,
     StoreError,
     ValidationError,
 )
@@ -140,6 +136,7 @@ class PostgresStore:
         self._listener_lock = threading.Lock()
         self._closed = False
         self._sql = Statements(schema)
+        self._writes = Writes(self._sql, self.channel, self._conn, self._read)
         self._create = create
         self.migrate()
         self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
@@ -371,97 +368,11 @@ class PostgresStore:
 
         One statement, so one transaction; a new outbox entry wakes the listening relays.
         """
-        params = write_params(transition, self.channel)
-        with self._write_guard((transition,)), self._conn() as conn:
-            landed = self._write_one(conn, transition, params)
-        if not landed:
-            raise ConflictError(
-                lead_id=transition.lead_id,
-                expected=transition.expected_version,
-                actual=self._version(transition.lead_id),
-            )
+        self._writes.record(transition)
 
     def record_many(self, transitions: Sequence[Transition]) -> None:
         """Write several transitions in one transaction, all or nothing."""
-        prepared = [(t, write_params(t, self.channel)) for t in transitions]
-        if not prepared:
-            return
-        claims_of(transitions)  # two leads of the batch claiming one record: refused now
-        stale: Transition | None = None
-        with self._write_guard(transitions), self._conn() as conn, conn.transaction() as tx:
-            for transition, params in prepared:
-                if not self._write_one(conn, transition, params):
-                    stale = transition
-                    raise psycopg.Rollback(tx)
-        if stale is not None:
-            raise ConflictError(
-                lead_id=stale.lead_id,
-                expected=stale.expected_version,
-                actual=self._version(stale.lead_id),
-            )
-
-    def _source_conflict(self, transitions: Sequence[Transition]) -> SourceConflictError:
-        """Which claimed source record another lead holds, looked up after the refusal."""
-        claims = claims_of(transitions)
-        try:
-            refuse_held(claims, dict(self._read(self._sql.by_sources, (list(claims),))))
-        except SourceConflictError as conflict:
-            return conflict
-        first = next(iter(claims.items()), None)
-        if first is None:  # pragma: no cover  # only a claim can violate that key
-            raise StoreError("a write collided on lead_sources without claiming a source")
-        source, transition = first  # the holder committed and was erased or moved since
-        return SourceConflictError(
-            lead_id=transition.lead_id,
-            version=transition.expected_version,
-            source_id=source,
-            held_by=None,
-        )
-
-    def _version(self, lead_id: str) -> int | None:
-        rows = self._read(self._sql.version, (lead_id,))
-        return int(rows[0][0]) if rows else None
-
-    @contextmanager
-    def _write_guard(self, transitions: Sequence[Transition]) -> Iterator[None]:
-        # The version check runs first; the unique (lead_id, version) key stands behind it.
-        # The primary key of lead_sources refuses a source record another lead holds.
-        try:
-            yield
-        except LeadPipelineError:
-            raise
-        except pg_errors.UniqueViolation as exc:
-            if exc.diag.table_name == "lead_sources":
-                raise self._source_conflict(transitions) from None
-            if len(transitions) != 1:
-                raise StoreError("a batch write collided with a concurrent write") from None
-            (transition,) = transitions
-            raise ConflictError(
-                lead_id=transition.lead_id,
-                expected=transition.expected_version,
-                actual=self._version(transition.lead_id),
-            ) from None
-        except psycopg.Error as exc:
-            raise StoreError(f"PostgreSQL write failed: {exc}".strip()) from None
-
-    def _write_one(
-        self, conn: psycopg.Connection[Any], transition: Transition, params: dict[str, Any]
-    ) -> bool:
-        sql = self._sql.create if transition.expected_version == 0 else self._sql.update
-        if transition.rewrites:
-            sql += self._sql.rewrite_events
-        if transition.outbox_rewrites:
-            sql += self._sql.rewrite_entries
-        if transition.claimed_sources:
-            sql += self._sql.claim_sources
-        if transition.erases:
-            sql += self._sql.mark_scrub_due
-        if transition.notifications:
-            sql += self._sql.with_outbox
-        else:
-            sql += self._sql.without_outbox
-        row = conn.execute(sql, params).fetchone()
-        return bool(row and row[0])
+        self._writes.record_many(transitions)
 
     # -- the outbox -----------------------------------------------------------------------
 

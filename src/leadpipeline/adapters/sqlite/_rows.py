@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from leadpipeline._checks import require_aware
+from leadpipeline.adapters._fragments import SnapshotTexts
 from leadpipeline.adapters.encoding import EncodedSnapshot, EncodedTransition, party_key
 from leadpipeline.lead import Party
 from leadpipeline.stages.transition import Transition
@@ -27,7 +28,6 @@ __all__ = [
     "instant",
     "micros",
     "read_stored",
-    "save_snapshots",
 ]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -96,8 +96,8 @@ class Write(NamedTuple):
     outbox_rewrites: tuple[tuple[str, str, int, str], ...]
 
     @classmethod
-    def of(cls, transition: Transition) -> Write:
-        encoded = EncodedTransition.of(transition)
+    def of(cls, transition: Transition, texts: SnapshotTexts | None = None) -> Write:
+        encoded = EncodedTransition.of(transition, texts)
         lead_id, expected = transition.lead_id, transition.expected_version
         due = transition.due_at
         return cls(
@@ -183,69 +183,6 @@ def read_stored(conn: sqlite3.Connection, lead_ids: Iterable[str]) -> dict[str, 
         )
         for lead_id, (version, columns) in found.items()
     }
-
-
-def save_snapshots(conn: sqlite3.Connection, rows: Sequence[tuple[Row | None, Row]]) -> None:
-    """Write each lead's new row, touching only what changed.
-
-    Rewriting an unchanged index entry still dirties its page, and with synchronous FULL
-    every dirty page is written and synced at commit; leaving them alone keeps a command
-    to a handful of pages.
-    """
-    inserts: list[tuple[Any, ...]] = []
-    updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
-    gone_partners: list[tuple[str, str]] = []
-    new_partners: list[tuple[str, str]] = []
-    gone_sources: list[tuple[str, str]] = []
-    new_sources: list[tuple[str, str]] = []
-    for before, after in rows:
-        lead_id = after.lead_id
-        if before is None:
-            inserts.append((lead_id, after.version, after.snapshot, *after.columns))
-            new_partners += [(lead_id, p) for p in after.partners]
-            new_sources += [(source, lead_id) for source in after.sources]
-            continue
-        changed = tuple(
-            (name, value)
-            for name, value, old in zip(INDEXED, after.columns, before.columns, strict=True)
-            if value != old
-        )
-        updates.setdefault(tuple(name for name, _ in changed), []).append(
-            (after.version, after.snapshot, *(value for _, value in changed), lead_id)
-        )
-        if after.partners != before.partners:
-            old_p, new_p = set(before.partners), set(after.partners)
-            gone_partners += [(lead_id, p) for p in sorted(old_p - new_p)]
-            new_partners += [(lead_id, p) for p in sorted(new_p - old_p)]
-        if after.sources != before.sources:
-            old_s, new_s = set(before.sources), set(after.sources)
-            gone_sources += [(source, lead_id) for source in sorted(old_s - new_s)]
-            new_sources += [(source, lead_id) for source in sorted(new_s - old_s)]
-    if inserts:
-        conn.executemany(
-            f"INSERT INTO leads (lead_id, version, snapshot, {', '.join(INDEXED)}) "
-            f"VALUES ({', '.join('?' * (3 + len(INDEXED)))})",
-            inserts,
-        )
-    for names, params in updates.items():
-        assignments = "".join(f", {name} = ?" for name in names)
-        conn.executemany(
-            f"UPDATE leads SET version = ?, snapshot = ?{assignments} WHERE lead_id = ?", params
-        )
-    if gone_partners:
-        conn.executemany(
-            "DELETE FROM lead_partners WHERE lead_id = ? AND partner_id = ?", gone_partners
-        )
-    if new_partners:
-        conn.executemany(
-            "INSERT INTO lead_partners (lead_id, partner_id) VALUES (?, ?)", new_partners
-        )
-    if gone_sources:
-        conn.executemany(
-            "DELETE FROM lead_sources WHERE source_id = ? AND lead_id = ?", gone_sources
-        )
-    if new_sources:
-        conn.executemany("INSERT INTO lead_sources (source_id, lead_id) VALUES (?, ?)", new_sources)
 
 
 def holders(conn: sqlite3.Connection, sources: Sequence[str]) -> dict[str, str]:

@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 import os
 import sqlite3
-import threading
 import time
-import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from leadpipeline._checks import require_aware
+from leadpipeline.adapters._fragments import SnapshotTexts
 from leadpipeline.adapters.encoding import (
     UNREADABLE_NOTE,
     UNREADABLE_PAUSE,
@@ -37,22 +35,13 @@ from leadpipeline.adapters.ports import (
     normalise_company_name,
     normalise_domain,
     normalise_email,
-    refuse_held,
 )
+from leadpipeline.adapters.sqlite._commit import CommitQueue, Job
+from leadpipeline.adapters.sqlite._connections import ThreadConnections
 from leadpipeline.adapters.sqlite._file import open_schema, refuse_foreign_bytes
-from leadpipeline.adapters.sqlite._rows import (
-    Row,
-    Write,
-    chunks,
-    filters,
-    holders,
-    instant,
-    micros,
-    read_stored,
-    save_snapshots,
-)
+from leadpipeline.adapters.sqlite._rows import Row, Write, chunks, filters, instant, micros
+from leadpipeline.adapters.sqlite._write import KnownRows, apply
 from leadpipeline.errors import (
-    ConflictError,
     LeadPipelineError,
     NotFoundError,
     StoreError,
@@ -71,27 +60,6 @@ _SCRUB_WAIT = 5.0
 
 Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 """SQLite's ``synchronous`` levels: FULL (the default) survives power loss after commit."""
-
-
-class _Slot:
-    """One thread's connection; when the thread ends, the slot is collected and closes it."""
-
-    __slots__ = ("__weakref__", "conn", "pid")
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self.pid = os.getpid()
-
-
-_Connections = dict[int, tuple[sqlite3.Connection, int]]
-
-
-def _release(connections: _Connections, lock: threading.Lock, key: int) -> None:
-    with lock:
-        found = connections.pop(key, None)
-    # a connection inherited across fork belongs to the parent: never touch it
-    if found is not None and found[1] == os.getpid():
-        found[0].close()
 
 
 class SqliteStore:
@@ -133,11 +101,10 @@ class SqliteStore:
         self.path = Path(path)
         self._synchronous = synchronous
         self._busy_timeout = busy_timeout
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: _Connections = {}
-        self._keys = itertools.count()
-        self._closed = False
+        self._pool = ThreadConnections(self.path, synchronous, busy_timeout)
+        self._known = KnownRows()
+        self._texts = SnapshotTexts()
+        self._queue: CommitQueue[_Work] = CommitQueue(self._commit_group)
         refuse_foreign_bytes(self.path)
         try:
             open_schema(self._conn, self.path, self._busy_timeout)
@@ -146,42 +113,11 @@ class SqliteStore:
             raise
 
     def _conn(self) -> sqlite3.Connection:
-        slot: _Slot | None = getattr(self._local, "slot", None)
-        if slot is not None and slot.pid == os.getpid() and not self._closed:
-            return slot.conn
-        with self._lock:
-            if self._closed:
-                raise StoreError(f"the store on {self.path} is closed")
-            try:
-                conn = sqlite3.connect(
-                    self.path,
-                    timeout=self._busy_timeout,
-                    isolation_level=None,
-                    check_same_thread=False,
-                )
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot open {self.path}: {exc}") from None
-            key = next(self._keys)
-            self._connections[key] = (conn, os.getpid())
-        slot = _Slot(conn)
-        # The thread's connection closes when the thread ends, so a thread pool that
-        # churns threads does not leak file handles.
-        weakref.finalize(slot, _release, self._connections, self._lock, key)
-        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
-        conn.execute(f"PRAGMA synchronous = {self._synchronous}")
-        conn.execute("PRAGMA secure_delete = ON")
-        self._local.slot = slot
-        return conn
+        return self._pool.get()
 
     def close(self) -> None:
         """Close every connection this store opened; later calls raise `StoreError`."""
-        with self._lock:
-            self._closed = True
-            connections = list(self._connections.values())
-            self._connections.clear()
-        for conn, pid in connections:
-            if pid == os.getpid():
-                conn.close()
+        self._pool.close()
 
     def __enter__(self) -> SqliteStore:
         return self
@@ -224,7 +160,7 @@ class SqliteStore:
         try:
             conn.execute("ROLLBACK")
         except sqlite3.Error:
-            self._local.slot = None  # the slot's finaliser closes the connection
+            self._pool.drop()  # the slot's finaliser closes the connection
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         try:
@@ -408,49 +344,51 @@ class SqliteStore:
         self.record_many((transition,))
 
     def record_many(self, transitions: Sequence[Transition]) -> None:
-        """Write several transitions in one transaction, all or nothing."""
-        writes = [Write.of(t) for t in transitions]
+        """Write several transitions in one transaction, all or nothing.
+
+        Concurrent calls from threads of this process are committed together (see
+        `_commit`): each returns only once the commit holding its write is done, and a
+        conflict in one call's write fails that call alone.
+        """
         claimed = claims_of(transitions)
+        writes = [Write.of(t, self._texts) for t in transitions]
+        self._queue.submit((writes, claimed, any(t.erases for t in transitions)))
+
+    def _commit_group(self, group: Sequence[Job[_Work]]) -> None:
+        """Apply a group of writes in one transaction, each alone in a savepoint if many."""
+        written: list[Row] = []
+        alone = len(group) == 1
         with self._guard(), self._write() as conn:
-            # inside the write transaction, so no other writer can claim in between; the
-            # unique index on lead_sources.source_id stands behind it
-            refuse_held(claimed, holders(conn, list(claimed)))
-            stored = read_stored(conn, [w.lead_id for w in writes])
-            running = {lead_id: row.version for lead_id, row in stored.items()}
-            latest: dict[str, Row] = {}
-            for write in writes:
-                actual = running.get(write.lead_id)
-                if (actual or 0) != write.expected_version:
-                    raise ConflictError(
-                        lead_id=write.lead_id, expected=write.expected_version, actual=actual
-                    )
-                running[write.lead_id] = write.row.version
-                latest[write.lead_id] = write.row
-            rewrites = [row for w in writes for row in w.rewrites]
-            if rewrites:
-                conn.executemany(
-                    "UPDATE events SET body = ? WHERE lead_id = ? AND version = ?", rewrites
-                )
-            conn.executemany(
-                "INSERT INTO events (lead_id, version, body) VALUES (?, ?, ?)",
-                [row for w in writes for row in w.events],
+            for job in group:
+                writes, claimed, erases = job.work
+                if alone:
+                    written += self._apply(conn, writes, claimed, erases)
+                    continue
+                conn.execute("SAVEPOINT one_write")
+                try:
+                    rows = self._apply(conn, writes, claimed, erases)
+                except (LeadPipelineError, sqlite3.Error) as exc:
+                    conn.execute("ROLLBACK TO one_write")
+                    job.error = exc if isinstance(exc, LeadPipelineError) else _failed(self, exc)
+                else:
+                    written += rows
+                conn.execute("RELEASE one_write")
+        self._known.put_all(written)
+
+    def _apply(
+        self,
+        conn: sqlite3.Connection,
+        writes: list[Write],
+        claimed: dict[str, Transition],
+        erases: bool,
+    ) -> list[Row]:
+        rows = apply(conn, writes, claimed, self._known)
+        if erases:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('scrub_due', '1') ON CONFLICT (key) "
+                "DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
             )
-            save_snapshots(conn, [(stored.get(lead_id), row) for lead_id, row in latest.items()])
-            entries = [row for w in writes for row in w.outbox_rewrites]
-            if entries:
-                conn.executemany(
-                    "UPDATE outbox SET body = ?, last_error = ? WHERE id = ? AND lead_id = ?",
-                    entries,
-                )
-            conn.executemany(
-                "INSERT INTO outbox (lead_id, body, next_attempt_at) VALUES (?, ?, ?)",
-                [row for w in writes for row in w.outbox],
-            )
-            if any(t.erases for t in transitions):
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('scrub_due', '1') ON CONFLICT (key) "
-                    "DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
-                )
+        return rows
 
     @contextlib.contextmanager
     def _guard(self) -> Iterator[None]:
@@ -458,10 +396,8 @@ class SqliteStore:
             yield
         except LeadPipelineError:
             raise
-        except sqlite3.IntegrityError as exc:
-            raise StoreError(f"{self.path}: write refused by the schema: {exc}") from None
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: write failed: {exc}") from None
+            raise _failed(self, exc) from None
 
     # -- the outbox ---------------------------------------------------------------
 
@@ -524,6 +460,16 @@ class SqliteStore:
                 "WHERE id = ? AND delivered_at IS NULL",
                 (error, micros(retry_at), entry_id),
             )
+
+
+_Work = tuple[list[Write], dict[str, Transition], bool]
+"""One `record_many` call as the commit queue carries it: rows, claims, whether it erases."""
+
+
+def _failed(store: SqliteStore, exc: sqlite3.Error) -> StoreError:
+    if isinstance(exc, sqlite3.IntegrityError):
+        return StoreError(f"{store.path}: write refused by the schema: {exc}")
+    return StoreError(f"{store.path}: write failed: {exc}")
 
 
 def _lead(text: str) -> Lead:

@@ -19,6 +19,7 @@ from typing import Any
 
 from leadpipeline.lead import InteractionKind, Lead
 from leadpipeline.rules.scoring._decay import points_text, window
+from leadpipeline.rules.scoring._reference import _interpret, _predicate, _shown
 from leadpipeline.rules.scoring.card import RuleKind, _new_card
 from leadpipeline.rules.scoring.model import (
     ScoringModel,
@@ -148,18 +149,6 @@ def _text_test(match: Match, slot: str) -> str:
     raise AssertionError(match)  # pragma: no cover  # the model's checks forbid it
 
 
-def _shown_expr(match: Match, f: _Field) -> str:
-    """The matched value as text, the same as the reference scorer's `_shown`."""
-    v = f.var
-    if f.kind is _FieldKind.TEXTS and not isinstance(match, Present | Missing):
-        return f"', '.join([t for t in {v} if {_text_test(match, 't.casefold()')}])"
-    if isinstance(match, Missing):
-        return "'missing'"
-    if f.kind in (_FieldKind.TEXTS, _FieldKind.ITEMS):
-        return f"', '.join([str(t) for t in {v}])"
-    return f"str({v})"
-
-
 def _generate(model: ScoringModel, *, card: bool) -> tuple[str, dict[str, Any]]:  # noqa: PLR0915  # one straight emitter
     """The source of ``make(consts) -> fn(lead, now)`` scoring with `model`, and the consts."""
     src = _Source()
@@ -220,13 +209,10 @@ def _generate(model: ScoringModel, *, card: bool) -> tuple[str, dict[str, Any]]:
         if card:
             src.emit(body + 1, f"fit += {p}")
             kind = RuleKind.FIT if isinstance(rule, FitRule) else RuleKind.NEGATIVE
-            head = src.const((rule.name, kind.value, rule.group), "R")
-            shown = (
-                f.var
-                if f.kind is _FieldKind.TEXT and not isinstance(rule.match, Missing)
-                else _shown_expr(rule.match, f)
-            )
-            src.emit(body + 1, f"cs += ({head}, {p}, {shown})")
+            # the card keeps the lead's own value; its text is made when first read
+            shown = _shown(rule.match, f.kind, _predicate(rule.match, f.kind))
+            head = src.const((rule.name, kind.value, rule.group, shown, points), "R")
+            src.emit(body + 1, f"cs += ({head}, {f.var})")
 
     # Engagement: one pass over the touches, one branch per kind with a rule.
     if model.engagement:
@@ -265,6 +251,8 @@ def _generate(model: ScoringModel, *, card: bool) -> tuple[str, dict[str, Any]]:
         # The card's fields in declaration order, without the keyword __init__.
         card_fields = f"lead.id, now, {model.name!r}, fit, engagement, {total}, grade"
         groups = "(" + ", ".join(group_parts) + ")"
+        if names == (GENERAL_GROUP,) and GENERAL_GROUP not in declared:
+            groups = gvar[GENERAL_GROUP]  # the card keeps the one group's raw points
         new_card = src.const(_new_card, "card")
         src.emit(body, f"return {new_card}({card_fields}, {groups}, tuple(cs))")
 
@@ -339,14 +327,13 @@ def _emit_engagement(  # noqa: PLR0915  # one straight emitter
         src.emit(d + 1, f"value = {capped}")
         src.emit(d + 1, f"{g} += value")
         src.emit(d + 1, "engagement += value")
-        plain = repr(f" x {rule.kind.value}")
-        if rule.cap is None:
-            shown = f"str(n{j}) + {plain}"
-        else:
-            capped_text = repr(f" x {rule.kind.value}, capped at {rule.cap:g}")
-            shown = f"str(n{j}) + ({plain} if a{j} <= {cap} else {capped_text})"
-        head = src.const((rule.name, RuleKind.ENGAGEMENT.value, rule.group), "R")
-        src.emit(d + 1, f"cs += ({head}, value, {shown})")
+    if card:
+        # the card keeps the touches; each rule's count, points and text are made from
+        # them (by the reference scorer) when the contributions are first read
+        fired = " or ".join(f"n{j}" for j in range(len(rules)))
+        src.emit(d, f"if {fired}:")
+        expand = src.const((_interpret(model).engagement,), "E")
+        src.emit(d + 1, f"cs += ({expand}, interactions)")
 
 
 def build(model: ScoringModel, *, card: bool) -> tuple[str, Callable[..., Any]]:

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from leadpipeline._checks import require_aware
-from leadpipeline.lead import InteractionKind, Lead
+from leadpipeline.lead import Interaction, InteractionKind, Lead
 from leadpipeline.rules.scoring._decay import PointsFn, points_function, window
 from leadpipeline.rules.scoring.card import (
     Contribution,
@@ -149,16 +149,19 @@ class _Interpreted:
     _eng_meta: tuple[_EngMeta, ...]
     _eng_group: tuple[int, ...]
     _eng_cap: tuple[float, ...]
+    _eng_index: dict[str, int]  # rule name to its group's index
     _group_names: tuple[str, ...]
     _group_caps: tuple[float, ...]
 
-    def _touches(self, lead: Lead, now: datetime) -> tuple[list[float], list[int]]:
+    def _touches(
+        self, interactions: tuple[Interaction, ...], now: datetime
+    ) -> tuple[list[float], list[int]]:
         """Each engagement rule's uncapped points and the number of touches it counted."""
         n = len(self._eng_rules)
         acc = [0.0] * n
         counts = [0] * n
         by_kind = self._by_kind
-        for it in lead.interactions:
+        for it in interactions:
             slots = by_kind.get(it.kind)
             if slots is None:
                 continue
@@ -179,13 +182,34 @@ class _Interpreted:
             if test(get(lead)):
                 groups[gi] += points
         if lead.interactions:
-            acc, _ = self._touches(lead, now)
+            acc, _ = self._touches(lead.interactions, now)
             caps = self._eng_cap
             eng_group = self._eng_group
             for j, value in enumerate(acc):
                 if value:
                     groups[eng_group[j]] += min(value, caps[j])
         return self._finish(groups)
+
+    def engagement(
+        self, interactions: tuple[Interaction, ...], now: datetime
+    ) -> list[Contribution]:
+        """The engagement rules' contributions from these touches, in the model's order.
+
+        A generated card keeps the touches and makes these when first read.
+        """
+        if not interactions:
+            return []
+        new = _new_contribution
+        acc, counts = self._touches(interactions, now)
+        out = []
+        for (rule, group, _, cap, plain, capped), raw, count in zip(
+            self._eng_meta, acc, counts, strict=True
+        ):
+            if count:
+                value = raw if raw <= cap else cap
+                matched = f"{count}{plain if raw <= cap else capped}"
+                out.append(new(rule, RuleKind.ENGAGEMENT, group, value, matched))
+        return out
 
     def _finish(self, groups: list[float]) -> float:
         total = 0.0
@@ -211,18 +235,10 @@ class _Interpreted:
                 fit += points
                 contributions.append(new(rule, rule_kind, group, points, shown(value)))
         engagement = 0.0
-        if lead.interactions:
-            acc, counts = self._touches(lead, now)
-            for (rule, group, gi, cap, plain, capped), raw, count in zip(
-                self._eng_meta, acc, counts, strict=True
-            ):
-                if not count:
-                    continue
-                value = raw if raw <= cap else cap
-                groups[gi] += value
-                engagement += value
-                matched = f"{count}{plain if raw <= cap else capped}"
-                contributions.append(new(rule, RuleKind.ENGAGEMENT, group, value, matched))
+        for c in self.engagement(lead.interactions, now):
+            groups[self._eng_index[c.rule]] += c.points
+            engagement += c.points
+            contributions.append(c)
         return ScoreCard(
             lead_id=lead.id,
             at=now,
@@ -292,6 +308,7 @@ def _interpret(model: ScoringModel) -> _Interpreted:
         ),
         eng_group=tuple(index[r.group] for r in model.engagement),
         eng_cap=tuple(math.inf if r.cap is None else r.cap for r in model.engagement),
+        eng_index={r.name: index[r.group] for r in model.engagement},
         group_names=names,
         group_caps=caps,
     )

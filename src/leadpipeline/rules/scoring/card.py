@@ -16,6 +16,7 @@ import attrs
 
 from leadpipeline._typed import typed
 from leadpipeline._unchecked import unchecked
+from leadpipeline.rules.scoring.rules import GENERAL_GROUP
 
 __all__ = ["Contribution", "GroupScore", "RuleKind", "ScoreCard"]
 
@@ -96,24 +97,49 @@ _new_card = unchecked(ScoreCard)
 _KIND_OF_TEXT = {kind.value: kind for kind in RuleKind}
 
 
-def _expand_contributions(compact: tuple[Any, ...]) -> tuple[Contribution, ...]:
-    """Contributions from their compact form: ``((rule, kind text, group), points, matched)*``."""
+def _expand_contributions(compact: tuple[Any, ...], card: ScoreCard) -> tuple[Contribution, ...]:
+    """Contributions from their compact form, made when first read.
+
+    A fit or negative rule is a pair ``(rule, kind, group, shown, points), value``: the
+    matched value itself (the lead's own object), with `shown` making its text. The
+    engagement rules are one pair ``(expand,), touches``: the lead's touches, from which
+    ``expand(touches, card.at)`` makes each rule's count, points and text. A card that
+    is never read never formats a text nor holds a number per touch rule.
+    """
     new, kinds = _new_contribution, _KIND_OF_TEXT
-    out = []
-    for i in range(0, len(compact), 3):
-        (rule, kind, group), points, matched = compact[i : i + 3]
-        out.append(new(rule, kinds[kind], group, points, matched))
+    out: list[Contribution] = []
+    for i in range(0, len(compact), 2):
+        head, value = compact[i : i + 2]
+        if len(head) == 1:
+            out += head[0](value, card.at)
+        else:
+            rule, kind, group, shown, points = head
+            out.append(new(rule, kinds[kind], group, points, shown(value)))
     return tuple(out)
 
 
-def _expand_groups(compact: tuple[Any, ...]) -> tuple[GroupScore, ...]:
-    """Group scores from their compact form: ``(name, raw, cap or None)*``."""
+def _expand_groups(compact: Any, _card: ScoreCard) -> tuple[GroupScore, ...]:
+    """Group scores from their compact form: ``(name, raw, cap or None)*``.
+
+    A model whose only group is the general one, without a cap, keeps just its raw
+    points (a float).
+    """
     new = _new_group
+    if type(compact) is float:
+        return (new(GENERAL_GROUP, compact, compact, None),)
     out = []
     for i in range(0, len(compact), 3):
         name, raw, cap = compact[i : i + 3]
         out.append(new(name, raw if cap is None or raw <= cap else cap, raw, cap))
     return tuple(out)
+
+
+def _compact_contributions(value: Any) -> bool:
+    return bool(value) and type(value[0]) is tuple
+
+
+def _compact_groups(value: Any) -> bool:
+    return type(value) is float or (bool(value) and type(value[0]) is str)
 
 
 class _Compact:
@@ -130,20 +156,20 @@ class _Compact:
     def __init__(
         self,
         slot: Any,
-        marker: type,
-        expand: Callable[[tuple[Any, ...]], tuple[Any, ...]],
+        compact: Callable[[Any], bool],
+        expand: Callable[[tuple[Any, ...], ScoreCard], tuple[Any, ...]],
     ) -> None:
         self._get = slot.__get__
         self._set = slot.__set__
-        self._marker = marker
+        self._compact = compact
         self._expand = expand
 
     def __get__(self, card: ScoreCard | None, owner: type | None = None) -> Any:
         if card is None:
             return self
         value: tuple[Any, ...] = self._get(card, owner)
-        if value and type(value[0]) is self._marker:
-            value = self._expand(value)
+        if self._compact(value):
+            value = self._expand(value, card)
             self._set(card, value)
         return value
 
@@ -155,6 +181,8 @@ class _Compact:
 setattr(  # noqa: B010
     ScoreCard,
     "contributions",
-    _Compact(ScoreCard.__dict__["contributions"], tuple, _expand_contributions),
+    _Compact(ScoreCard.__dict__["contributions"], _compact_contributions, _expand_contributions),
 )
-setattr(ScoreCard, "groups", _Compact(ScoreCard.__dict__["groups"], str, _expand_groups))  # noqa: B010
+setattr(  # noqa: B010
+    ScoreCard, "groups", _Compact(ScoreCard.__dict__["groups"], _compact_groups, _expand_groups)
+)

@@ -1,0 +1,81 @@
+"""Score columns counted by numpy, without turning them into Python lists first.
+
+A million scores from `score_frame` or a DataFrame column arrive as numpy arrays (or
+any object with the buffer protocol); the sweep needs only the distinct scores and,
+per score, how many leads and wins it has. numpy counts those in C; only the distinct
+thresholds become Python values, in the sweep's tuples. numpy (the ``frames`` extra)
+is imported only when such a column arrives, never with the library.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from types import ModuleType
+from typing import Any
+
+from leadpipeline.errors import ValidationError
+
+__all__ = ["counted_columns", "is_array"]
+
+
+def _numpy() -> ModuleType | None:
+    """numpy, imported on first need; None when it is not installed."""
+    found = sys.modules.get("numpy")
+    if found is not None:
+        return found
+    try:
+        return importlib.import_module("numpy")
+    except ImportError:
+        return None
+
+
+def is_array(column: Any) -> bool:
+    """Whether numpy can read `column` in place: a numpy array or a buffer of numbers."""
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(column, np.ndarray):
+        return True
+    try:
+        memoryview(column)
+    except TypeError:
+        return False
+    return _numpy() is not None
+
+
+def counted_columns(
+    totals: Any, won: Any
+) -> tuple[tuple[float, ...], tuple[int, ...], tuple[int, ...], int]:
+    """Distinct scores (ascending), volumes and wins at or above each, and the lead count.
+
+    Raises:
+        ValidationError: a score that is not finite (naming its row), or columns of
+            different lengths.
+    """
+    np = _numpy()
+    assert np is not None  # `is_array` said so
+    scores = _array(np, totals).astype(np.float64, copy=False).ravel()
+    wins = _array(np, won).astype(bool, copy=False).ravel()
+    if len(scores) != len(wins):
+        raise ValidationError.at("scored.won", f"{len(wins)} outcomes for {len(scores)} scores")
+    finite = np.isfinite(scores)
+    if not finite.all():
+        bad = int(np.argmin(finite))
+        raise ValidationError.at(
+            f"scored[{bad}]", f"score must be finite, got {float(scores[bad])!r}"
+        )
+    thresholds, which = np.unique(scores, return_inverse=True)
+    per_score = np.bincount(which, minlength=len(thresholds))
+    won_per_score = np.bincount(which[wins], minlength=len(thresholds))
+    volumes = np.cumsum(per_score[::-1])[::-1]
+    won_above = np.cumsum(won_per_score[::-1])[::-1]
+    return (
+        tuple(thresholds.tolist()),
+        tuple(volumes.tolist()),
+        tuple(won_above.tolist()),
+        len(scores),
+    )
+
+
+def _array(np: Any, column: Any) -> Any:
+    """The column as a numpy array over the same memory (a buffer is read, not copied)."""
+    return np.asarray(column if isinstance(column, np.ndarray) else memoryview(column))

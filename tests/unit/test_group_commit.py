@@ -1,0 +1,122 @@
+"""Group commit on SQLite: one transaction for concurrent writers, each told its own outcome."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from leadpipeline import Interaction, InteractionKind, Pipeline
+from leadpipeline.adapters import SimulatedClock, SqliteStore
+from leadpipeline.errors import ConflictError
+from leadpipeline.stages import RecordInteraction, Transition, transition
+from tests.pipeline_support import PLAYBOOK, T0, fair_lead
+
+WORKER = Path(__file__).resolve().parent.parent / "group_commit_worker.py"
+VISIT = Interaction(kind=InteractionKind.SITE_VISIT, at=T0)
+
+
+def touched(store: SqliteStore, lead_id: str) -> Transition:
+    """A recorded touch decided on the lead as stored now."""
+    return transition(
+        store.load(lead_id),
+        RecordInteraction(interaction=VISIT),
+        PLAYBOOK,
+        now=T0 + timedelta(hours=1),
+        history=store.history(lead_id),
+    )
+
+
+class TestGroupCommit:
+    def test_a_conflict_in_a_group_fails_that_write_alone(self, tmp_path: Path) -> None:
+        """Five writes queued behind a held lock commit as one group; the stale one alone fails."""
+        path = tmp_path / "leads.db"
+        store = SqliteStore(path)
+        pipeline = Pipeline(PLAYBOOK, store=store, clock=SimulatedClock(T0))
+        for n in range(6):
+            pipeline.capture(fair_lead(n))
+        writes = [touched(store, f"L-{n}") for n in range(6)]
+        pipeline.record_interaction("L-5", VISIT)  # now the write decided for L-5 is stale
+        blocker = sqlite3.connect(path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")  # every writer of the store must wait
+        outcomes: dict[str, BaseException | None] = {}
+
+        def write(done: Transition) -> None:
+            try:
+                store.record(done)
+            except ConflictError as exc:
+                outcomes[done.lead_id] = exc
+            else:
+                outcomes[done.lead_id] = None
+
+        groups_before = store._queue.groups
+        first = threading.Thread(target=write, args=(writes[0],))
+        first.start()
+        while store._queue.leading_size == 0:  # the first writer leads, waiting on the lock
+            time.sleep(0.001)
+        rest = [threading.Thread(target=write, args=(w,)) for w in writes[1:]]
+        for thread in rest:
+            thread.start()
+        while len(store._queue._queued) < len(rest):  # all five queued behind the leader
+            time.sleep(0.001)
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        for thread in (first, *rest):
+            thread.join()
+        assert store._queue.groups - groups_before == 2  # the first alone, then the five
+        assert isinstance(outcomes.pop("L-5"), ConflictError)
+        assert outcomes == {f"L-{n}": None for n in range(5)}
+        assert [store.load(f"L-{n}").version for n in range(6)] == [2, 2, 2, 2, 2, 2]
+        assert len(store.history("L-5")) == 2  # the stale touch left nothing behind
+        store.close()
+
+    def test_threads_share_commits_and_lose_no_write(self, tmp_path: Path) -> None:
+        """Eight threads touching their own leads: every touch is stored, in fewer commits."""
+        store = SqliteStore(tmp_path / "leads.db")
+        pipeline = Pipeline(PLAYBOOK, store=store, clock=SimulatedClock(T0))
+        for n in range(8):
+            pipeline.capture(fair_lead(n))
+        before = store._queue.groups
+
+        def touch(n: int) -> None:
+            for _ in range(40):
+                pipeline.record_interaction(f"L-{n}", VISIT)
+
+        threads = [threading.Thread(target=touch, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert [store.load(f"L-{n}").version for n in range(8)] == [41] * 8
+        assert store._queue.groups - before <= 8 * 40
+        assert [len(store.history(f"L-{n}")) for n in range(8)] == [41] * 8
+        store.close()
+
+    @pytest.mark.parametrize("groups", [1, 5])
+    def test_no_write_is_acknowledged_before_its_commit(self, tmp_path: Path, groups: int) -> None:
+        """SIGKILL just before a grouped COMMIT: every touch a thread was told of is on disk."""
+        path = tmp_path / "leads.db"
+        killed = subprocess.run(
+            [sys.executable, str(WORKER), str(path), str(groups)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        acknowledged: dict[str, int] = {}
+        # a line cut short by the kill was never fully told
+        for line in killed.stdout.split("\n")[:-1]:
+            lead_id, version = line.split()
+            acknowledged[lead_id] = max(acknowledged.get(lead_id, 0), int(version))
+        with SqliteStore(path) as store:
+            stored = {f"L-{n}": store.load(f"L-{n}").version for n in range(8)}
+        for lead_id, version in acknowledged.items():
+            assert stored[lead_id] >= version, f"{lead_id} acknowledged at {version}"
