@@ -160,12 +160,23 @@ class HandedOver(_Base):
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
 class Accepted(_Base):
-    """Sales accepted a handed-over lead."""
+    """Sales accepted a handed-over lead.
+
+    `criteria` is the SAL assessment it was accepted on; `warning` names the missed
+    criteria when the playbook lets a lead that misses the SAL definition through.
+    """
+
+    criteria: tuple[CriterionResult, ...] = ()
+    warning: str = ""
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
 class Rejected(_Base):
-    """Sales rejected a handed-over lead; a rejection always has a reason."""
+    """Sales gave a lead back to marketing, always with a reason from the playbook's catalogue.
+
+    A rejected handover, a lead sales sends to nurture, and one the SLA desk returns
+    because sales never answered all record this event.
+    """
 
     reason: str = attrs.field(validator=not_blank)
     comment: str = ""
@@ -226,11 +237,12 @@ class Returned(_Base):
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
 class Reclaimed(_Base):
-    """The lead was taken back from an inactive partner."""
+    """The lead was taken back from an inactive partner, with a return-catalogue reason."""
 
     partner_id: str
     reason: str
     routing: str = ""
+    comment: str = ""
 
 
 class Outcome(enum.StrEnum):

@@ -25,7 +25,13 @@ from leadpipeline.rules.partners import (
     PartnerPolicy,
     check_roster,
 )
-from leadpipeline.rules.qualification import DEFAULT_MQL, DEFAULT_SAL, DEFAULT_SQL, Definition
+from leadpipeline.rules.qualification import (
+    DEFAULT_MQL,
+    DEFAULT_SAL,
+    DEFAULT_SQL,
+    Definition,
+    OnMiss,
+)
 from leadpipeline.rules.returns import (
     DEFAULT_REJECTION_REASONS,
     DEFAULT_RETURN_POLICY,
@@ -61,6 +67,9 @@ class Playbook:
     scoring: ScoringModel = DEFAULT_SCORING_MODEL
     mql: Definition = DEFAULT_MQL
     sal: Definition = DEFAULT_SAL
+    on_sal_miss: OnMiss = OnMiss.REFUSE
+    """Whether sales accepting a lead that misses the SAL definition is refused (with the
+    assessment) or goes ahead with the missed criteria recorded as a warning."""
     sql: Definition = DEFAULT_SQL
     default_sales_cycle_months: int = attrs.field(default=6, validator=positive)
     enforce_handover_window: bool = True
@@ -68,6 +77,9 @@ class Playbook:
     stale: StalePolicy = attrs.field(factory=StalePolicy)
     """When a lead marketing holds is stale (a low score without progress) and what then."""
     rejection_reasons: tuple[RejectionReason, ...] = DEFAULT_REJECTION_REASONS
+    no_response_reason: str = "no_response"
+    """The rejection code recorded when an SLA escalation returns a handover sales never
+    answered to marketing; one of `rejection_reasons`, so every hand-back has a reason."""
     channel_policy: ChannelPolicy = DEFAULT_CHANNEL_POLICY
     partners: tuple[Partner, ...] = ()
     partner_policy: PartnerPolicy = DEFAULT_PARTNER_POLICY
@@ -91,6 +103,14 @@ class Playbook:
                 problems.append((f"rejection_reasons[{i}].code", f"{code!r} is listed twice"))
         if not self.rejection_reasons:
             problems.append(("rejection_reasons", "sales needs at least one rejection reason"))
+        elif self.no_response_reason not in codes:
+            problems.append(
+                (
+                    "no_response_reason",
+                    f"{self.no_response_reason!r} is not a rejection reason: give one of "
+                    + ", ".join(codes),
+                )
+            )
         problems += _one_hot_rule(self)
         if problems:
             raise ConfigurationError(problems)

@@ -39,6 +39,7 @@ from leadpipeline._json import LongNumber, parse_int, too_deep
 from leadpipeline._paths import RefusedError, problems
 from leadpipeline._toml import to_toml
 from leadpipeline.errors import ValidationError
+from leadpipeline.events import Event
 
 __all__ = [
     "dumps",
@@ -375,8 +376,24 @@ def structure(data: object, cls: type[T] | Any) -> T:
     return result
 
 
+_EVENT_TYPES = frozenset(typing.get_args(Event))
+_HISTORY = tuple[Event, ...]
+
+
+def _is_history(value: object) -> bool:
+    """A non-empty tuple or list of events: written with each event's tag."""
+    return (
+        isinstance(value, (tuple, list))
+        and bool(value)
+        and all(type(v) in _EVENT_TYPES for v in value)
+    )
+
+
 def unstructure(value: object, as_type: Any = None) -> Any:
     """Plain data (dicts, lists, strings, numbers) for a value; `as_type` adds union tags.
+
+    A history (a tuple or list of events) is tagged without being told, so it reads back
+    with `structure(data, tuple[Event, ...])`.
 
     Example:
         >>> from leadpipeline.lead import Revenue
@@ -384,6 +401,8 @@ def unstructure(value: object, as_type: Any = None) -> Any:
         {'amount': 10.0, 'currency': 'EUR', 'source': 'broker', 'as_of': None}
     """
     if as_type is None:
+        if _is_history(value):
+            return _converter.unstructure(value, unstructure_as=_HISTORY)
         return _converter.unstructure(value)
     return _converter.unstructure(value, unstructure_as=as_type)
 
@@ -394,7 +413,7 @@ _encode = json.JSONEncoder(ensure_ascii=False, check_circular=False, allow_nan=F
 
 
 def to_json(value: object, as_type: Any = None) -> str:
-    """The value as a JSON string.
+    """The value as a JSON string; a history's events carry their ``"type"`` tags.
 
     Example:
         >>> from leadpipeline.lead import Party

@@ -35,7 +35,7 @@ def pipeline() -> Pipeline:
     taker = pipeline.offer_to_partners("L-1", seed=0).offers[0].partner_id
     pipeline.partner_accept("L-1", taker)
     pipeline.complete("L-1", Outcome.WON, revenue=80_000.0, actor=Party.partner(taker))
-    pipeline.nurture("L-2", reason="no budget this year")
+    pipeline.nurture("L-2", reason="no_budget", comment="no budget this year")
     pipeline.disqualify("L-4", reason="student")
     return pipeline
 
@@ -70,10 +70,13 @@ class TestRenamedStages:
         assert printed == [[s.from_leads, s.to_leads] for s in expected]
 
     def test_journey_counts_the_turns_by_role(self, pipeline: Pipeline) -> None:
-        """Rejection, nurturing, disqualification and the win are counted whatever their names."""
+        """Rejection, nurturing, disqualification and the win are counted whatever their names.
+
+        Sales nurturing L-2 gives it back to marketing, which is recorded as a rejection too.
+        """
         text = report(pipeline.store, pipeline.playbook, now=pipeline.clock.now())
         journey = journey_of(text)
-        assert journey["rejected by sales"] == 1
+        assert journey["rejected by sales"] == 2
         assert journey["nurtured"] == 1
         assert journey["disqualified"] == 1
         assert journey["completed"] == 1

@@ -36,6 +36,7 @@ from leadpipeline import (
     Source,
     TransitionError,
     UpdateProfile,
+    ValidationError,
     decide,
     replay,
 )
@@ -50,6 +51,7 @@ from leadpipeline.events import (
     OwnerChanged,
     PersonalDataErased,
     ProfileUpdated,
+    Rejected,
     StageChanged,
     evolve,
 )
@@ -108,6 +110,21 @@ STAGE_NAMES = [*sorted(WATERFALL), "won", "lost", "INQUIRY", "sql ", "partner"]
 def _destinations(allowed: tuple[str, ...]) -> set[str]:
     """The target stages named by a TransitionError's `allowed` (``"a -> b"`` or ``"b"``)."""
     return {entry.split(" -> ")[-1] for entry in allowed}
+
+
+CLOSED = frozenset({"customer", "disqualified"})
+REJECTION_CODES = tuple(r.code for r in DEFAULT_PLAYBOOK.rejection_reasons)
+
+
+def _hand_back_allowed(current: Party, new: Party, target: str) -> tuple[str, ...]:
+    """The decisions a generic move must use instead, when it would give the lead back."""
+    if target in CLOSED:
+        return ()
+    if current.kind is PartyKind.SALES and new.kind is PartyKind.MARKETING:
+        return ("reject", "nurture")
+    if current.kind is PartyKind.PARTNER and new.kind in (PartyKind.SALES, PartyKind.MARKETING):
+        return ("return_lead", "reclaim")
+    return ()
 
 
 def _expected_owner(current: Party, target: str, explicit: Party | None) -> Party:
@@ -232,6 +249,12 @@ class LeadLifecycleMachine(RuleBasedStateMachine):
             error = self._refused(command)
             assert set(error.allowed) == {k.value for k in OWNERS[to_stage]}
             return
+        instead = _hand_back_allowed(lead.owner, new_owner, to_stage)
+        if instead:
+            error = self._refused(command)
+            assert error.allowed == instead
+            note_event("generic hand-back refused")
+            return
         events = self._decide(command)
         expected: list[type] = []
         if to_stage != lead.stage:
@@ -255,6 +278,17 @@ class LeadLifecycleMachine(RuleBasedStateMachine):
 
     def _drop(self, command: Nurture | Disqualify, target: str, marker: type) -> None:
         lead = self.current
+        if isinstance(command, Nurture) and lead.owner.kind is PartyKind.PARTNER:
+            assert self._refused(command).allowed == ("return_lead", "reclaim")
+            return
+        hand_back = isinstance(command, Nurture) and lead.owner.kind is PartyKind.SALES
+        if hand_back and command.reason not in REJECTION_CODES:
+            before = self.lead
+            with pytest.raises(ValidationError) as info:
+                self._decide(command)
+            assert info.value.paths == ("reason",)
+            assert self.lead == before
+            return
         if target != lead.stage and target not in WATERFALL[lead.stage]:
             error = self._refused(command)
             assert _destinations(error.allowed) == WATERFALL[lead.stage]
@@ -263,7 +297,7 @@ class LeadLifecycleMachine(RuleBasedStateMachine):
         withdrawn = [e for e in events if isinstance(e, OfferWithdrawn)]
         assert sorted(e.partner_id for e in withdrawn) == sorted(lead.offered_to)
         rest = [type(e) for e in events[len(withdrawn) :]]
-        expected: list[type] = [marker]
+        expected: list[type] = [Rejected, marker] if hand_back else [marker]
         if target != lead.stage:
             expected.append(StageChanged)
         if lead.owner != Party.marketing():
@@ -274,7 +308,11 @@ class LeadLifecycleMachine(RuleBasedStateMachine):
         assert self.current.owner == Party.marketing()
         assert self.current.offers == ()
 
-    @rule(minutes=st.integers(0, 60 * 24 * 90), zone=timezones(), reason=words())
+    @rule(
+        minutes=st.integers(0, 60 * 24 * 90),
+        zone=timezones(),
+        reason=words() | st.sampled_from(REJECTION_CODES),
+    )
     def nurture(self, minutes: int, zone: tzinfo, reason: str) -> None:
         self._tick(minutes, zone)
         self._drop(Nurture(reason=reason), "nurture", Nurtured)

@@ -144,7 +144,7 @@ def _command(draw: st.DrawFn, lead: Lead) -> Command:
         case "expire":
             command = ExpireOffers(seed=draw(seed))
         case "reclaim":
-            command = Reclaim(partner_id=draw(_near(holder)), reason="no response", seed=0)
+            command = Reclaim(partner_id=draw(_near(holder)), reason="not_responding", seed=0)
         case "complete":
             command = draw(_completions())
         case "allocate":

@@ -280,7 +280,7 @@ class TestPartnerAccept:
         assert (err.lead_id, err.stage) == (LEAD_ID, "opportunity")
         assert err.command == "partner_accept: p-gold"
         assert err.allowed == ()
-        assert err.reason == "another partner accepted first"
+        assert err.reason == "won by another partner: it accepted first"
 
     def test_a_late_acceptance_after_the_expiry_is_refused(self) -> None:
         """Accepting a minute after the three days ran out is refused with the expiry time."""
@@ -474,7 +474,9 @@ class TestReturnLead:
         duplicate = ReturnReason(
             code="duplicate", label="duplicate", routing=Routing.DISQUALIFY, requires_comment=False
         )
-        policy = ReturnPolicy(reasons=(*PLAYBOOK.return_policy.reasons[:4], duplicate))
+        policy = ReturnPolicy(
+            reasons=(*PLAYBOOK.return_policy.reasons[:4], duplicate), reclaim_reason="no_capacity"
+        )
         lenient = attrs.evolve(PLAYBOOK, return_policy=policy)
         lead, _ = accepted_by("p-gold")
 
@@ -536,7 +538,9 @@ class TestReclaim:
         lead, _ = accepted_by("p-gold")
 
         back, events = walk(
-            lead, [Reclaim(partner_id="p-gold", reason="no response in 10 days")], now=LATER
+            lead,
+            [Reclaim(partner_id="p-gold", reason="not_responding", comment="silent for 10 days")],
+            now=LATER,
         )
 
         assert isinstance(events[0], Reclaimed)
@@ -548,7 +552,10 @@ class TestReclaim:
         lead, _ = accepted_by("p-gold")
 
         err = refusal(
-            lead, Reclaim(partner_id="p-silver", reason="silent"), PartnerAccessError, now=LATER
+            lead,
+            Reclaim(partner_id="p-silver", reason="not_responding"),
+            PartnerAccessError,
+            now=LATER,
         )
 
         assert err.command == "reclaim: p-silver"

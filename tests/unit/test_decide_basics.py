@@ -39,12 +39,12 @@ from leadpipeline.events import (
     LeadCaptured,
     Merged,
     NoteAdded,
-    Nurtured,
     Offered,
     OfferWithdrawn,
     OwnerChanged,
     PersonalDataErased,
     ProfileUpdated,
+    Rejected,
     StageChanged,
     evolve,
 )
@@ -301,14 +301,14 @@ class TestNurtureAndDisqualify:
         assert lead.source == FAIR
 
     def test_nurture_returns_the_lead_to_marketing(self) -> None:
-        """Nurturing an SQL records why and gives the lead back to marketing."""
+        """Sales nurturing an SQL records the catalogue reason and gives the lead back."""
         journey = Journey()
         for stage in ("mql", "sal", "sql"):
             journey.do(MoveStage(to_stage=stage))
-        events = journey.do(Nurture(reason="timing: next fiscal year"))
-        assert kinds(events) == ["Nurtured", "StageChanged", "OwnerChanged"]
-        assert isinstance(events[0], Nurtured)
-        assert events[0].reason == "timing: next fiscal year"
+        events = journey.do(Nurture(reason="wrong_timing", comment="next fiscal year"))
+        assert kinds(events) == ["Rejected", "Nurtured", "StageChanged", "OwnerChanged"]
+        assert isinstance(events[0], Rejected)
+        assert (events[0].reason, events[0].comment) == ("wrong_timing", "next fiscal year")
         assert (journey.lead.stage, journey.lead.owner) == ("nurture", Party.marketing())
 
     def test_disqualifying_withdraws_open_offers(self) -> None:
@@ -337,8 +337,8 @@ class TestNurtureAndDisqualify:
         for stage in ("mql", "sal", "sql"):
             journey.do(MoveStage(to_stage=stage))
         journey.given(offered(journey, "p-3"))
-        events = journey.do(Nurture(reason="budget frozen"))
-        assert kinds(events)[:2] == ["OfferWithdrawn", "Nurtured"]
+        events = journey.do(Nurture(reason="no_budget", comment="budget frozen"))
+        assert kinds(events)[:3] == ["OfferWithdrawn", "Rejected", "Nurtured"]
         assert journey.lead.offers == ()
 
     def test_a_customer_cannot_be_disqualified(self) -> None:

@@ -29,7 +29,6 @@ from leadpipeline import (
 from leadpipeline.events import (
     Accepted,
     HandedOver,
-    Nurtured,
     OwnerChanged,
     Qualified,
     Rejected,
@@ -283,17 +282,19 @@ class TestNurtureAcceptedLead:
     """Sales sends an accepted lead back to marketing."""
 
     def test_sales_nurtures_a_sal_with_a_reason(self) -> None:
-        """Nurture records the reason; the SAL goes to nurture and marketing owns it again."""
+        """A catalogue reason is recorded as a rejection; marketing owns the SAL again."""
         lead, _ = sal()
 
         nurtured, events = walk(
-            lead, [Nurture(reason="project postponed to next year")], now=START + timedelta(days=1)
+            lead,
+            [Nurture(reason="wrong_timing", comment="project postponed to next year")],
+            now=START + timedelta(days=1),
         )
 
-        assert kinds(events) == ["Nurtured", "StageChanged", "OwnerChanged"]
+        assert kinds(events) == ["Rejected", "Nurtured", "StageChanged", "OwnerChanged"]
         record = events[0]
-        assert isinstance(record, Nurtured)
-        assert record.reason == "project postponed to next year"
+        assert isinstance(record, Rejected)
+        assert (record.reason, record.comment) == ("wrong_timing", "project postponed to next year")
         assert (nurtured.stage, nurtured.owner) == ("nurture", Party.marketing())
 
     def test_nurture_needs_a_reason(self) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from leadpipeline import Outcome, Pipeline
 from leadpipeline.adapters import MemoryStore, SimulatedClock
-from leadpipeline.errors import NotFoundError
+from leadpipeline.errors import NotFoundError, OfferError
 from leadpipeline.lead import Party
 from tests.pipeline_support import PLAYBOOK, T0, to_partner_channel
 
@@ -52,8 +52,24 @@ class TestPartnerView:
         gold = pipeline.for_partner("p-gold")
         assert gold.leads() == ()
         with pytest.raises(NotFoundError):
-            gold.accept("L-1")
+            gold.get("L-1")
         assert pipeline.get("L-1") == lead
+
+    def test_a_partner_too_late_to_accept_hears_it_was_won_by_another(
+        self, pipeline: Pipeline
+    ) -> None:
+        """Gold accepting after silver won gets OfferError 'won by another', not NotFoundError."""
+        won = pipeline.for_partner("p-silver").accept("L-1")
+        with pytest.raises(OfferError) as late:
+            pipeline.for_partner("p-gold").accept("L-1")
+        assert late.value.reason.startswith("won by another partner")
+        assert "p-silver" not in str(late.value)
+        assert pipeline.get("L-1") == won
+
+    def test_a_partner_never_offered_the_lead_still_finds_nothing(self, pipeline: Pipeline) -> None:
+        """Bronze accepting L-1, never offered to it, gets NotFoundError as for a missing lead."""
+        with pytest.raises(NotFoundError):
+            pipeline.for_partner("p-bronze").accept("L-1")
 
     def test_a_partner_reads_only_its_own_notifications(self, pipeline: Pipeline) -> None:
         """Gold's outbox view of L-1 holds its offer and nothing addressed to silver or sales."""

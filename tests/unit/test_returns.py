@@ -66,7 +66,11 @@ class TestRouteReturn:
                     label="already a customer",
                     routing=Routing.BACK_TO_SALES,
                 ),
-            )
+                ReturnReason(
+                    code="silent", label="stopped responding", routing=Routing.BACK_TO_SALES
+                ),
+            ),
+            reclaim_reason="silent",
         )
         assert route_return("already_customer", policy) is Routing.BACK_TO_SALES
 

@@ -27,6 +27,7 @@ from leadpipeline import (
 from leadpipeline.events import NoteAdded, StageChanged
 from leadpipeline.lifecycle import STANDARD_LIFECYCLE, Lifecycle
 from leadpipeline.serialization import from_toml, load_file, structure, tag_of, unstructure
+from tests.levels import accepted_by
 
 AT = "2026-03-04T10:00:00+01:00"
 LEAD: dict[str, Any] = {"id": "L-1", "source": {"channel": "exhibition", "captured_at": AT}}
@@ -426,3 +427,28 @@ owners = ["customer_marketing"]
         with pytest.raises(ValidationError) as info:
             load_file(tmp_path / "nope.json", Lifecycle)
         assert info.value.paths == (str(tmp_path / "nope.json"),)
+
+
+class TestHistories:
+    """A lead's history written to JSON and read back."""
+
+    def test_a_history_round_trips_without_naming_its_type(self) -> None:
+        """to_json(history) tags each event, so from_json reads the same events back."""
+        _, history = accepted_by("p-gold")
+
+        text = to_json(history)
+
+        assert json.loads(text)[0]["type"] == "lead_captured"
+        assert from_json(text, tuple[Event, ...]) == history
+
+    def test_a_list_of_events_is_tagged_too(self) -> None:
+        """A list of events from a host's own code is written the same way as the tuple."""
+        _, history = accepted_by("p-gold")
+
+        assert to_json(list(history)) == to_json(history, tuple[Event, ...])
+
+    def test_a_tuple_of_other_values_stays_untagged(self) -> None:
+        """Only events get tags: a tuple of parties is written as plain tables."""
+        text = to_json((Party.sales(), Party.marketing()))
+
+        assert "type" not in json.loads(text)[0]

@@ -182,7 +182,9 @@ def _sales_answer(pipeline: Pipeline, rng: random.Random, lead_id: str) -> Steps
     try:
         pipeline.qualify_sql(lead_id)
     except TransitionError:
-        pipeline.nurture(lead_id, reason="not ready for a sales conversation")
+        pipeline.nurture(
+            lead_id, reason="not_enough_information", comment="not ready for a sales conversation"
+        )
         return
     lead = pipeline.allocate_channel(lead_id)
     if lead.stage == pipeline.playbook.lifecycle.name_of(Stage.OPPORTUNITY):

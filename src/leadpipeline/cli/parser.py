@@ -19,6 +19,7 @@ from typing import NoReturn
 
 from leadpipeline.cli.demo import demo_command, report_command
 from leadpipeline.cli.files import score_command
+from leadpipeline.cli.lifecycle import lifecycle_command
 from leadpipeline.cli.report_output import add_output_options
 from leadpipeline.cli.schemas import schema_command
 from leadpipeline.cli.sweep import ratio, sweep_command
@@ -180,6 +181,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     init.add_argument("output", type=Path, nargs="?", help="file to write (default: stdout)")
     init.add_argument("--force", action="store_true", help="replace an existing file")
+    life = pbsub.add_parser(
+        "lifecycle",
+        help="print the lifecycle as a mermaid diagram (or a Markdown table)",
+        description="Print the playbook's stages, owners and every allowed move as a "
+        "mermaid state diagram, or with --markdown as a table.",
+    )
+    life.add_argument("--playbook", type=Path, help="playbook file (.toml or .json)")
+    life.add_argument("--markdown", action="store_true", help="a Markdown table instead")
     schema = sub.add_parser(
         "schema",
         help="print the JSON Schema of a lead, command, event, playbook, ...",
@@ -193,12 +202,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+_PLAYBOOK_COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "init": init_command,
+    "lifecycle": lifecycle_command,
+}
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "demo": demo_command,
     "report": report_command,
     "score": score_command,
     "sweep": sweep_command,
-    "playbook": init_command,
+    "playbook": lambda args: _PLAYBOOK_COMMANDS[args.playbook_command](args),
     "schema": schema_command,
 }
 

@@ -16,7 +16,10 @@ _PLAYBOOK_COMMENTS = {
     "default_sales_cycle_months": "Sales-cycle length used when a lead gives none; sets the"
     " handover window (6 months: sales joins 6 to 8 months before the decision).",
     "enforce_handover_window": "Refuse handovers that are too early for the purchase decision.",
-    "rejection_reasons": "The reasons sales may give when rejecting a handed-over lead.",
+    "rejection_reasons": "The reasons sales may give when giving a lead back to marketing.",
+    "no_response_reason": "The rejection reason recorded when the SLA desk returns a"
+    " handover sales never answered.",
+    "on_sal_miss": "When sales accepts a lead below the SAL definition: refuse or warn.",
     "partners": "The partner roster: regions, product lines, grade, capacity per period.",
     "when_offers_lapse": "Where a lead goes when every offer expired: next_partner or"
     " back_to_sales.",

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from leadpipeline.adapters.ports import LeadStore
 from leadpipeline.errors import NotFoundError
-from leadpipeline.events import Outcome
+from leadpipeline.events import Offered, Outcome
 from leadpipeline.lead import Lead, Party
 from leadpipeline.playbook import Playbook
 from leadpipeline.stages import (
@@ -97,10 +97,24 @@ class PartnerView:
         done = self._pipeline.run(lead_id, command, check=self._require_visible)
         return partner_lead(done.after, self.partner_id)
 
+    def _require_offered(self, lead: Lead) -> None:
+        """Visible, or offered to this partner once: a late answer learns it lost the race."""
+        if visible_to(lead, self.partner_id):
+            return
+        history = self._pipeline.store.history(lead.id)[: lead.version]
+        if not any(isinstance(e, Offered) and e.partner_id == self.partner_id for e in history):
+            raise NotFoundError(lead.id)
+
     def accept(self, lead_id: str) -> Lead:
-        """Accept an offer."""
+        """Accept an offer.
+
+        Raises:
+            OfferError: the offer is gone (won by another partner, expired, withdrawn).
+            NotFoundError: the lead was never offered to this partner.
+        """
         command = PartnerAccept(partner_id=self.partner_id)
-        return self._act(lead_id, command)
+        done = self._pipeline.run(lead_id, command, check=self._require_offered)
+        return partner_lead(done.after, self.partner_id)
 
     def return_lead(self, lead_id: str, *, reason: str, comment: str) -> Lead:
         """Return a lead with a reason code and a comment."""

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable
+from datetime import datetime
 
 from leadpipeline.adapters.clock import Clock, SystemClock
 from leadpipeline.adapters.memory import MemoryStore
@@ -34,44 +34,26 @@ from leadpipeline.errors import (
     StoreError,
     ValidationError,
 )
-from leadpipeline.events import Event, Outcome
-from leadpipeline.lead import Interaction, Lead, Party
+from leadpipeline.events import Event
+from leadpipeline.lead import Lead, Party
 from leadpipeline.pipeline._imports import plan_import
 from leadpipeline.pipeline._retry import retrying
 from leadpipeline.pipeline._sweeps import act_on_leads
 from leadpipeline.pipeline.cache import LeadCache
+from leadpipeline.pipeline.commands import CommandMethods
 from leadpipeline.pipeline.partner_view import PartnerView
 from leadpipeline.pipeline.results import CaptureResult, ImportReport
 from leadpipeline.pipeline.sweep import StaleSweep, sweep_stale
 from leadpipeline.playbook import DEFAULT_PLAYBOOK, Playbook
 from leadpipeline.stages import (
-    Accept,
-    AddNote,
-    AllocateChannel,
-    AssignPartner,
     Capture,
     CaptureOutcome,
     Command,
-    Complete,
-    Disqualify,
     Erase,
     Escalate,
-    ExpireOffers,
-    HandOver,
     LeadStatus,
     Merge,
-    MoveStage,
-    Nurture,
-    OfferToPartners,
-    PartnerAccept,
-    Qualify,
-    QualifySql,
-    Reclaim,
-    RecordInteraction,
-    Reject,
-    ReturnLead,
     Transition,
-    UpdateProfile,
     admit,
     due_commands,
     inputs,
@@ -87,8 +69,12 @@ Check = Callable[[Lead], None]
 """Raises when the caller may not act on the lead as loaded (a partner's visibility)."""
 
 
-class Pipeline:
+class Pipeline(CommandMethods):
     """One method per command; each call is one atomic, versioned write.
+
+    Every command of `leadpipeline.stages` has its method (see `CommandMethods`);
+    `execute(lead_id, command)` runs any command value, and `run` returns the whole
+    recorded `Transition`.
 
     Example:
         >>> from datetime import datetime, timezone
@@ -248,7 +234,9 @@ class Pipeline:
         )
 
     def execute(self, lead_id: str, command: Command) -> Lead:
-        """Decide and record any command; the lead after it.
+        """Decide and record any command value; the lead after it.
+
+        The named methods (`nurture`, `merge`, ...) build the command and call this.
 
         Raises:
             NotFoundError: no such lead.
@@ -366,117 +354,7 @@ class Pipeline:
         with self._capture_lock:
             return retrying(attempt, retries=self.conflict_retries, sources_may_move=True)
 
-    # -- one method per command ------------------------------------------------------------
-
-    def record_interaction(
-        self, lead_id: str, interaction: Interaction, *, actor: Party | None = None
-    ) -> Lead:
-        """Record a touch; a form submit from a hot lead asks for a call within minutes."""
-        return self.execute(lead_id, RecordInteraction(interaction=interaction, actor=actor))
-
-    def update_profile(self, lead_id: str, update: UpdateProfile) -> Lead:
-        """Enrich the profile; the parts the update leaves as None stay as they are."""
-        return self.execute(lead_id, update)
-
-    def add_note(self, lead_id: str, text: str, *, actor: Party | None = None) -> Lead:
-        """Add an internal note (never shown to partners)."""
-        return self.execute(lead_id, AddNote(text=text, actor=actor))
-
-    def move_stage(
-        self,
-        lead_id: str,
-        to_stage: str,
-        *,
-        reason: str = "",
-        owner: Party | None = None,
-        actor: Party | None = None,
-    ) -> Lead:
-        """Move the lead along an allowed edge of the lifecycle (for custom stages)."""
-        return self.execute(
-            lead_id, MoveStage(to_stage=to_stage, reason=reason, owner=owner, actor=actor)
-        )
-
-    def qualify(self, lead_id: str) -> Lead:
-        """Qualify as MQL against the playbook's MQL definition."""
-        return self.execute(lead_id, Qualify())
-
-    def hand_over(self, lead_id: str, *, to: Party | None = None) -> Lead:
-        """Marketing hands an MQL to sales."""
-        return self.execute(lead_id, HandOver(to=to or Party.sales()))
-
-    def accept(self, lead_id: str, *, actor: Party | None = None) -> Lead:
-        """Sales accepts a handed-over lead (SAL)."""
-        return self.execute(lead_id, Accept(actor=actor))
-
-    def reject(self, lead_id: str, *, reason: str, comment: str = "") -> Lead:
-        """Sales rejects a handed-over lead with a reason code; it goes to nurture."""
-        return self.execute(lead_id, Reject(reason=reason, comment=comment))
-
-    def qualify_sql(self, lead_id: str) -> Lead:
-        """Sales qualifies a SAL as SQL."""
-        return self.execute(lead_id, QualifySql())
-
-    def allocate_channel(self, lead_id: str) -> Lead:
-        """Decide direct sales or the partner channel."""
-        return self.execute(lead_id, AllocateChannel())
-
-    def assign_partner(self, lead_id: str, partner_id: str | None = None, *, seed: int = 0) -> Lead:
-        """Give the lead to one partner (the best-ranked when none is named)."""
-        return self.execute(lead_id, AssignPartner(partner_id=partner_id, seed=seed))
-
-    def offer_to_partners(
-        self,
-        lead_id: str,
-        partner_ids: Sequence[str] = (),
-        *,
-        expires_in: timedelta | None = None,
-        seed: int = 0,
-    ) -> Lead:
-        """Offer the lead to several partners; the first to accept wins."""
-        return self.execute(
-            lead_id,
-            OfferToPartners(partner_ids=tuple(partner_ids), expires_in=expires_in, seed=seed),
-        )
-
-    def partner_accept(self, lead_id: str, partner_id: str) -> Lead:
-        """A partner accepts its offer."""
-        return self.execute(lead_id, PartnerAccept(partner_id=partner_id))
-
-    def return_lead(self, lead_id: str, partner_id: str, *, reason: str, comment: str) -> Lead:
-        """A partner returns a lead with a reason code and a comment."""
-        return self.execute(
-            lead_id, ReturnLead(partner_id=partner_id, reason=reason, comment=comment)
-        )
-
-    def expire_offers(self, lead_id: str) -> Lead:
-        """Withdraw lapsed offers and route the lead onward."""
-        return self.execute(lead_id, ExpireOffers())
-
-    def reclaim(self, lead_id: str, partner_id: str, *, reason: str) -> Lead:
-        """Take the lead back from a partner that stopped responding; route it onward."""
-        return self.execute(lead_id, Reclaim(partner_id=partner_id, reason=reason))
-
-    def complete(
-        self,
-        lead_id: str,
-        outcome: Outcome,
-        *,
-        reason: str = "",
-        revenue: float | None = None,
-        actor: Party | None = None,
-    ) -> Lead:
-        """The working party reports won or lost."""
-        return self.execute(
-            lead_id, Complete(outcome=outcome, reason=reason, revenue=revenue, actor=actor)
-        )
-
-    def nurture(self, lead_id: str, *, reason: str) -> Lead:
-        """Send the lead back to marketing for regular communication."""
-        return self.execute(lead_id, Nurture(reason=reason))
-
-    def disqualify(self, lead_id: str, *, reason: str) -> Lead:
-        """Drop the lead with a reason."""
-        return self.execute(lead_id, Disqualify(reason=reason))
+    # -- commands with more to do than execute ----------------------------------------------
 
     def erase(self, lead_id: str) -> Lead:
         """Erase personal data from snapshot, history and pending notifications.

@@ -9,6 +9,7 @@ below the lower `exit_below`, so decaying touches do not make it flap in and out
 
 from __future__ import annotations
 
+import enum
 import math
 import re
 from datetime import UTC, datetime
@@ -40,6 +41,7 @@ __all__ = [
     "FieldPresent",
     "GradeAtLeast",
     "Not",
+    "OnMiss",
     "ProfileLevelAtLeast",
     "PurchaseDecisionWithin",
     "ScoreAtLeast",
@@ -263,6 +265,15 @@ def _rounded(observed: str) -> str:
 
 
 _DECIMAL = re.compile(r"-?\d+\.\d{2,}")
+
+
+class OnMiss(enum.StrEnum):
+    """What a decision does with a lead that misses a definition it checks."""
+
+    REFUSE = "refuse"
+    """Refuse the command with the assessment (met and missed criteria)."""
+    WARN = "warn"
+    """Go ahead and record the missed criteria as a warning on the event."""
 
 
 def describe(criterion: Criterion) -> str:

@@ -109,6 +109,8 @@ class ReturnPolicy:
         reasons: the codes a partner may return a lead with, each code once.
         when_no_partner_left: where a NEXT_PARTNER return goes when no other partner
             qualifies; never NEXT_PARTNER itself.
+        reclaim_reason: the code recorded when sales takes a lead back from a partner
+            that stopped responding (an SLA escalation); one of `reasons`.
 
     Example:
         >>> from leadpipeline.errors import ConfigurationError
@@ -122,9 +124,16 @@ class ReturnPolicy:
 
     reasons: tuple[ReturnReason, ...]
     when_no_partner_left: Routing = Routing.BACK_TO_SALES
+    reclaim_reason: str = "not_responding"
 
     def __attrs_post_init__(self) -> None:
         _check_codes(self.reasons, "reasons", "return reason")
+        if self.reclaim_reason not in self.codes:
+            raise ConfigurationError.at(
+                "reclaim_reason",
+                f"{self.reclaim_reason!r} is not a return reason: give one of "
+                + ", ".join(self.codes),
+            )
         if self.when_no_partner_left is Routing.NEXT_PARTNER:
             raise ConfigurationError.at(
                 "when_no_partner_left",
@@ -145,6 +154,9 @@ class ReturnPolicy:
         for r in self.reasons:
             if r.code == code:
                 return r
+        if not code.strip():
+            known = ", ".join(self.codes)
+            raise ValidationError.at("reason", f"a return needs a reason: give one of {known}")
         raise _unknown(code, self.codes, "return reason")
 
 
@@ -194,13 +206,17 @@ DEFAULT_RETURN_POLICY = ReturnPolicy(
         ReturnReason(code="not_reachable", label="not reachable", routing=Routing.NURTURE),
         ReturnReason(code="timing", label="not buying yet", routing=Routing.NURTURE),
         ReturnReason(code="needs_sales", label="needs direct sales", routing=Routing.BACK_TO_SALES),
+        ReturnReason(
+            code="not_responding", label="partner stopped responding", routing=Routing.NEXT_PARTNER
+        ),
     ),
 )
 """Return reasons from the source texts: a project that does not fit goes to the next partner
 whose competences cover the lead, a partner without capacity to one with room, a lead
 outside the territory to a partner covering its region; "no lead" and duplicates are
 disqualified; existing customers go to customer marketing; unreachable or early prospects
-are nurtured."""
+are nurtured; a lead
+taken back from a partner that stopped responding goes to the next partner."""
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
@@ -249,6 +265,9 @@ def find_rejection_reason(code: str, reasons: Sequence[RejectionReason]) -> Reje
     for r in reasons:
         if r.code == code:
             return r
+    if not code.strip():
+        known = ", ".join(r.code for r in reasons)
+        raise ValidationError.at("reason", f"a rejection needs a reason: give one of {known}")
     raise _unknown(code, (r.code for r in reasons), "rejection reason")
 
 
@@ -261,5 +280,7 @@ DEFAULT_REJECTION_REASONS: tuple[RejectionReason, ...] = (
     RejectionReason(code="not_reachable", label="not reachable"),
     RejectionReason(code="no_need", label="no need for our products"),
     RejectionReason(code="competitor", label="works with a competitor"),
+    RejectionReason(code="no_response", label="sales did not answer in time"),
 )
-"""Why sales may refuse a handed-over lead; each sends it back to marketing for nurture."""
+"""Why sales may give a lead back to marketing for nurture: refusing a handover, sending a
+worked lead back, or (``no_response``) the SLA desk returning a handover nobody answered."""

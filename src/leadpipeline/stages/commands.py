@@ -85,7 +85,12 @@ class AddNote:
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
 class MoveStage:
-    """Move the lead along an allowed edge of the lifecycle (for custom stages)."""
+    """Move the lead along an allowed edge of the lifecycle (for custom stages).
+
+    A move that would give the lead back (sales to marketing, a partner to sales or
+    marketing) is refused: that takes `Reject`, `Nurture`, `ReturnLead` or `Reclaim`,
+    which need a reason from the playbook's catalogue.
+    """
 
     to_stage: str = attrs.field(validator=not_blank)
     reason: str = ""
@@ -95,9 +100,14 @@ class MoveStage:
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
 class Nurture:
-    """Send the lead back to marketing for regular communication; needs a reason."""
+    """Send the lead back to marketing for regular communication; needs a reason.
+
+    From sales the reason is a code of the playbook's rejection catalogue (a hand-back
+    is a rejection); from marketing it is free text. A partner returns a lead instead.
+    """
 
     reason: str = attrs.field(validator=not_blank)
+    comment: str = ""
     actor: Party | None = None
 
 
@@ -135,7 +145,8 @@ class Accept:
 class Reject:
     """Sales rejects a handed-over lead with a reason code from the playbook."""
 
-    reason: str
+    reason: str = ""
+    """A code of the playbook's rejection catalogue; left blank, the rejection is refused."""
     comment: str = ""
     actor: Party | None = None
 
@@ -231,10 +242,15 @@ class Escalate:
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
 class Reclaim:
-    """Take a lead back from a partner that stopped responding; route it onward."""
+    """Take a lead back from a partner that stopped responding; route it onward.
+
+    `reason` is a code of the playbook's return catalogue (usually its
+    ``reclaim_reason``), `comment` says what happened.
+    """
 
     partner_id: str = attrs.field(validator=not_blank)
     reason: str = attrs.field(validator=not_blank)
+    comment: str = ""
     seed: int = 0
 
 

@@ -23,7 +23,7 @@ from leadpipeline.events import (
     PersonalDataErased,
     ProfileUpdated,
 )
-from leadpipeline.lead import Lead, Party
+from leadpipeline.lead import Lead, Party, PartyKind
 from leadpipeline.lifecycle import Stage
 from leadpipeline.playbook import Playbook
 from leadpipeline.rules.sla import breaches
@@ -57,7 +57,7 @@ from leadpipeline.stages.commands import (
     UpdateProfile,
     command_name,
 )
-from leadpipeline.stages.moves import move, to_role, withdraw_offers
+from leadpipeline.stages.moves import move, refuse_hand_back, to_role, withdraw_offers
 
 __all__ = ["decide"]
 
@@ -74,8 +74,10 @@ def decide(
 
     `history` (the events `lead` was folded from) is read by `Escalate` without
     breaches, which works out what is due from it, by `Capture` of a recorded lead,
-    which is a no-op when it captures the same lead again, and by `RecordInteraction`
-    and `Merge`, which do not ask sales for a call it is still awaited for.
+    which is a no-op when it captures the same lead again, by `RecordInteraction` and
+    `Merge`, which do not ask sales for a call it is still awaited for, and by
+    `ReturnLead` and `Reclaim`, which give a lead back to the sales team that handed it
+    to the partner.
 
     Raises:
         TransitionError: the command is not allowed in the lead's stage (names the allowed
@@ -134,7 +136,7 @@ def decide(
                     allowed=playbook.lifecycle.allowed_from(lead.stage),
                     reason=f"unknown stage {to_stage!r}",
                 )
-            return move(
+            moves = move(
                 lead,
                 playbook.lifecycle,
                 to_stage,
@@ -144,16 +146,9 @@ def decide(
                 reason=reason,
                 owner=owner,
             )
-        case Nurture(reason=reason):
-            moved = to_role(
-                lead, playbook, Stage.NURTURE, command=name, now=now, actor=actor, reason=reason
-            )
-            withdrawn = withdraw_offers(lead, now=now, actor=actor, reason="lead nurtured")
-            return (
-                *withdrawn,
-                Nurtured(lead_id=lead.id, at=now, actor=actor, reason=reason),
-                *moved,
-            )
+            return refuse_hand_back(lead, playbook, moves, command=name)
+        case Nurture(reason=reason, comment=comment):
+            return _nurture(lead, playbook, reason, comment, now=now, actor=actor, name=name)
         case Disqualify(reason=reason):
             moved = to_role(
                 lead,
@@ -217,12 +212,20 @@ def decide(
                 comment=comment,
                 seed=seed,
                 now=now,
+                history=history,
             )
         case ExpireOffers(seed=seed):
             return partners.expire_offers(lead, playbook, now=now, seed=seed)
-        case Reclaim(partner_id=partner_id, reason=reason, seed=seed):
+        case Reclaim(partner_id=partner_id, reason=reason, comment=comment, seed=seed):
             return partners.reclaim(
-                lead, playbook, partner_id=partner_id, reason=reason, now=now, seed=seed
+                lead,
+                playbook,
+                partner_id=partner_id,
+                reason=reason,
+                comment=comment,
+                now=now,
+                seed=seed,
+                history=history,
             )
         case Complete(outcome=outcome, reason=reason, revenue=revenue):
             return completion.complete(
@@ -241,7 +244,7 @@ def decide(
                         "history", f"escalate needs the {lead.version} events of lead {lead.id!r}"
                     )
                 found = breaches(history, playbook.sla_policies, playbook.calendar, now=now)
-            return escalation.escalate(lead, playbook, found, now=now)
+            return escalation.escalate(lead, playbook, found, now=now, history=history)
         case Erase():
             if lead.erased:
                 return ()
@@ -250,3 +253,46 @@ def decide(
             return stale.sweep_stale(lead, playbook, history, now=now)
         case _:
             assert_never(command)
+
+
+def _nurture(  # the command's parts, as `decide` unpacked them
+    lead: Lead,
+    playbook: Playbook,
+    reason: str,
+    comment: str,
+    *,
+    now: datetime,
+    actor: Party,
+    name: str,
+) -> tuple[Event, ...]:
+    """Nurture: from sales a hand-back with a catalogue reason; a partner must return it."""
+    if lead.owner.kind is PartyKind.PARTNER:
+        raise TransitionError(
+            lead_id=lead.id,
+            stage=lead.stage,
+            command=name,
+            allowed=("return_lead", "reclaim"),
+            reason="a partner gives a lead back with a return reason ("
+            + ", ".join(playbook.return_policy.codes)
+            + "): use return_lead or reclaim",
+        )
+    if lead.owner.kind is PartyKind.SALES:
+        return handover.hand_back(
+            lead,
+            playbook,
+            reason=reason,
+            comment=comment,
+            now=now,
+            actor=actor,
+            command=name,
+            nurtured=reason,
+        )
+    moved = to_role(
+        lead, playbook, Stage.NURTURE, command=name, now=now, actor=actor, reason=reason
+    )
+    withdrawn = withdraw_offers(lead, now=now, actor=actor, reason="lead nurtured")
+    return (
+        *withdrawn,
+        Nurtured(lead_id=lead.id, at=now, actor=actor, reason=reason),
+        *moved,
+    )

@@ -21,7 +21,7 @@ from leadpipeline.lead import Lead, Party, PartyKind
 from leadpipeline.lifecycle import Stage
 from leadpipeline.playbook import Playbook
 from leadpipeline.rules.sla import Breach, Escalation, EscalationAction
-from leadpipeline.stages import partners
+from leadpipeline.stages import handover, partners
 from leadpipeline.stages.commands import Command, Escalate, ExpireOffers
 from leadpipeline.stages.moves import to_role
 
@@ -31,13 +31,22 @@ _SYSTEM = Party.sales(team="sla")
 """The actor recorded for escalations: the SLA desk of sales operations."""
 
 
-def _action(lead: Lead, playbook: Playbook, step: Escalation, now: datetime) -> tuple[Event, ...]:
+def _action(
+    lead: Lead, playbook: Playbook, step: Escalation, now: datetime, history: Sequence[Event]
+) -> tuple[Event, ...]:
     why = f"SLA {step.policy!r} breached (due {step.due_at.isoformat()})"
     match step.action:
         case EscalationAction.RECLAIM_FROM_PARTNER if step.partner_id is not None:
             if lead.owner == Party.partner(step.partner_id):
                 return partners.reclaim(
-                    lead, playbook, partner_id=step.partner_id, reason=why, now=now, seed=0
+                    lead,
+                    playbook,
+                    partner_id=step.partner_id,
+                    reason=playbook.return_policy.reclaim_reason,
+                    comment=why,
+                    now=now,
+                    seed=0,
+                    history=history,
                 )
             if step.partner_id in lead.offered_to:
                 return (
@@ -56,6 +65,19 @@ def _action(lead: Lead, playbook: Playbook, step: Escalation, now: datetime) -> 
             target = lifecycle.name_of(Stage.NURTURE)
             if not lifecycle.can_move(lead.stage, target):
                 return ()
+            if lead.owner.kind is PartyKind.PARTNER:
+                return ()  # a partner gives a lead back only by a return or a reclaim
+            if lead.owner.kind is PartyKind.SALES:  # a hand-back: recorded with its reason
+                return handover.hand_back(
+                    lead,
+                    playbook,
+                    reason=playbook.no_response_reason,
+                    comment=why,
+                    now=now,
+                    actor=_SYSTEM,
+                    command="escalate",
+                    nurtured=why,
+                )
             nurtured = Nurtured(lead_id=lead.id, at=now, actor=_SYSTEM, reason=why)
             return nurtured, *to_role(
                 lead,
@@ -90,9 +112,18 @@ def to_role_same_stage(
 
 
 def escalate(
-    lead: Lead, playbook: Playbook, found: Sequence[Breach], *, now: datetime
+    lead: Lead,
+    playbook: Playbook,
+    found: Sequence[Breach],
+    *,
+    now: datetime,
+    history: Sequence[Event] = (),
 ) -> tuple[Event, ...]:
-    """Record each new breach once and perform each due, not yet recorded, escalation step."""
+    """Record each new breach once and perform each due, not yet recorded, escalation step.
+
+    `history` (the events `lead` was folded from) names the sales team a lead reclaimed
+    from a partner goes back to.
+    """
     events: list[Event] = []
     current = lead
     for breach in found:
@@ -127,7 +158,7 @@ def escalate(
                 current = evolve(current, event)
             events.extend(new)
             new = []
-            effect = _action(current, playbook, step, now)
+            effect = _action(current, playbook, step, now, (*history, *events))
             for event in effect:
                 current = evolve(current, event)
             events.extend(effect)

@@ -17,23 +17,25 @@ from leadpipeline.events import (
     Accepted,
     Event,
     HandedOver,
+    Nurtured,
     Qualified,
     Rejected,
 )
 from leadpipeline.lead import Lead, Party, PartyKind
 from leadpipeline.lifecycle import Stage
 from leadpipeline.playbook import Playbook
-from leadpipeline.rules.qualification import Assessment, Definition, assess
+from leadpipeline.rules.qualification import Assessment, Definition, OnMiss, assess
 from leadpipeline.rules.returns import find_rejection_reason
 from leadpipeline.rules.scoring import ScoreCard
 from leadpipeline.rules.timing import TimingStatus, TimingVerdict, timing
 from leadpipeline.stages.commands import Nurture, command_name
-from leadpipeline.stages.moves import to_role
+from leadpipeline.stages.moves import to_role, withdraw_offers
 
 __all__ = [
     "HandoverPackage",
     "accept",
     "expected_quality",
+    "hand_back",
     "hand_over",
     "handover_package",
     "qualify",
@@ -198,10 +200,27 @@ def handover_package(
 
 
 def accept(lead: Lead, playbook: Playbook, *, now: datetime, actor: Party) -> tuple[Event, ...]:
-    """Sales accepts a handed-over MQL: it becomes SAL and stays with sales."""
+    """Sales accepts a handed-over MQL against the SAL definition: it becomes SAL.
+
+    A lead that misses the SAL definition is refused with the assessment, or, when the
+    playbook's `on_sal_miss` says warn, accepted with the missed criteria recorded.
+    """
     _require(lead, playbook, Stage.MQL, "accept", owner=PartyKind.SALES, actor=actor)
+    result = assess(lead, playbook.sal, playbook.scoring, currently_in=False, now=now)
+    warning = ""
+    if not result.qualified:
+        if playbook.on_sal_miss is OnMiss.REFUSE:
+            raise QualificationError(
+                lead_id=lead.id,
+                stage=lead.stage,
+                command="accept",
+                assessment=result,
+                allowed=("reject",),
+            )
+        missed = "; ".join(f"{r.criterion} ({r.observed})" for r in result.missed)
+        warning = f"accepted below the {result.definition} definition; missed: {missed}"
     return (
-        Accepted(lead_id=lead.id, at=now, actor=actor),
+        Accepted(lead_id=lead.id, at=now, actor=actor, criteria=result.results, warning=warning),
         *to_role(
             lead,
             playbook,
@@ -211,6 +230,52 @@ def accept(lead: Lead, playbook: Playbook, *, now: datetime, actor: Party) -> tu
             actor=actor,
             reason="accepted by sales",
         ),
+    )
+
+
+def hand_back(
+    lead: Lead,
+    playbook: Playbook,
+    *,
+    reason: str,
+    comment: str,
+    now: datetime,
+    actor: Party,
+    command: str,
+    nurtured: str | None = None,
+) -> tuple[Event, ...]:
+    """Sales gives a lead back to marketing for nurture, with a reason from the catalogue.
+
+    The one decision behind every move from sales to marketing (a rejected handover, a
+    lead sales sends to nurture, one the SLA desk returns unanswered): the reason must be
+    a code of `playbook.rejection_reasons`, a `Rejected` event records it (which tells
+    marketing and stops sales' clocks), and open offers are withdrawn. `nurtured`, when
+    given, also records a `Nurtured` event with that text.
+
+    Raises:
+        ValidationError: at ``reason`` for a blank or unknown code, naming the catalogue.
+        TransitionError: the lifecycle has no move from the lead's stage to nurture.
+    """
+    find_rejection_reason(reason, playbook.rejection_reasons)
+    moved = to_role(
+        lead,
+        playbook,
+        Stage.NURTURE,
+        command=command,
+        now=now,
+        actor=actor,
+        reason=f"rejected by sales: {reason}",
+        owner=Party.marketing(),
+    )
+    marker: tuple[Event, ...] = ()
+    if nurtured is not None:
+        marker = (Nurtured(lead_id=lead.id, at=now, actor=actor, reason=nurtured),)
+    withdrawn = withdraw_offers(lead, now=now, actor=actor, reason="lead handed back to marketing")
+    return (
+        *withdrawn,
+        Rejected(lead_id=lead.id, at=now, actor=actor, reason=reason, comment=comment),
+        *marker,
+        *moved,
     )
 
 
@@ -225,19 +290,8 @@ def reject(
 ) -> tuple[Event, ...]:
     """Sales rejects a handed-over MQL with a reason from the playbook; it goes to nurture."""
     _require(lead, playbook, Stage.MQL, "reject", owner=PartyKind.SALES, actor=actor)
-    find_rejection_reason(reason, playbook.rejection_reasons)
-    return (
-        Rejected(lead_id=lead.id, at=now, actor=actor, reason=reason, comment=comment),
-        *to_role(
-            lead,
-            playbook,
-            Stage.NURTURE,
-            command="reject",
-            now=now,
-            actor=actor,
-            reason=f"rejected by sales: {reason}",
-            owner=Party.marketing(),
-        ),
+    return hand_back(
+        lead, playbook, reason=reason, comment=comment, now=now, actor=actor, command="reject"
     )
 
 

@@ -10,7 +10,7 @@ from leadpipeline.lead import Lead, Party, PartyKind
 from leadpipeline.lifecycle import Lifecycle, Stage
 from leadpipeline.playbook import Playbook
 
-__all__ = ["move", "require_stage", "to_role", "withdraw_offers"]
+__all__ = ["hands_back", "move", "refuse_hand_back", "require_stage", "to_role", "withdraw_offers"]
 
 _DEFAULT_OWNERS = {
     PartyKind.MARKETING: Party.marketing(),
@@ -127,3 +127,64 @@ def require_stage(lead: Lead, playbook: Playbook, role: Stage, command: str) -> 
             allowed=playbook.lifecycle.allowed_from(lead.stage),
             reason=f"needs a lead in {stage!r}",
         )
+
+
+def hands_back(lifecycle: Lifecycle, change: OwnerChanged, *, to_stage: str) -> bool:
+    """Whether an owner change gives the lead back: sales to marketing, a partner to either.
+
+    A lead that leaves the funnel (to a closed stage such as disqualified) is not handed
+    back; a partner passing work on to customer marketing is not either.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> from leadpipeline.lifecycle import STANDARD_LIFECYCLE
+        >>> at = datetime(2026, 3, 4, 10, 0, tzinfo=timezone.utc)
+        >>> change = OwnerChanged(lead_id="L-1", at=at, actor=Party.sales(),
+        ...                       from_owner=Party.sales(), to_owner=Party.marketing())
+        >>> hands_back(STANDARD_LIFECYCLE, change, to_stage="nurture")
+        True
+        >>> hands_back(STANDARD_LIFECYCLE, change, to_stage="disqualified")
+        False
+    """
+    if to_stage in lifecycle.closed_stages:
+        return False
+    before, after = change.from_owner.kind, change.to_owner.kind
+    if before is PartyKind.SALES:
+        return after is PartyKind.MARKETING
+    if before is PartyKind.PARTNER:
+        return after in (PartyKind.SALES, PartyKind.MARKETING)
+    return False
+
+
+def refuse_hand_back(
+    lead: Lead, playbook: Playbook, events: tuple[Event, ...], *, command: str
+) -> tuple[Event, ...]:
+    """`events` unchanged, or `TransitionError` if they hand the lead back without a reason.
+
+    Why: a generic move must not bypass the decisions that give a lead back, which
+    require a reason from the playbook's catalogue and tell the party receiving it.
+    """
+    stage = lead.stage
+    for event in events:
+        if isinstance(event, StageChanged):
+            stage = event.to_stage
+        elif isinstance(event, OwnerChanged) and hands_back(
+            playbook.lifecycle, event, to_stage=stage
+        ):
+            if event.from_owner.kind is PartyKind.PARTNER:
+                codes = ", ".join(playbook.return_policy.codes)
+                allowed: tuple[str, ...] = ("return_lead", "reclaim")
+                why = f"a partner gives a lead back with a return reason ({codes})"
+            else:
+                codes = ", ".join(r.code for r in playbook.rejection_reasons)
+                allowed = ("reject", "nurture")
+                why = f"sales gives a lead back with a rejection reason ({codes})"
+            raise TransitionError(
+                lead_id=lead.id,
+                stage=lead.stage,
+                command=f"{command}: {lead.stage} -> {stage} ({event.from_owner} to "
+                f"{event.to_owner})",
+                allowed=allowed,
+                reason=f"{why}: use {' or '.join(allowed)}",
+            )
+    return events

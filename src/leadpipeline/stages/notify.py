@@ -233,7 +233,8 @@ def notifications_for(
                 note(version, "rejected", Party.marketing(), message, None)
             case Returned(partner_id=pid, reason=reason):
                 message = f"partner {pid} returned lead {lead_id}: {reason}"
-                note(version, "returned", Party.sales(), message, None)
+                to = after.owner if after.owner.kind is PartyKind.SALES else Party.sales()
+                note(version, "returned", to, message, None)
             case Reclaimed(partner_id=pid):
                 message = f"lead {lead_id} was reclaimed for lack of response"
                 note(version, "reclaimed", Party.partner(pid), message, None)

@@ -19,6 +19,7 @@ from leadpipeline.events import (
     Nurtured,
     Offered,
     OfferWithdrawn,
+    OwnerChanged,
     PartnerAccepted,
     Reclaimed,
     Returned,
@@ -214,7 +215,7 @@ def partner_accept(
         return (PartnerAccepted(lead_id=lead.id, at=now, actor=actor, partner_id=partner_id),)
     if offer is None:
         if lead.owner.kind is PartyKind.PARTNER:
-            why = "another partner accepted first"
+            why = "won by another partner: it accepted first"
         elif partner_id in lead.lapsed_offers:
             why = "the offer expired"
         else:
@@ -259,6 +260,22 @@ def partner_accept(
     return (*moved, accepted, *others)
 
 
+def handed_on_by(history: Sequence[Event], partner_id: str) -> Party:
+    """The sales party that passed the lead to this partner, so a return keeps its team.
+
+    Plain sales when the history does not say (a decision asked without it).
+    """
+    partner = Party.partner(partner_id)
+    for event in reversed(history):
+        if (
+            isinstance(event, OwnerChanged)
+            and event.to_owner == partner
+            and event.from_owner.kind is PartyKind.SALES
+        ):
+            return event.from_owner
+    return Party.sales()
+
+
 _DESTINATIONS: dict[Routing, tuple[Stage, Party]] = {
     Routing.BACK_TO_SALES: (Stage.SQL, Party.sales()),
     Routing.NURTURE: (Stage.NURTURE, Party.marketing()),
@@ -279,11 +296,14 @@ def _route(
     actor: Party,
     why: str,
     seed: int,
+    sales: Party,
     rank: PartnerRanking | None = None,
 ) -> tuple[Event, ...]:
     """Where a lead goes once a partner no longer holds it. `after` has the return folded in.
 
-    `rank` is the ranking a return reason asked for; without one, the plain ranking.
+    A lead back with sales (or held by sales while on offer again) goes to `sales`, the
+    party that handed it to the partner. `rank` is the ranking a return reason asked for;
+    without one, the plain ranking.
     """
     offer: tuple[Event, ...] = ()
     if routing is Routing.NEXT_PARTNER:
@@ -309,6 +329,8 @@ def _route(
             if routing is Routing.NEXT_PARTNER:
                 routing = Routing.BACK_TO_SALES
     role, owner = _DESTINATIONS[routing]
+    if routing is Routing.BACK_TO_SALES:
+        owner = sales
     marker: tuple[Event, ...] = ()
     if routing is Routing.NURTURE:
         marker = (Nurtured(lead_id=lead.id, at=now, actor=actor, reason=why),)
@@ -339,6 +361,7 @@ def return_lead(
     comment: str,
     seed: int,
     now: datetime,
+    history: Sequence[Event] = (),
 ) -> tuple[Event, ...]:
     """A partner gives a lead back; the reason code decides where it goes next.
 
@@ -380,6 +403,7 @@ def return_lead(
             why=why,
             seed=seed,
             rank=rank,
+            sales=handed_on_by(history, partner_id),
         ),
     )
 
@@ -422,19 +446,36 @@ def expire_offers(lead: Lead, playbook: Playbook, *, now: datetime, seed: int) -
 
 
 def reclaim(
-    lead: Lead, playbook: Playbook, *, partner_id: str, reason: str, now: datetime, seed: int
+    lead: Lead,
+    playbook: Playbook,
+    *,
+    partner_id: str,
+    reason: str,
+    comment: str = "",
+    now: datetime,
+    seed: int,
+    history: Sequence[Event] = (),
 ) -> tuple[Event, ...]:
-    """Take a lead back from a partner that stopped responding, and route it onward."""
+    """Take a lead back from a partner that stopped responding, and route it onward.
+
+    The reason is a code of the return catalogue, as if the partner had returned it;
+    where the lead goes is the playbook's `reclaim_routing`.
+
+    Raises:
+        ValidationError: at ``reason`` for a code the return catalogue does not know.
+    """
     _require_holder(lead, partner_id, "reclaim")
+    playbook.return_policy.reason(reason)
     routing = playbook.reclaim_routing
-    actor = Party.sales()
+    sales = handed_on_by(history, partner_id)
     reclaimed = Reclaimed(
         lead_id=lead.id,
         at=now,
-        actor=actor,
+        actor=sales,
         partner_id=partner_id,
         reason=reason,
         routing=routing.value,
+        comment=comment,
     )
     after = evolve(lead, reclaimed)
     why = f"reclaimed from partner {partner_id}: {reason}"
@@ -447,8 +488,9 @@ def reclaim(
             routing,
             command="reclaim",
             now=now,
-            actor=actor,
+            actor=sales,
             why=why,
             seed=seed,
+            sales=sales,
         ),
     )

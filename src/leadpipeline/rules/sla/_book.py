@@ -16,6 +16,7 @@ from leadpipeline.rules.sla.policy import (
     EventMatch,
     InteractionIs,
     SlaPolicy,
+    leaves,
 )
 
 _PARTNER_FIELD = frozenset(
@@ -31,7 +32,7 @@ def _matcher(matches: tuple[EventMatch, ...], name: str) -> _Matcher:
     relevant = tuple(m for m in matches if m.event == name)
     if not relevant:
         return False
-    if any(m.actor is None and not m.kinds for m in relevant):
+    if any(m.actor is None and not m.kinds and m.leaves is None for m in relevant):
         return True
     return relevant
 
@@ -45,6 +46,8 @@ def _hit(matcher: _Matcher, event: Event) -> bool:
         if m.kinds and not (
             isinstance(event, InteractionRecorded) and event.interaction.kind in m.kinds
         ):
+            continue
+        if m.leaves is not None and not leaves(event, m.leaves):
             continue
         return True
     return False

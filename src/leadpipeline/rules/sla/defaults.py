@@ -19,6 +19,11 @@ __all__ = ["DEFAULT_SLA_POLICIES"]
 _WORKING_DAY = timedelta(hours=8)
 """One working day of the standard calendar (09:00-17:00)."""
 
+_LEAVES_SALES = EventMatch(event="OwnerChanged", leaves=PartyKind.SALES)
+"""The lead left sales: a clock waiting on sales has nobody left to wait on."""
+_LEAVES_PARTNER = EventMatch(event="OwnerChanged", leaves=PartyKind.PARTNER)
+"""The lead left the partner: its clocks close, whoever took the lead."""
+
 _PARTNER_DONE = (
     EventMatch(event="Completed"),
     EventMatch(event="Returned"),
@@ -58,7 +63,7 @@ DEFAULT_SLA_POLICIES: tuple[SlaPolicy, ...] = (
             EventMatch(event="Accepted"),
             EventMatch(event="Rejected"),
         ),
-        ends_on=(EventMatch(event="Disqualified"), EventMatch(event="Nurtured")),
+        ends_on=(EventMatch(event="Disqualified"), EventMatch(event="Nurtured"), _LEAVES_SALES),
         allowed=_WORKING_DAY,
         escalation=(
             EscalationStep(action=EscalationAction.NOTIFY_OWNER),
@@ -92,7 +97,7 @@ DEFAULT_SLA_POLICIES: tuple[SlaPolicy, ...] = (
             EventMatch(event="Returned"),
             EventMatch(event="Reclaimed"),
         ),
-        ends_on=(EventMatch(event="Disqualified"), EventMatch(event="Nurtured")),
+        ends_on=(EventMatch(event="Disqualified"), EventMatch(event="Nurtured"), _LEAVES_PARTNER),
         allowed=_WORKING_DAY * 3,
         escalation=(
             EscalationStep(action=EscalationAction.NOTIFY_OWNER),
@@ -109,7 +114,7 @@ DEFAULT_SLA_POLICIES: tuple[SlaPolicy, ...] = (
             EventMatch(event="StageChanged", actor=PartyKind.PARTNER),
             EventMatch(event="ProfileUpdated", actor=PartyKind.PARTNER),
         ),
-        ends_on=_PARTNER_DONE,
+        ends_on=(*_PARTNER_DONE, _LEAVES_PARTNER),
         allowed=_WORKING_DAY * 10,
         recurring=True,
         escalation=(
@@ -123,6 +128,7 @@ DEFAULT_SLA_POLICIES: tuple[SlaPolicy, ...] = (
         description="A working partner reports the outcome within 90 days.",
         starts_on="PartnerAccepted",
         stops_on=_PARTNER_DONE,
+        ends_on=(_LEAVES_PARTNER,),
         allowed=timedelta(days=90),
         basis=TimeBasis.WALL_CLOCK,
         escalation=(

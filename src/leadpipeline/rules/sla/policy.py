@@ -78,6 +78,15 @@ def _positive_duration(_: object, attribute: attrs.Attribute[timedelta], v: time
         raise ConfigurationError.at(attribute.name, f"must be positive, got {v}")
 
 
+def leaves(event: Event, party: PartyKind) -> bool:
+    """Whether `event` takes the lead away from `party` (an owner change to another kind)."""
+    return (
+        isinstance(event, OwnerChanged)
+        and event.from_owner.kind is party
+        and event.to_owner.kind is not party
+    )
+
+
 @attrs.frozen(kw_only=True, field_transformer=typed)
 class EventMatch:
     """Which events count: a type name, optionally only some interaction kinds or actors.
@@ -93,16 +102,23 @@ class EventMatch:
     """For ``InteractionRecorded``: only these kinds (empty: any kind)."""
     actor: PartyKind | None = None
     """Only events recorded by this kind of party (None: anyone)."""
+    leaves: PartyKind | None = None
+    """For ``OwnerChanged``: only a change that takes the lead away from this kind of
+    party, so a clock waiting on that party closes when the lead leaves it."""
 
     def __attrs_post_init__(self) -> None:
         if self.kinds and self.event != "InteractionRecorded":
             raise ConfigurationError.at("kinds", "interaction kinds apply to InteractionRecorded")
+        if self.leaves is not None and self.event != "OwnerChanged":
+            raise ConfigurationError.at("leaves", "leaving a party applies to OwnerChanged")
 
     def matches(self, event: Event) -> bool:
         """Whether `event` is one of these."""
         if type(event).__name__ != self.event:
             return False
         if self.actor is not None and event.actor.kind is not self.actor:
+            return False
+        if self.leaves is not None and not leaves(event, self.leaves):
             return False
         if self.kinds:
             return isinstance(event, InteractionRecorded) and event.interaction.kind in self.kinds
