@@ -189,7 +189,7 @@ class TestAgreesWithAnalytics:
         labels |= {r.code: r.label for r in playbook.return_policy.reasons}
         for title, kind in ((RETURNS, Returned), ("rejection reasons", Rejected)):
             printed = {
-                line[:26].strip(): numbers(line)[0] for line in section(golden_run[0], title)
+                line[:32].strip(): numbers(line)[0] for line in section(golden_run[0], title)
             }
             assert printed == Counter(labels[e.reason] for e in events if isinstance(e, kind))
 
@@ -209,7 +209,7 @@ class TestAgreesWithAnalytics:
         printed: dict[str, Counter[str]] = {}
         for line in section(golden_run[0], RETURNS):
             head, _, tail = line.partition("  -> ")
-            reason, count = head[:26].strip(), int(head[26:])
+            reason, count = head[:32].strip(), int(head[32:])
             nexts = Counter(
                 {to: int(n) for to, n in (pair.rsplit(" ", 1) for pair in tail.split(", "))}
             )

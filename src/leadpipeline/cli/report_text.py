@@ -113,9 +113,9 @@ def render_text(data: ReportData) -> str:
     went = dict(data.went_next)
     for reason, n in data.return_reasons:
         nexts = ", ".join(f"{to} {k}" for to, k in went.get(reason, ()))
-        lines.append(f"  {reason:<24} {n:>5}  -> {nexts}")
+        lines.append(f"  {reason:<30} {n:>5}  -> {nexts}")
     if not data.return_reasons:
         lines.append("  none")
     lines += ["", "rejection reasons"]
-    lines += [f"  {reason:<24} {n:>5}" for reason, n in data.rejection_reasons] or ["  none"]
+    lines += [f"  {reason:<30} {n:>5}" for reason, n in data.rejection_reasons] or ["  none"]
     return "\n".join(lines)
