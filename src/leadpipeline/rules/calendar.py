@@ -5,13 +5,17 @@ An SLA promised "within one working day" runs only while the office is open. A
 after a given instant (`add`), and how much business time lies between two instants
 (`between`). Both read a table per UTC week (the working intervals with their running
 business time, built once per week and kept, bounded) and answer with binary searches
-instead of stepping minute by minute. Both measure real elapsed time, so a working
-interval that contains a daylight-saving change is one hour shorter or longer than its
-wall-clock length.
+instead of stepping minute by minute.
 
-Working hours are local wall-clock times in the calendar's zone. A local time that does
-not exist (inside a spring-forward gap) moves forward by the gap; an ambiguous local time
-(inside a fall-back overlap) means its first occurrence.
+Business time is the real elapsed time during which the office clock (local wall-clock
+time in the calendar's zone, on a working day) shows an opening hour; nothing else
+counts. So a working interval that contains a daylight-saving change is one hour shorter
+or longer than its wall-clock length: a wall time inside a spring-forward gap never
+shows, and a wall time inside a fall-back overlap shows twice and counts both times,
+while opening hours that end at or inside the repeated hour count only its showings of
+their own wall times (`leadpipeline.rules.hours._local`). Instants are compared as real
+instants, whatever zone they are written in and whichever showing of a repeated hour
+they mean.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from dateutil.rrule import YEARLY, rrule
 
 from leadpipeline._typed import typed
 from leadpipeline.errors import ConfigurationError, ValidationError
-from leadpipeline.rules.hours import WORKDAYS, Span, Weekday, WeekHours, _parse_week
+from leadpipeline.rules.hours._local import day_intervals
+from leadpipeline.rules.hours.week import WORKDAYS, Span, Weekday, WeekHours, _parse_week
 
 __all__ = [
     "STANDARD_CALENDAR",
@@ -196,7 +201,8 @@ class BusinessCalendar:
         interval returns that end, not the next morning. Adding zero returns `instant`.
 
         Raises:
-            ValidationError: `instant` is naive or `duration` is negative.
+            ValidationError: `instant` is not an aware datetime, or `duration` is not a
+                `timedelta` (a bare number has no unit) or is negative.
 
         Example:
             >>> from datetime import datetime, timedelta
@@ -206,8 +212,13 @@ class BusinessCalendar:
             >>> cal.add(friday, timedelta(minutes=5)).isoformat()
             '2026-03-09T09:04:00+01:00'
         """
-        if instant.tzinfo is None or instant.utcoffset() is None:
-            _aware("instant", instant)
+        _aware("instant", instant)
+        if not isinstance(duration, timedelta):
+            raise ValidationError.at(
+                "duration",
+                f"expected a timedelta, got {type(duration).__name__} {duration!r}: "
+                "say timedelta(minutes=5), not 5",
+            )
         if duration <= _ZERO:
             if duration < _ZERO:
                 raise ValidationError.at("duration", f"must not be negative, got {duration}")
@@ -304,11 +315,7 @@ class BusinessCalendar:
         before: list[timedelta] = []
         upto: list[timedelta] = []
         total = _ZERO
-        for begin, e in intervals:
-            # Overlaps only arise in zones that change clocks at midnight: work an hour once.
-            s = max(begin, ends[-1]) if ends else begin
-            if e <= s:
-                continue
+        for s, e in intervals:  # disjoint: each real instant shows one local day
             starts.append(s)
             ends.append(e)
             before.append(total)
@@ -334,22 +341,7 @@ class BusinessCalendar:
         spans = self._spans[day.weekday()]
         if not spans or day in self.holidays:
             return ()
-        tz = self._tz
-        midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
-        offset = midnight.utcoffset()
-        nxt = day + _DAY
-        if datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz).utcoffset() == offset:
-            base = midnight.astimezone(_UTC)
-            return tuple((base + s, base + e) for s, e in spans)
-        # A clock change today: resolve every bound on its own.
-        local = midnight.replace(tzinfo=None)
-        result: list[tuple[datetime, datetime]] = []
-        for s, e in spans:
-            lo = _resolve(local + s, tz, is_end=False).replace(tzinfo=_UTC)
-            hi = _resolve(local + e, tz, is_end=True).replace(tzinfo=_UTC)
-            if hi > lo:
-                result.append((lo, hi))
-        return tuple(result)
+        return day_intervals(day, spans, self._tz)
 
 
 def _calendar(
@@ -357,36 +349,6 @@ def _calendar(
 ) -> BusinessCalendar:
     """A calendar rebuilt from its definition, for unpickling."""
     return BusinessCalendar(hours=hours, time_zone=time_zone, holidays=holidays, name=name)
-
-
-def _resolve(local: datetime, tz: ZoneInfo, *, is_end: bool) -> datetime:
-    """A local wall time on a clock-change day as a naive UTC instant.
-
-    A time inside a spring-forward gap never shows on the clock: it resolves to the
-    instant of the jump. A time inside a fall-back overlap shows twice: a start means the
-    first showing, an end the second, so the repeated hour is worked.
-    """
-    before = local.replace(tzinfo=tz).utcoffset()
-    after = local.replace(tzinfo=tz, fold=1).utcoffset()
-    assert before is not None  # a ZoneInfo always gives an offset
-    assert after is not None
-    if before == after:
-        return local - before
-    if after < before:
-        return local - (after if is_end else before)
-    # In the gap: the jump lies between these two instants; find it to the minute.
-    lo, hi = local - after, local - before
-    step = timedelta(minutes=1)
-    while hi - lo > step:
-        mid = lo + (hi - lo) // 2
-        mid -= timedelta(seconds=mid.second, microseconds=mid.microsecond)
-        if mid <= lo:
-            mid = lo + step
-        if mid.replace(tzinfo=UTC).astimezone(tz).utcoffset() == before:
-            lo = mid
-        else:
-            hi = mid
-    return hi
 
 
 def annual_holidays(

@@ -44,9 +44,12 @@ class Deadline:
     @property
     def late(self) -> timedelta | None:
         """How late the response came (real elapsed time); None when on time or unanswered."""
-        if self.met_at is None or self.due_at is None or self.met_at <= self.due_at:
+        if self.met_at is None or self.due_at is None:
             return None
-        return self.met_at.astimezone(UTC) - self.due_at.astimezone(UTC)
+        # In UTC: within one zone Python compares wall-clock readings, and the two
+        # showings of a repeated hour would look equal.
+        late = self.met_at.astimezone(UTC) - self.due_at.astimezone(UTC)
+        return late if late > timedelta(0) else None
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
