@@ -111,6 +111,7 @@ RULES: dict[type, tuple[str, ...]] = {
     Playbook: (
         "rejection reason codes are unique, and there is at least one",
         "partner ids are unique, and the partner policy weighs each partner's grade",
+        "calendars have unique names; partners and team_calendars name known calendars",
     ),
     Lifecycle: (
         "stage names are unique and not blank; each stage has an owner",
@@ -141,6 +142,8 @@ RULES: dict[type, tuple[str, ...]] = {
     BusinessCalendar: (
         "hours are 'HH:MM' intervals that end after they start and do not overlap",
         "some day has working hours; time_zone is an IANA name",
+        "country and subdivision are known to the holidays package; a subdivision needs a "
+        "country; half_days name each date once, as 'MM-DD' or 'YYYY-MM-DD'",
     ),
     sla_policy.SlaPolicy: (
         "stops_on or ends_on names an event",

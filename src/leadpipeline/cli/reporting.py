@@ -130,7 +130,8 @@ def report(store: LeadStore, playbook: Playbook, *, now: datetime | None = None)
         )
     lines += ["", *_journey_lines(histories)]
     lines += ["", "SLA attainment"]
-    for sla in sla_attainment(histories, playbook.sla_policies, playbook.calendar, now=at).policies:
+    attained = sla_attainment(histories, playbook.sla_policies, playbook.party_calendars, now=at)
+    for sla in attained.policies:
         lines.append(
             f"  {sla.policy:<28} on time {sla.on_time:>4}  late {sla.late:>4}  "
             f"open {sla.open:>4}  overdue {sla.overdue:>4}  {_pct(sla.attainment):>5}"

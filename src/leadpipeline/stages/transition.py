@@ -194,7 +194,7 @@ def next_due(history: Sequence[Event], lead: Lead, playbook: Playbook) -> dateti
     """The lead's next deadline: the earliest open, running SLA clock or offer expiry."""
     due = [
         d.due_at
-        for d in deadlines(history, playbook.sla_policies, playbook.calendar)
+        for d in deadlines(history, playbook.sla_policies, playbook.party_calendars)
         if d.met_at is None and d.due_at is not None and d.paused_at is None
     ]
     due += [o.expires_at for o in lead.offers]

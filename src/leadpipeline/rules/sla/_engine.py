@@ -35,6 +35,7 @@ from leadpipeline.rules.sla._book import (
     _Book,
     _hit,
 )
+from leadpipeline.rules.sla.calendars import PartyCalendars
 from leadpipeline.rules.sla.results import Breach, Deadline, Escalation
 
 _UTC = UTC
@@ -49,14 +50,30 @@ class _Clock:
     """A running clock while folding one history; never leaves this module.
 
     Time left is `remaining` from `since` (a UTC instant). `due` is computed only when
-    needed, in UTC: business time on the calendar, or real elapsed time.
+    needed, in UTC: business time on the calendar of the party that must act, or real
+    elapsed time.
     """
 
-    __slots__ = ("due", "partner", "paused_at", "remaining", "since", "start_utc", "started")
+    __slots__ = (
+        "calendar",
+        "due",
+        "partner",
+        "paused_at",
+        "remaining",
+        "since",
+        "start_utc",
+        "started",
+    )
 
     def __init__(
-        self, started: datetime, start_utc: datetime, remaining: timedelta, partner: str | None
+        self,
+        started: datetime,
+        start_utc: datetime,
+        remaining: timedelta,
+        partner: str | None,
+        calendar: BusinessCalendar,
     ) -> None:
+        self.calendar = calendar
         self.started = started
         self.start_utc = start_utc
         self.since = start_utc
@@ -65,26 +82,26 @@ class _Clock:
         self.due: datetime | None = None
         self.paused_at: datetime | None = None
 
-    def due_at(self, business: bool, calendar: BusinessCalendar) -> datetime:
+    def due_at(self, business: bool) -> datetime:
         """The due instant (UTC) of a running (not paused) clock."""
         due = self.due
         if due is None:
             if business and self.remaining > _ZERO:
-                due = calendar._add_utc(self.since, self.remaining)
+                due = self.calendar._add_utc(self.since, self.remaining)
             else:
                 due = self.since + self.remaining
             self.due = due
         return due
 
-    def shown(self, due: datetime, business: bool, calendar: BusinessCalendar) -> datetime:
+    def shown(self, due: datetime, business: bool) -> datetime:
         """A due instant as results show it: in the calendar's zone, or the start's."""
-        return due.astimezone(calendar.zone if business else self.started.tzinfo)
+        return due.astimezone(self.calendar.zone if business else self.started.tzinfo)
 
-    def public_due(self, business: bool, calendar: BusinessCalendar) -> datetime | None:
+    def public_due(self, business: bool) -> datetime | None:
         """The due instant as `Deadline.due_at` shows it: None while paused."""
         if self.paused_at is not None:
             return None
-        return self.shown(self.due_at(business, calendar), business, calendar)
+        return self.shown(self.due_at(business), business)
 
 
 class _Fold:
@@ -105,9 +122,20 @@ _Record = tuple[int, _Clock, datetime | None, datetime | None, str]
 and by which event."""
 
 
+Calendars = BusinessCalendar | PartyCalendars
+"""One calendar for every clock, or each party's own."""
+
+
+def _acting(event: Event, fold: _Fold) -> Party | None:
+    """Who must answer a clock that names no partner: whom the event hands the lead to."""
+    to: Party | None = getattr(event, "to_owner", None)
+    return to if to is not None else fold.owner
+
+
 def _fold(  # noqa: PLR0915  # one pass over the history, kept flat for speed
-    history: Sequence[Event], book: _Book, calendar: BusinessCalendar
+    history: Sequence[Event], book: _Book, calendars: Calendars
 ) -> tuple[list[_Record], _Fold]:
+    single = calendars if isinstance(calendars, BusinessCalendar) else calendars.single
     handlers = book.handlers
     fold = _Fold()
     clocks: list[dict[str | None, _Clock] | None] = [None] * book.size
@@ -152,12 +180,14 @@ def _fold(  # noqa: PLR0915  # one pass over the history, kept flat for speed
                                 del open_[key]
                                 records.append((i, clock, at, at_utc, handler.name))
                                 if stop and entry.recurring:
-                                    open_[key] = _Clock(at, at_utc, entry.allowed, key)
+                                    open_[key] = _Clock(
+                                        at, at_utc, entry.allowed, key, clock.calendar
+                                    )
                             elif clock.paused_at is None and _hit(entry.pauses, event):
-                                due = clock.due_at(entry.business, calendar)
+                                due = clock.due_at(entry.business)
                                 if at_utc < due:
                                     if entry.business:
-                                        clock.remaining = calendar._between_utc(at_utc, due)
+                                        clock.remaining = clock.calendar._between_utc(at_utc, due)
                                     else:
                                         clock.remaining = due - at_utc
                                     clock.paused_at = at
@@ -172,7 +202,15 @@ def _fold(  # noqa: PLR0915  # one pass over the history, kept flat for speed
                         if not check(event, fold):
                             break
                     else:
-                        clock = _Clock(at, at_utc, entry.allowed, partner)
+                        if single is not None:
+                            calendar = single
+                        else:
+                            assert isinstance(calendars, PartyCalendars)  # not single
+                            if partner is not None:
+                                calendar = calendars.for_partner(partner)
+                            else:
+                                calendar = calendars.for_party(_acting(event, fold))
+                        clock = _Clock(at, at_utc, entry.allowed, partner, calendar)
                         if last_stop and last_stop.get((i, partner)) == at_utc:
                             # The answer was recorded at the same instant, just before.
                             records.append((i, clock, at, at_utc, handler.name))
@@ -221,6 +259,7 @@ _make_deadline = unchecked(
         "stopped_by",
         "paused_at",
         "remaining",
+        "calendar",
     ),
 )
 _make_escalation = unchecked(
@@ -246,10 +285,8 @@ def _started(record: _Record) -> datetime:
     return record[1].start_utc
 
 
-def _deadlines(
-    history: Sequence[Event], book: _Book, calendar: BusinessCalendar
-) -> tuple[Deadline, ...]:
-    records, _ = _fold(history, book, calendar)
+def _deadlines(history: Sequence[Event], book: _Book, calendars: Calendars) -> tuple[Deadline, ...]:
+    records, _ = _fold(history, book, calendars)
     if not records:
         return ()
     if len(records) > 1:
@@ -261,12 +298,13 @@ def _deadlines(
             names[i],
             lead_id,
             clock.started,
-            clock.public_due(business[i], calendar),
+            clock.public_due(business[i]),
             clock.partner,
             met_at,
             stopped_by,
             clock.paused_at,
             clock.remaining if clock.paused_at is not None else None,
+            clock.calendar.name if business[i] else "",
         )
         for i, clock, met_at, _, stopped_by in records
     )
@@ -320,11 +358,11 @@ class _Recorded:
 def _breaches(  # noqa: PLR0915  # kept flat for speed
     history: Sequence[Event],
     book: _Book,
-    calendar: BusinessCalendar,
+    calendars: Calendars,
     now: datetime,
 ) -> tuple[Breach, ...]:
     require_aware("now", now)
-    records, fold = _fold(history, book, calendar)
+    records, fold = _fold(history, book, calendars)
     if not records:
         return ()
     business = book.business
@@ -340,7 +378,7 @@ def _breaches(  # noqa: PLR0915  # kept flat for speed
             at_utc, is_open = now_utc, True
         if business[i] and at_utc - clock.since <= clock.remaining:
             continue  # business time never runs faster than real time
-        due = clock.due_at(business[i], calendar)
+        due = clock.due_at(business[i])
         if at_utc > due:
             late.append((record, due, at_utc - due, is_open))
     if not late:
@@ -350,18 +388,27 @@ def _breaches(  # noqa: PLR0915  # kept flat for speed
     done = _Recorded(fold) if fold.escalated or fold.breached else None
     lead_id = history[0].lead_id
     names, all_steps = book.names, book.steps
-    zone = calendar.zone
     owner = fold.owner
     owner_name: str | None = None
     result = []
     for (i, clock, met_at, _, stopped_by), due, lateness, is_open in late:
         name = names[i]
         on_business = business[i]
-        shown_due = clock.shown(due, on_business, calendar)
+        shown_due = clock.shown(due, on_business)
         partner_id = clock.partner
         started = clock.started
+        calendar = clock.calendar
         deadline = _make_deadline(
-            name, lead_id, started, shown_due, partner_id, met_at, stopped_by, None, None
+            name,
+            lead_id,
+            started,
+            shown_due,
+            partner_id,
+            met_at,
+            stopped_by,
+            None,
+            None,
+            calendar.name if on_business else "",
         )
         steps: list[Escalation] = []
         if is_open:
@@ -376,9 +423,9 @@ def _breaches(  # noqa: PLR0915  # kept flat for speed
                         fires_utc = calendar._add_utc(due, after)
                         if fires_utc > now_utc:
                             break
-                        fires_at = fires_utc.astimezone(zone)
+                        fires_at = fires_utc.astimezone(calendar.zone)
                     else:
-                        fires_at = clock.shown(due + after, False, calendar)
+                        fires_at = clock.shown(due + after, False)
                 recipient = step.fixed
                 if recipient is None:
                     if step.reclaim:

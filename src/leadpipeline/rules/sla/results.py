@@ -35,6 +35,9 @@ class Deadline:
     stopped_by: str = ""
     paused_at: datetime | None = attrs.field(default=None, validator=aware)
     remaining: timedelta | None = None
+    calendar: str = ""
+    """The name of the calendar a business-time clock counts in (that of the party that
+    must act); empty for a wall-clock policy."""
 
     @property
     def awaiting_response(self) -> bool:
@@ -115,6 +118,11 @@ class Breach:
     def partner_id(self) -> str | None:
         """The partner a per-partner clock waits on."""
         return self.deadline.partner_id
+
+    @property
+    def calendar(self) -> str:
+        """The name of the calendar the breached clock counted in (empty: wall clock)."""
+        return self.deadline.calendar
 
     @property
     def pending(self) -> tuple[Escalation, ...]:
