@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -47,6 +48,7 @@ from leadpipeline.rules.sla import (
     HotLead,
     InStage,
     InteractionIs,
+    PartyCalendars,
     SlaPolicy,
     TimeBasis,
     breaches,
@@ -612,3 +614,54 @@ class TestResultsDoNotDependOnTheZoneWritten:
         expected = breaches(history, POLICIES, cal, now=now)
         found = breaches(rewritten_in(history, zone), POLICIES, cal, now=now.astimezone(zone))
         assert rewritten_in(found, UTC) == rewritten_in(expected, UTC)
+
+
+# --- holidays by rule or by list: the same SLA results ---------------------------------------
+
+RULE_PLACES = (
+    ("DE", "BY", "Europe/Berlin"),
+    ("DE", "BE", "Europe/Berlin"),
+    ("AT", "", "Europe/Vienna"),
+    ("CH", "ZH", "Europe/Zurich"),
+    ("US", "NY", "America/New_York"),
+)
+
+
+@st.composite
+def rule_and_list(draw: st.DrawFn) -> tuple[PartyCalendars, PartyCalendars]:
+    """Party calendars twice: holidays by a country's rule, and the same days as a list."""
+    country, subdivision, zone = draw(st.sampled_from(RULE_PLACES))
+    hours = draw(st.sampled_from(((("09:00", "17:00"),), (("08:00", "12:00"), ("13:00", "18:00")))))
+    rule = BusinessCalendar.weekly(
+        hours=hours, time_zone=zone, country=country, subdivision=subdivision, name="office"
+    )
+    days = frozenset().union(*(rule.holidays_in(year) for year in range(2025, 2030)))
+    worked = draw(st.frozensets(st.sampled_from(sorted(days)), max_size=3))
+    rule = attrs.evolve(rule, holiday_exceptions=worked)
+    listed = BusinessCalendar.weekly(
+        hours=hours, time_zone=zone, holidays=days - worked, name="office"
+    )
+    party = draw(st.sampled_from(("partner/p-1", "sales", "marketing")))
+    return (
+        PartyCalendars(default=STANDARD_CALENDAR, parties=((party, rule),)),
+        PartyCalendars(default=STANDARD_CALENDAR, parties=((party, listed),)),
+    )
+
+
+class TestHolidaysByRuleOrByList:
+    @settings(max_examples=150, deadline=None)
+    @given(history=histories(), pair=rule_and_list(), when=nows)
+    def test_results_are_the_same(
+        self,
+        history: tuple[Event, ...],
+        pair: tuple[PartyCalendars, PartyCalendars],
+        when: tuple[timedelta, ZoneInfo],
+    ) -> None:
+        """Deadlines and breaches agree whether a calendar's holidays come by rule or by list."""
+        by_rule, by_list = pair
+        later, zone = when
+        now = (history[-1].at.astimezone(UTC) + later).astimezone(zone)
+        assert deadlines(history, POLICIES, by_rule) == deadlines(history, POLICIES, by_list)
+        assert breaches(history, POLICIES, by_rule, now=now) == breaches(
+            history, POLICIES, by_list, now=now
+        )
