@@ -42,6 +42,7 @@ from leadpipeline.lead import (
 from leadpipeline.lifecycle import Stage
 from leadpipeline.pipeline import Pipeline
 from leadpipeline.playbook import Playbook
+from leadpipeline.rules.calendar import BusinessCalendar, HalfDay
 from leadpipeline.rules.partners import Partner
 from leadpipeline.stages.commands import AddNote
 
@@ -57,12 +58,26 @@ Progress = Callable[[int, int], None]
 """Called with (leads done, leads in total) as the demo runs."""
 
 
+VIENNA = BusinessCalendar.weekly(
+    hours=(("08:00", "12:00"), ("13:00", "17:00")),
+    time_zone="Europe/Vienna",
+    country="AT",
+    half_days=(HalfDay(on="12-24"), HalfDay(on="12-31")),
+    name="vienna",
+)
+"""The calendar of the demo's partner abroad: Austrian holidays, Vienna's hours."""
+
+
 def demo_playbook() -> Playbook:
     """The default playbook with a five-partner roster of mixed grades and capacities.
+
+    One partner works from Vienna: its SLA clocks count Austrian working days.
 
     Example:
         >>> [p.grade for p in demo_playbook().partners]
         ['gold', 'gold', 'silver', 'silver', 'bronze']
+        >>> demo_playbook().party_calendars.for_partner("p-3").country
+        'AT'
     """
     roster = tuple(
         Partner(
@@ -71,19 +86,20 @@ def demo_playbook() -> Playbook:
             regions=frozenset(regions),
             grade=grade,
             capacity=capacity,
+            calendar=calendar,
         )
-        for n, (name, regions, grade, capacity) in enumerate(
+        for n, (name, regions, grade, capacity, calendar) in enumerate(
             (
-                ("Nordlicht Systems", ("north", "east"), "gold", 40),
-                ("Südwerk Partner", ("south", "west"), "gold", 30),
-                ("Ostbrücke IT", ("east", "south"), "silver", 20),
-                ("Westhafen Solutions", ("west", "north"), "silver", 20),
-                ("Mitte Consulting", _REGIONS, "bronze", 10),
+                ("Nordlicht Systems", ("north", "east"), "gold", 40, ""),
+                ("Südwerk Partner", ("south", "west"), "gold", 30, ""),
+                ("Ostbrücke IT", ("east", "south"), "silver", 20, "vienna"),
+                ("Westhafen Solutions", ("west", "north"), "silver", 20, ""),
+                ("Mitte Consulting", _REGIONS, "bronze", 10, ""),
             ),
             start=1,
         )
     )
-    return Playbook(name="demo", partners=roster)
+    return Playbook(name="demo", partners=roster, calendars=(VIENNA,))
 
 
 def _lead(rng: random.Random, n: int, at: datetime) -> Lead:

@@ -147,9 +147,27 @@ def report(store: LeadStore, playbook: Playbook, *, now: datetime | None = None)
         )
     if not partners:
         lines.append("  none")
+    lines += _calendar_lines(playbook)
     for title, kind in (("return reasons", Returned), ("rejection reasons", Rejected)):
         reasons = Counter(e.reason for h in histories for e in h if isinstance(e, kind))
         lines += ["", title]
         ranked = sorted(reasons.items(), key=lambda rc: (-rc[1], rc[0]))
         lines += [f"  {reason:<24} {n:>5}" for reason, n in ranked] or ["  none"]
     return "\n".join(lines)
+
+
+def _calendar_lines(playbook: Playbook) -> list[str]:
+    """Which calendar each party's SLA clocks count in, where it is not the default."""
+    own = [(f"partner/{p.id}", p.calendar) for p in playbook.partners if p.calendar]
+    own += list(playbook.team_calendars)
+    if not own:
+        return []
+    lines = ["", "calendars (SLA clocks count in the calendar of the party that must act)"]
+    default = playbook.calendar
+    lines.append(f"  {'default':<18} {default.name or '-':<10} {default.time_zone}")
+    named = {c.name: c for c in playbook.calendars}
+    for party, name in own:
+        cal = named[name]
+        where = "/".join(x for x in (cal.country, cal.subdivision) if x) or "-"
+        lines.append(f"  {party:<18} {name:<10} {cal.time_zone}, holidays of {where}")
+    return lines
