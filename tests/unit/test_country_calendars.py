@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -271,3 +273,30 @@ class TestThePlaybookFile:
         with pytest.raises(ValidationError) as info:
             from_toml(text, Playbook)
         assert info.value.paths == ("calendars.vienna.name",)
+
+
+class TestTheOptionalExtra:
+    def test_the_core_does_not_import_the_holidays_package(self) -> None:
+        """Importing the library and using a calendar without a country loads no `holidays`."""
+        code = (
+            "import sys, datetime, leadpipeline, leadpipeline.rules;"
+            "from leadpipeline.rules import STANDARD_CALENDAR as c;"
+            "c.add(datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC),"
+            " datetime.timedelta(hours=9));"
+            "print('holidays' in sys.modules)"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        assert out.stdout.strip() == "False"
+
+    def test_without_the_extra_a_country_is_refused_saying_what_to_install(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Without the `holidays` package, a country calendar names the extra to install."""
+        monkeypatch.setitem(sys.modules, "holidays", None)  # import now raises ImportError
+        with pytest.raises(ConfigurationError) as info:
+            BusinessCalendar.weekly(country="AT")
+        assert info.value.paths == ("country",)
+        assert "leadpipeline[holidays]" in str(info.value)
+        assert BusinessCalendar.weekly(holidays=(date(2026, 12, 8),)).is_holiday(date(2026, 12, 8))
