@@ -237,6 +237,11 @@ def _reference_clocks(
     return [(index, clock, met_at, by) for _, index, clock, met_at, by in found]
 
 
+def _calendar_name(policy: SlaPolicy, cal: BusinessCalendar) -> str:
+    """A business-time clock names the calendar it counts in; a wall-clock one none."""
+    return cal.name if policy.basis is TimeBasis.BUSINESS else ""
+
+
 def reference_deadlines(history: tuple[Event, ...], cal: BusinessCalendar) -> tuple[Deadline, ...]:
     return tuple(
         Deadline(
@@ -249,6 +254,7 @@ def reference_deadlines(history: tuple[Event, ...], cal: BusinessCalendar) -> tu
             stopped_by=by,
             paused_at=clock.paused_at,
             remaining=clock.remaining if clock.paused_at else None,
+            calendar=_calendar_name(POLICIES[index], cal),
         )
         for index, clock, met_at, by in _reference_clocks(history, cal)
     )
@@ -347,6 +353,7 @@ def reference_breaches(
             partner_id=clock.partner,
             met_at=met_at,
             stopped_by=by,
+            calendar=_calendar_name(policy, cal),
         )
         found.append(
             Breach(
