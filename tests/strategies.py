@@ -12,6 +12,7 @@ import typing
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 from hypothesis import strategies as st
@@ -97,11 +98,13 @@ from leadpipeline.stages import SweepStale
 
 __all__ = [
     "COMMAND_STRATEGIES",
+    "DST_ZONES",
     "EVENT_STRATEGIES",
     "aware_datetimes",
     "basic_commands",
     "captured_leads",
     "channels",
+    "clock_changes",
     "command_of",
     "commands",
     "commands_for",
@@ -124,6 +127,7 @@ __all__ = [
     "parties_for_stage",
     "product_holdings",
     "revenues",
+    "rewritten_in",
     "sources",
     "texts",
     "timezones",
@@ -131,6 +135,64 @@ __all__ = [
 ]
 
 Draw = Callable[[st.SearchStrategy[Any]], Any]
+
+# --- clock changes -------------------------------------------------------------------------
+
+DST_ZONES = (
+    "Europe/Berlin",  # 02:00 -> 03:00, 03:00 -> 02:00
+    "America/New_York",  # 02:00 -> 03:00, 02:00 -> 01:00
+    "Europe/Dublin",  # summer time is its standard time: the "DST" offset is negative
+    "America/Santiago",  # changes at midnight: 24:00 -> 23:00, 00:00 -> 01:00
+    "America/Havana",  # changes at midnight and at 01:00
+    "Australia/Lord_Howe",  # half-hour changes
+    "Pacific/Chatham",  # changes at 02:45 and 03:45
+)
+"""Zones whose clocks change in every way there is: hour and half hour, at midnight or at night."""
+
+
+@functools.cache
+def clock_changes(
+    first_year: int = 2025, last_year: int = 2027
+) -> tuple[tuple[str, datetime], ...]:
+    """Every clock change of those years in `DST_ZONES`: the zone and the UTC instant.
+
+    Found by reading the offset hour by hour and then minute by minute, independently of
+    the library's own search.
+    """
+    found: list[tuple[str, datetime]] = []
+    hour, minute = timedelta(hours=1), timedelta(minutes=1)
+    for name in DST_ZONES:
+        zone = ZoneInfo(name)
+        at = datetime(first_year, 1, 1, tzinfo=UTC)
+        end = datetime(last_year + 1, 1, 1, tzinfo=UTC)
+        offset = at.astimezone(zone).utcoffset()
+        while at < end:
+            nxt = at + hour
+            if nxt.astimezone(zone).utcoffset() != offset:
+                step = at + minute
+                while step.astimezone(zone).utcoffset() == offset:
+                    step += minute
+                found.append((name, step))
+                offset = step.astimezone(zone).utcoffset()
+            at = nxt
+    return tuple(found)
+
+
+def rewritten_in(value: Any, zone: Any) -> Any:
+    """`value` with every datetime inside it (fields, tuples, nested values) read in `zone`."""
+    if isinstance(value, datetime):
+        return value.astimezone(zone)
+    if isinstance(value, tuple):
+        return tuple(rewritten_in(v, zone) for v in value)
+    if attrs.has(type(value)):
+        changes = {
+            f.name.lstrip("_"): rewritten_in(getattr(value, f.name), zone)
+            for f in attrs.fields(type(value))
+            if f.init
+        }
+        return attrs.evolve(value, **changes)
+    return value
+
 
 # --- scalars ------------------------------------------------------------------------------
 

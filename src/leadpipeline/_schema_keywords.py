@@ -113,6 +113,7 @@ RULES: dict[type, tuple[str, ...]] = {
         "partner ids are unique, and the partner policy weighs each partner's grade",
         "no SLA condition is hot_lead (hot is `heat`'s); an SLA starting on CallRequested "
         "allows heat.call_within",
+        "calendars have unique names; partners and team_calendars name known calendars",
     ),
     Lifecycle: (
         "stage names are unique and not blank; each stage has an owner",
@@ -144,6 +145,8 @@ RULES: dict[type, tuple[str, ...]] = {
     BusinessCalendar: (
         "hours are 'HH:MM' intervals that end after they start and do not overlap",
         "some day has working hours; time_zone is an IANA name",
+        "country and subdivision are known to the holidays package; a subdivision needs a "
+        "country; half_days name each date once, as 'MM-DD' or 'YYYY-MM-DD'",
     ),
     sla_policy.SlaPolicy: (
         "stops_on or ends_on names an event",

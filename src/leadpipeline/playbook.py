@@ -40,7 +40,7 @@ from leadpipeline.rules.returns import (
     Routing,
 )
 from leadpipeline.rules.scoring import DEFAULT_SCORING_MODEL, ScoringModel
-from leadpipeline.rules.sla import DEFAULT_SLA_POLICIES, HotLead, SlaPolicy
+from leadpipeline.rules.sla import DEFAULT_SLA_POLICIES, HotLead, PartyCalendars, SlaPolicy
 from leadpipeline.rules.stale import StalePolicy
 
 __all__ = ["DEFAULT_PLAYBOOK", "Playbook"]
@@ -90,6 +90,18 @@ class Playbook:
     merge_duplicates: bool = True
     sla_policies: tuple[SlaPolicy, ...] = DEFAULT_SLA_POLICIES
     calendar: BusinessCalendar = STANDARD_CALENDAR
+    # --- each party's own calendar -------------------------------------------------------
+    calendars: tuple[BusinessCalendar, ...] = attrs.field(
+        default=(), metadata={"table_key": "name"}
+    )
+    """Named calendars (in a file: ``[calendars.vienna]``), for partners and teams."""
+    team_calendars: tuple[tuple[str, str], ...] = attrs.field(
+        default=(), metadata={"table_pairs": True}
+    )
+    """Calendar names by party (``"sales/new-york"``, or a whole kind, ``"sales"``); a
+    partner names its own in the roster. Anything unmapped works to `calendar`."""
+    _party_calendars: PartyCalendars = attrs.field(init=False, eq=False, repr=False, hash=False)
+    # --- end of each party's own calendar --------------------------------------------------
     clock_tolerance: timedelta = attrs.field(default=timedelta(seconds=2), validator=_not_negative)
     """How far behind the lead's last event a writer's clock may be: hosts never agree to
     the millisecond. Within it a command takes the last event's time; beyond it, refused."""
@@ -114,6 +126,47 @@ class Playbook:
         problems += _one_hot_rule(self)
         if problems:
             raise ConfigurationError(problems)
+        object.__setattr__(self, "_party_calendars", self._build_party_calendars())
+
+    def _build_party_calendars(self) -> PartyCalendars:
+        """Each named calendar under its name, checked: unknown names refused by path."""
+        named: dict[str, BusinessCalendar] = {}
+        for i, cal in enumerate(self.calendars):
+            if not cal.name.strip():
+                raise ConfigurationError.at(f"calendars[{i}].name", "a named calendar needs a name")
+            if cal.name in named:
+                raise ConfigurationError.at(f"calendars.{cal.name}", "the name is used twice")
+            named[cal.name] = cal
+
+        def find(path: str, name: str) -> BusinessCalendar:
+            if name not in named:
+                known = ", ".join(sorted(named)) or "none"
+                raise ConfigurationError.at(
+                    path, f"unknown calendar {name!r}; the playbook's calendars: {known}"
+                )
+            return named[name]
+
+        parties: list[tuple[str, BusinessCalendar]] = []
+        for i, partner in enumerate(self.partners):
+            if partner.calendar:
+                parties.append(
+                    (f"partner/{partner.id}", find(f"partners[{i}].calendar", partner.calendar))
+                )
+        for party, name in self.team_calendars:
+            path = f"team_calendars.{party}"
+            if party.startswith("partner/") and any(p == party for p, _ in parties):
+                raise ConfigurationError.at(path, "the partner names its calendar in the roster")
+            parties.append((party, find(path, name)))
+        try:
+            return PartyCalendars(default=self.calendar, parties=tuple(parties))
+        except ConfigurationError as exc:  # a malformed party name, by its path here
+            problems = [(f"team_calendars.{parties[int(p[8:-4])][0]}", m) for p, m in exc.problems]
+            raise ConfigurationError(problems) from None
+
+    @property
+    def party_calendars(self) -> PartyCalendars:
+        """The calendar each party works to, for SLA clocks (see `calendars`)."""
+        return self._party_calendars
 
     def with_loads(self, loads: Mapping[str, int]) -> Playbook:
         """This playbook with each rostered partner's current open-lead count.

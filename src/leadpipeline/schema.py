@@ -213,7 +213,7 @@ class _Builder:
         for field in attrs.fields(cls):
             if not field.init:
                 continue
-            prop = {**self.of(hints[field.name]), **_keywords(cls, field)}
+            prop = {**self._field(hints[field.name], field), **_keywords(cls, field)}
             shown, default = _default(field, hints[field.name])
             if shown:
                 prop["default"] = default
@@ -232,6 +232,20 @@ class _Builder:
         if rules:
             schema["x-leadpipeline-rules"] = list(rules)
         return REFINED.get(cls, unchanged)(schema)
+
+    def _field(self, tp: Any, field: attrs.Attribute[Any]) -> Schema:
+        """A field's schema; a tuple the converter writes as a table is an object."""
+        key = field.metadata.get("table_key")
+        if key:
+            item = self.of(typing.get_args(tp)[0])
+            return {
+                "type": "object",
+                "additionalProperties": item,
+                "description": f"Keyed by {key}; a {key} inside, if given, equals the key.",
+            }
+        if field.metadata.get("table_pairs"):
+            return {"type": "object", "additionalProperties": dict(SCALARS[str])}
+        return self.of(tp)
 
     def _class(self, cls: type) -> Schema:
         if self._claim(cls.__name__, cls):

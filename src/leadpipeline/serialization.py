@@ -7,6 +7,10 @@ refusal names the field path (``company.annual_revenue.amount: expected a number
 
 A field typed as a union of attrs classes (an event, a scoring rule, a criterion) is written
 with a ``"type"`` tag: the class name in snake case.
+
+A tuple field whose metadata says ``table_key`` (values keyed by one of their fields, such
+as named calendars) or ``table_pairs`` (pairs of texts) is written as a table: in TOML,
+``[calendars.vienna]`` and ``[team_calendars]``.
 """
 
 from __future__ import annotations
@@ -32,11 +36,12 @@ from cattrs.errors import (
     IterableValidationNote,
 )
 from cattrs.fns import identity
-from cattrs.gen import make_dict_structure_fn
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from leadpipeline._durations import business_hours, duration_text, parse_duration
 from leadpipeline._json import LongNumber, parse_int, too_deep
 from leadpipeline._paths import RefusedError, problems
+from leadpipeline._tables import _table_of, _table_overrides
 from leadpipeline._toml import to_toml
 from leadpipeline.errors import ValidationError
 from leadpipeline.events import Event
@@ -245,7 +250,9 @@ def _register_containers(conv: cattrs.Converter) -> None:
         return structure_union(members, type(None) in typing.get_args(tp))
 
     def attrs_factory(cls: type) -> Callable[[Any, Any], Any]:
-        inner: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, conv)
+        inner: Callable[[Any, Any], Any] = make_dict_structure_fn(
+            cls, conv, **_table_overrides(conv, cls, structure=True)
+        )
 
         def hook(value: Any, tp: Any) -> Any:
             if not isinstance(value, dict):
@@ -335,6 +342,16 @@ def _register_unstructure(conv: cattrs.Converter) -> None:
     # A lead holds several tuples of values, mostly short or empty: a comprehension that
     # skips empty ones is cheaper than the generic iterable hook's generator.
     conv.register_unstructure_hook_factory(tuple_of_values, unstructure_tuple_factory)
+
+    def with_tables(tp: Any) -> bool:
+        return attrs.has(tp) and any(_table_of(f) for f in attrs.fields(tp))
+
+    conv.register_unstructure_hook_factory(
+        with_tables,
+        lambda cls: make_dict_unstructure_fn(
+            cls, conv, **_table_overrides(conv, cls, structure=False)
+        ),
+    )
 
 
 _converter = _make_converter()

@@ -1,4 +1,8 @@
-"""Properties of business-time arithmetic: add and between agree, and measuring adds up."""
+"""Properties of business-time arithmetic: add and between agree, and measuring adds up.
+
+Both count exactly the real minutes the office clock shows an opening hour, on every night
+the clocks change.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadpipeline.rules.calendar import STANDARD_CALENDAR, BusinessCalendar, Weekday, WeekHours
+from tests.strategies import clock_changes
 
 ZONES = ("Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC")
 QUARTER = timedelta(minutes=15)
@@ -183,3 +188,121 @@ class TestWeekTablesAgreeWithADayWalk:
         expected = day_walk_between(cal, a, b)
         assert cal.between(a.astimezone(ZoneInfo(zone)), b) == expected
         assert cal.between(b, a.astimezone(ZoneInfo(zone))) == -expected
+
+
+# --- every clock change of 2025-2027, against a count of real minutes --------------------
+
+MINUTE = timedelta(minutes=1)
+
+
+def _open_at(cal: BusinessCalendar, at: datetime) -> bool:
+    """The oracle's question for one real minute: does the office clock show an open hour?"""
+    local = at.astimezone(cal.zone)
+    minute = local.hour * 60 + local.minute
+    spans = cal.hours.on(tuple(Weekday)[local.weekday()])
+    return local.date() not in cal.holidays and any(
+        int(s[:2]) * 60 + int(s[3:]) <= minute < int(e[:2]) * 60 + int(e[3:]) for s, e in spans
+    )
+
+
+def minute_count_between(cal: BusinessCalendar, start: datetime, end: datetime) -> timedelta:
+    """The oracle for `between`: count the real minutes from `start` to `end` that are open."""
+    at, total = start.astimezone(UTC), timedelta(0)
+    while at < end:
+        total += MINUTE if _open_at(cal, at) else timedelta(0)
+        at += MINUTE
+    return total
+
+
+def minute_count_add(cal: BusinessCalendar, start: datetime, duration: timedelta) -> datetime:
+    """The oracle for `add`: count open real minutes from `start` until `duration` is spent."""
+    at, left = start.astimezone(UTC), duration
+    while left:
+        if _open_at(cal, at):
+            left -= MINUTE
+        at += MINUTE
+    return at.astimezone(cal.zone)
+
+
+@st.composite
+def near_changes(draw: st.DrawFn) -> tuple[BusinessCalendar, datetime]:
+    """A clock change of 2025-2027 and a calendar whose hours touch midnight and its hours.
+
+    Opening and closing times are drawn from midnight, the wall-clock readings just before
+    and after the change (and half an hour and an hour either side), and any minute.
+    """
+    name, change = draw(st.sampled_from(clock_changes()))
+    zone = ZoneInfo(name)
+    readings = set()
+    for side in (change - MINUTE, change):
+        local = side.astimezone(zone) + (MINUTE if side < change else timedelta(0))
+        readings.add(local.hour * 60 + local.minute)
+    pool = sorted(
+        {0, 24 * 60}
+        | {m + d for m in readings for d in (-60, -30, 0, 30, 60) if 0 <= m + d <= 24 * 60}
+    )
+
+    def day() -> st.SearchStrategy[tuple[tuple[str, str], ...]]:
+        cuts = st.sets(st.sampled_from(pool) | st.integers(0, 24 * 60), max_size=6)
+
+        def spans(found: set[int]) -> tuple[tuple[str, str], ...]:
+            points = sorted(found)[: len(found) // 2 * 2]
+            return tuple((_hhmm(points[i]), _hhmm(points[i + 1])) for i in range(0, len(points), 2))
+
+        return cuts.map(spans)
+
+    week = {d.value: draw(day()) for d in Weekday}
+    if not any(week.values()):
+        week["sunday"] = (("00:00", "24:00"),)
+    local_day = change.astimezone(zone).date()
+    holidays = draw(
+        st.frozensets(st.sampled_from([local_day + timedelta(days=n) for n in (-1, 0, 1)]))
+    )
+    cal = BusinessCalendar(hours=WeekHours(**week), time_zone=name, holidays=holidays)
+    return cal, change
+
+
+minutes_around = st.integers(-36 * 60, 36 * 60).map(lambda m: m * MINUTE)
+"""An offset from a clock change, to the minute, within a day and a half either side."""
+
+
+class TestClockChangesAgreeWithAMinuteCount:
+    @settings(max_examples=300, deadline=None)
+    @given(case=near_changes(), a=minutes_around, b=minutes_around, zone=st.sampled_from(ZONES))
+    def test_between_counts_the_open_minutes(
+        self, case: tuple[BusinessCalendar, datetime], a: timedelta, b: timedelta, zone: str
+    ) -> None:
+        """Business time between two instants near a change is the number of open minutes."""
+        cal, change = case
+        start, end = sorted((change + a, change + b))
+        expected = minute_count_between(cal, start, end)
+        assert cal.between(start.astimezone(ZoneInfo(zone)), end) == expected
+        assert cal.between(end, start.astimezone(cal.zone)) == -expected
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        case=near_changes(),
+        a=minutes_around,
+        minutes=st.integers(0, 8 * 60),
+        zone=st.sampled_from(ZONES),
+    )
+    def test_add_lands_after_the_counted_minutes(
+        self, case: tuple[BusinessCalendar, datetime], a: timedelta, minutes: int, zone: str
+    ) -> None:
+        """Adding business time near a change lands where counting open minutes lands."""
+        cal, change = case
+        start = (change + a).astimezone(ZoneInfo(zone))
+        found = cal.add(start, minutes * MINUTE)
+        expected = minute_count_add(cal, start, minutes * MINUTE)
+        assert found == expected
+        assert found.isoformat() == expected.isoformat()  # the same showing of the hour
+
+    @settings(max_examples=300, deadline=None)
+    @given(case=near_changes(), a=minutes_around)
+    def test_working_time_is_the_open_minute(
+        self, case: tuple[BusinessCalendar, datetime], a: timedelta
+    ) -> None:
+        """The office is open at an instant exactly when the oracle's minute is open."""
+        cal, change = case
+        at = change + a
+        assert cal.is_working_time(at.astimezone(cal.zone)) == _open_at(cal, at)

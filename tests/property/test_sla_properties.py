@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -48,11 +49,13 @@ from leadpipeline.rules.sla import (
     HotLead,
     InStage,
     InteractionIs,
+    PartyCalendars,
     SlaPolicy,
     TimeBasis,
     breaches,
     deadlines,
 )
+from tests.strategies import DST_ZONES, clock_changes, rewritten_in
 
 LEAD = "L-9"
 ZONES = (UTC, ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York"))
@@ -121,6 +124,12 @@ CALENDARS = (
 
 
 # --- the reference: each policy on its own, every event checked with EventMatch.matches ---
+# Durations are real elapsed time and instants are compared as real instants (in UTC):
+# within one zone Python compares and adds on the wall clock, which a clock change skews.
+
+
+def _u(at: datetime) -> datetime:
+    return at.astimezone(UTC)
 
 
 def _partner_of(event: Event) -> str | None:
@@ -141,11 +150,11 @@ def _holds(
     if isinstance(cond, AssignedTo):
         return isinstance(event, OwnerChanged) and event.to_owner.kind is cond.kind
     assert isinstance(cond, HotLead)
-    since = event.at - cond.window
+    since = _u(event.at) - cond.window
     count = sum(
         1
         for at, kind in touches
-        if since <= at <= event.at and (not cond.kinds or kind in cond.kinds)
+        if since <= _u(at) <= _u(event.at) and (not cond.kinds or kind in cond.kinds)
     )
     return count >= cond.min_interactions
 
@@ -162,7 +171,7 @@ class _RefClock:
 def _due(policy: SlaPolicy, clock: _RefClock, cal: BusinessCalendar) -> datetime:
     if policy.basis is TimeBasis.BUSINESS:
         return cal.add(clock.since, clock.remaining)
-    return clock.since + clock.remaining
+    return (_u(clock.since) + clock.remaining).astimezone(clock.started.tzinfo)
 
 
 _RefRecord = tuple[tuple[object, ...], int, _RefClock, datetime | None, str]
@@ -183,7 +192,7 @@ def _reference_clocks(
             stop = any(m.matches(event) for m in policy.stops_on)
             end = stop or any(m.matches(event) for m in policy.ends_on)
             if end and not policy.recurring:
-                last_stop[partner] = at
+                last_stop[partner] = _u(at)
             for key, clock in list(open_.items()):
                 if partner is not None and key is not None and partner != key:
                     continue
@@ -194,9 +203,9 @@ def _reference_clocks(
                         open_[key] = _RefClock(at, policy.allowed, key)
                 elif clock.paused_at is None and any(m.matches(event) for m in policy.pauses_on):
                     due = _due(policy, clock, cal)
-                    if at < due:
+                    if _u(at) < _u(due):
                         business = policy.basis is TimeBasis.BUSINESS
-                        clock.remaining = cal.between(at, due) if business else due - at
+                        clock.remaining = cal.between(at, due) if business else _u(due) - _u(at)
                         clock.paused_at = at
                 elif clock.paused_at is not None and any(
                     m.matches(event) for m in policy.resumes_on
@@ -210,7 +219,7 @@ def _reference_clocks(
                 # a call request counts from the submit's own time
                 started = event.submitted_at if isinstance(event, CallRequested) else at
                 clock = _RefClock(started, policy.allowed, partner)
-                if last_stop.get(partner) == at:
+                if last_stop.get(partner) == _u(at):
                     found.append(((at, n, index, len(found)), index, clock, at, name))
                 else:
                     open_[partner] = clock
@@ -227,8 +236,13 @@ def _reference_clocks(
             found.append(((None, len(history), index, len(found)), index, clock, None, ""))
     # Closing order first (event, then policy), open clocks after; then a stable sort by start.
     found.sort(key=lambda r: r[0][1:])
-    found.sort(key=lambda r: r[2].started)
+    found.sort(key=lambda r: _u(r[2].started))
     return [(index, clock, met_at, by) for _, index, clock, met_at, by in found]
+
+
+def _calendar_name(policy: SlaPolicy, cal: BusinessCalendar) -> str:
+    """A business-time clock names the calendar it counts in; a wall-clock one none."""
+    return cal.name if policy.basis is TimeBasis.BUSINESS else ""
 
 
 def reference_deadlines(history: tuple[Event, ...], cal: BusinessCalendar) -> tuple[Deadline, ...]:
@@ -243,6 +257,7 @@ def reference_deadlines(history: tuple[Event, ...], cal: BusinessCalendar) -> tu
             stopped_by=by,
             paused_at=clock.paused_at,
             remaining=clock.remaining if clock.paused_at else None,
+            calendar=_calendar_name(POLICIES[index], cal),
         )
         for index, clock, met_at, by in _reference_clocks(history, cal)
     )
@@ -269,7 +284,8 @@ def _step_recorded(
 ) -> bool:
     for e in history:
         if not (
-            isinstance(e, Escalated) and (e.policy, e.started_at, e.step) == (policy, started, n)
+            isinstance(e, Escalated)
+            and (e.policy, _u(e.started_at), e.step) == (policy, _u(started), n)
         ):
             continue
         if e.partner_id is not None:
@@ -285,7 +301,7 @@ def _breach_recorded(
 ) -> bool:
     return any(
         isinstance(e, SlaBreached)
-        and (e.policy, e.started_at) == (policy, started)
+        and (e.policy, _u(e.started_at)) == (policy, _u(started))
         and (e.partner_id is None or e.partner_id == partner)
         for e in history
     )
@@ -303,20 +319,20 @@ def reference_breaches(
     found = []
     for index, clock, met_at, by in _reference_clocks(history, cal):
         policy = POLICIES[index]
-        if clock.paused_at is not None or clock.started > now:
+        if clock.paused_at is not None or _u(clock.started) > _u(now):
             continue
-        answered = met_at is not None and met_at <= now
+        answered = met_at is not None and _u(met_at) <= _u(now)
         at = met_at if answered and met_at is not None else now
         due = _due(policy, clock, cal)
-        if at <= due:
+        if _u(at) <= _u(due):
             continue
         steps = []
         for n, step in enumerate(policy.escalation if not answered else ()):
             if policy.basis is TimeBasis.BUSINESS:
                 fires_at = cal.add(due, step.after)
             else:
-                fires_at = due + step.after
-            if fires_at > now:
+                fires_at = (_u(due) + step.after).astimezone(clock.started.tzinfo)
+            if _u(fires_at) > _u(now):
                 break
             recipient = _recipient(step, clock.partner, owner)
             steps.append(
@@ -340,6 +356,7 @@ def reference_breaches(
             partner_id=clock.partner,
             met_at=met_at,
             stopped_by=by,
+            calendar=_calendar_name(policy, cal),
         )
         found.append(
             Breach(
@@ -553,3 +570,120 @@ class TestFastEvaluationAgreesWithTheReference:
         recorded = (*history, *records)
         expected = reference_breaches(recorded, cal, now)
         assert breaches(recorded, POLICIES, cal, now=now) == expected
+
+
+# --- SLA results do not depend on the zone a history is written in ------------------------
+
+CHANGE_ZONES = tuple(ZoneInfo(name) for name in ("Europe/Berlin", "America/New_York"))
+
+
+@st.composite
+def histories_near_changes(draw: st.DrawFn) -> tuple[Event, ...]:
+    """A history that starts up to three hours before a Berlin or New York clock change."""
+    name, change = draw(
+        st.sampled_from(
+            [c for c in clock_changes() if c[0] in ("Europe/Berlin", "America/New_York")]
+        )
+    )
+    at = (change - timedelta(minutes=draw(st.integers(0, 180)))).astimezone(ZoneInfo(name))
+    lead = Lead(id=LEAD, source=Source(channel="web", captured_at=at))
+    events: list[Event] = [LeadCaptured(lead_id=LEAD, at=at, actor=ACTORS[0], lead=lead)]
+    starts = [at]
+    for _ in range(draw(st.integers(0, 25))):
+        zone = draw(st.sampled_from((*ZONES, *CHANGE_ZONES)))
+        at = (at + draw(st.sampled_from(GAPS))).astimezone(zone)
+        events.append(_event(draw, at, starts))
+        starts.append(at)
+    return tuple(events)
+
+
+rewrite_zones = st.sampled_from(
+    (UTC, timezone(timedelta(hours=-3, minutes=-30)), *(ZoneInfo(n) for n in DST_ZONES))
+)
+
+
+class TestResultsDoNotDependOnTheZoneWritten:
+    @settings(max_examples=200, deadline=None)
+    @given(
+        history=histories() | histories_near_changes(),
+        cal=st.sampled_from(CALENDARS),
+        zone=rewrite_zones,
+    )
+    def test_deadlines_are_the_same_instants(
+        self, history: tuple[Event, ...], cal: BusinessCalendar, zone: ZoneInfo
+    ) -> None:
+        """Every deadline is the same when each timestamp of the history is written in a zone."""
+        found = deadlines(rewritten_in(history, zone), POLICIES, cal)
+        assert rewritten_in(found, UTC) == rewritten_in(deadlines(history, POLICIES, cal), UTC)
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        history=histories() | histories_near_changes(),
+        cal=st.sampled_from(CALENDARS),
+        when=nows,
+        zone=rewrite_zones,
+    )
+    def test_breaches_are_the_same(
+        self,
+        history: tuple[Event, ...],
+        cal: BusinessCalendar,
+        when: tuple[timedelta, ZoneInfo],
+        zone: ZoneInfo,
+    ) -> None:
+        """Breaches, lateness and due steps do not change when the history changes zone."""
+        later, now_zone = when
+        now = (history[-1].at.astimezone(UTC) + later).astimezone(now_zone)
+        expected = breaches(history, POLICIES, cal, now=now)
+        found = breaches(rewritten_in(history, zone), POLICIES, cal, now=now.astimezone(zone))
+        assert rewritten_in(found, UTC) == rewritten_in(expected, UTC)
+
+
+# --- holidays by rule or by list: the same SLA results ---------------------------------------
+
+RULE_PLACES = (
+    ("DE", "BY", "Europe/Berlin"),
+    ("DE", "BE", "Europe/Berlin"),
+    ("AT", "", "Europe/Vienna"),
+    ("CH", "ZH", "Europe/Zurich"),
+    ("US", "NY", "America/New_York"),
+)
+
+
+@st.composite
+def rule_and_list(draw: st.DrawFn) -> tuple[PartyCalendars, PartyCalendars]:
+    """Party calendars twice: holidays by a country's rule, and the same days as a list."""
+    country, subdivision, zone = draw(st.sampled_from(RULE_PLACES))
+    hours = draw(st.sampled_from(((("09:00", "17:00"),), (("08:00", "12:00"), ("13:00", "18:00")))))
+    rule = BusinessCalendar.weekly(
+        hours=hours, time_zone=zone, country=country, subdivision=subdivision, name="office"
+    )
+    days = frozenset().union(*(rule.holidays_in(year) for year in range(2025, 2030)))
+    worked = draw(st.frozensets(st.sampled_from(sorted(days)), max_size=3))
+    rule = attrs.evolve(rule, holiday_exceptions=worked)
+    listed = BusinessCalendar.weekly(
+        hours=hours, time_zone=zone, holidays=days - worked, name="office"
+    )
+    party = draw(st.sampled_from(("partner/p-1", "sales", "marketing")))
+    return (
+        PartyCalendars(default=STANDARD_CALENDAR, parties=((party, rule),)),
+        PartyCalendars(default=STANDARD_CALENDAR, parties=((party, listed),)),
+    )
+
+
+class TestHolidaysByRuleOrByList:
+    @settings(max_examples=150, deadline=None)
+    @given(history=histories(), pair=rule_and_list(), when=nows)
+    def test_results_are_the_same(
+        self,
+        history: tuple[Event, ...],
+        pair: tuple[PartyCalendars, PartyCalendars],
+        when: tuple[timedelta, ZoneInfo],
+    ) -> None:
+        """Deadlines and breaches agree whether a calendar's holidays come by rule or by list."""
+        by_rule, by_list = pair
+        later, zone = when
+        now = (history[-1].at.astimezone(UTC) + later).astimezone(zone)
+        assert deadlines(history, POLICIES, by_rule) == deadlines(history, POLICIES, by_list)
+        assert breaches(history, POLICIES, by_rule, now=now) == breaches(
+            history, POLICIES, by_list, now=now
+        )

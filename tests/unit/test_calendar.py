@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -179,6 +179,80 @@ class TestDaylightSaving:
             hours=WeekHours(sunday=(("00:00", "03:00"),)), time_zone="America/New_York"
         )
         assert cal.between(new_york(2026, 11, 1), new_york(2026, 11, 2)) == timedelta(hours=4)
+
+
+class TestClockChangeNights:
+    """Business time is exactly the real minutes the office clock shows an opening hour."""
+
+    weekend_shift = BusinessCalendar(
+        hours=WeekHours(saturday=(("18:00", "24:00"),), sunday=(("00:00", "02:00"),))
+    )
+    early_sunday = BusinessCalendar(hours=WeekHours(sunday=(("02:30", "04:30"),)))
+
+    def test_shift_ending_as_the_hour_repeats_holds_eight_hours(self) -> None:
+        """Saturday 18-24 and Sunday 0-2 on Berlin's fall-back night hold 6 + 2 = 8 hours."""
+        saturday, monday = berlin(2026, 10, 24), berlin(2026, 10, 26)
+        assert self.weekend_shift.between(saturday, monday) == timedelta(hours=8)
+        due = self.weekend_shift.add(berlin(2026, 10, 24, 18), timedelta(hours=8))
+        assert due.isoformat() == "2026-10-25T02:00:00+02:00"  # the first 02:00 closes it
+
+    def test_the_repeated_two_oclock_is_after_closing(self) -> None:
+        """At the second 02:00 (winter time) the Sunday shift has closed; at 01:59 it was open."""
+        winter = timezone(timedelta(hours=1))
+        summer = timezone(timedelta(hours=2))
+        assert not self.weekend_shift.is_working_time(datetime(2026, 10, 25, 2, tzinfo=winter))
+        assert self.weekend_shift.is_working_time(datetime(2026, 10, 25, 1, 59, tzinfo=summer))
+
+    def test_hours_inside_the_repeated_hour_count_both_showings_only(self) -> None:
+        """Open 02:30-04:30 on the fall-back Sunday: both 02:30-03:00 count, 02:00-02:30 not."""
+        second_two = datetime(2026, 10, 25, 1, tzinfo=UTC)  # 02:00 winter time
+        due = self.early_sunday.add(second_two, timedelta(minutes=30))
+        assert due.isoformat() == "2026-10-25T03:00:00+01:00"
+        day = self.early_sunday.between(berlin(2026, 10, 25), berlin(2026, 10, 26))
+        assert day == timedelta(hours=2, minutes=30)
+
+    def test_new_york_second_showing_of_one_oclock(self) -> None:
+        """In New York, hours 01:00-01:30 on 1 November hold both showings: one real hour."""
+        cal = BusinessCalendar(
+            hours=WeekHours(sunday=(("01:00", "01:30"),)), time_zone="America/New_York"
+        )
+        assert cal.between(new_york(2026, 11, 1), new_york(2026, 11, 2)) == timedelta(hours=1)
+        second = new_york(2026, 11, 1, 1, 22).replace(fold=1)  # the second 01:22, EST
+        assert cal.is_working_time(second)
+        assert cal.add(second, timedelta(minutes=8)).isoformat() == "2026-11-01T01:30:00-05:00"
+
+    def test_midnight_change_repeats_the_evening_hour(self) -> None:
+        """Santiago turns 24:00 back to 23:00 on 4 April 2026: Saturday 22-24 holds three hours."""
+        cal = BusinessCalendar(
+            hours=WeekHours(saturday=(("22:00", "24:00"),), sunday=(("00:00", "01:00"),)),
+            time_zone="America/Santiago",
+        )
+        santiago = ZoneInfo("America/Santiago")
+        saturday = datetime(2026, 4, 4, tzinfo=santiago)
+        sunday = datetime(2026, 4, 5, tzinfo=santiago)
+        assert cal.between(saturday, sunday) == timedelta(hours=3)
+        assert cal.between(sunday, sunday + timedelta(days=1)) == timedelta(hours=1)
+
+    def test_midnight_spring_gap_shortens_the_morning(self) -> None:
+        """Santiago jumps from 00:00 to 01:00 on 6 September 2026: Sunday 00-02 holds one hour."""
+        cal = BusinessCalendar(
+            hours=WeekHours(sunday=(("00:00", "02:00"),)), time_zone="America/Santiago"
+        )
+        start = datetime(2026, 9, 5, 12, tzinfo=ZoneInfo("America/Santiago"))
+        assert cal.between(start, start + timedelta(days=2)) == timedelta(hours=1)
+
+    def test_a_bare_number_of_minutes_is_refused(self) -> None:
+        """`add(t, 5)` names the duration and asks for a timedelta: 5 what?"""
+        with pytest.raises(ValidationError) as info:
+            STANDARD_CALENDAR.add(berlin(2026, 3, 4, 9), 5)  # type: ignore[arg-type]
+        assert info.value.paths == ("duration",)
+        assert "timedelta" in str(info.value)
+
+    def test_an_instant_that_is_not_a_datetime_is_refused(self) -> None:
+        """A date string for the instant is refused at `instant`, not with a TypeError."""
+        with pytest.raises(ValidationError) as info:
+            STANDARD_CALENDAR.add("2026-03-04T09:00", timedelta(hours=1))  # type: ignore[arg-type]
+        assert info.value.paths == ("instant",)
 
 
 class TestZones:

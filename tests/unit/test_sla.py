@@ -40,6 +40,7 @@ from leadpipeline.rules.sla import (
     EventMatch,
     HotLead,
     InStage,
+    InteractionIs,
     SlaPolicy,
     TimeBasis,
     breaches,
@@ -464,21 +465,20 @@ class TestPartnerCompletion:
             ),
         )
         (deadline,) = deadlines(history, only("partner_completion"), STANDARD_CALENDAR)
-        assert deadline.due_at == self.start + timedelta(days=90)
+        # 90 real days: across the spring change that is 10:00 summer time on the clock.
+        assert deadline.due_at == self.start.astimezone(UTC) + timedelta(days=90)
+        assert deadline.due_at.isoformat() == "2026-05-31T10:00:00+02:00"
         assert deadline.late is None
 
     def test_no_completion_after_ninety_days_breaches(self) -> None:
         """Ninety-one days without an outcome breaches; reclaim follows two weeks later."""
         history = (captured(self.start), accepted_by(self.start, "p-1"))
         policies = only("partner_completion")
-        (breach,) = breaches(
-            history, policies, STANDARD_CALENDAR, now=self.start + timedelta(days=91)
-        )
+        real = self.start.astimezone(UTC)
+        (breach,) = breaches(history, policies, STANDARD_CALENDAR, now=real + timedelta(days=91))
         assert breach.late == timedelta(days=1)
         assert [s.action for s in breach.due_steps] == [EscalationAction.NOTIFY_OWNER]
-        (later,) = breaches(
-            history, policies, STANDARD_CALENDAR, now=self.start + timedelta(days=104)
-        )
+        (later,) = breaches(history, policies, STANDARD_CALENDAR, now=real + timedelta(days=104))
         assert later.due_steps[-1].action is EscalationAction.RECLAIM_FROM_PARTNER
         assert later.due_steps[-1].partner_id == "p-1"
 
@@ -803,3 +803,96 @@ class TestPoliciesAsData:
         at = berlin(2026, 3, 6, 16)
         (deadline,) = deadlines((captured(at), *handed_over(at)), (policy,), STANDARD_CALENDAR)
         assert deadline.due_at == at + timedelta(hours=8)
+
+
+CALL_BACK = SlaPolicy(
+    name="call_back",
+    starts_on="InteractionRecorded",
+    conditions=(InteractionIs(kinds=frozenset({InteractionKind.FORM_SUBMIT})),),
+    stops_on=(
+        EventMatch(
+            event="InteractionRecorded",
+            kinds=frozenset({InteractionKind.CALL}),
+            actor=PartyKind.SALES,
+        ),
+    ),
+    allowed=timedelta(minutes=5),
+    basis=TimeBasis.WALL_CLOCK,
+    escalation=(EscalationStep(action=EscalationAction.NOTIFY_OWNER),),
+)
+
+
+class TestRealElapsedTime:
+    """Wall-clock SLAs count real minutes, whatever zone and showing an event is written in."""
+
+    def test_call_four_real_minutes_after_a_submit_across_the_spring_change(self) -> None:
+        """New York 01:58 EST plus four real minutes is 03:02 EDT: on time, not early nor late."""
+        submit = datetime(2026, 3, 8, 1, 58, tzinfo=NEW_YORK)
+        call = datetime(2026, 3, 8, 3, 2, tzinfo=NEW_YORK)
+        assert call.astimezone(UTC) - submit.astimezone(UTC) == timedelta(minutes=4)
+        history = (
+            captured(submit),
+            touch(submit, InteractionKind.FORM_SUBMIT),
+            touch(call, InteractionKind.CALL, SALES),
+        )
+        (deadline,) = deadlines(history, (CALL_BACK,), STANDARD_CALENDAR)
+        assert deadline.due_at is not None
+        assert deadline.due_at.isoformat() == "2026-03-08T03:03:00-04:00"
+        assert deadline.late is None
+        assert breaches(history, (CALL_BACK,), STANDARD_CALENDAR, now=call) == ()
+
+    def test_submit_at_the_second_showing_is_due_after_it(self) -> None:
+        """A submit at the second 01:22 in New York is due at the second 01:27, not before."""
+        submit = datetime(2026, 11, 1, 1, 22, fold=1, tzinfo=NEW_YORK)  # EST
+        history = (captured(submit), touch(submit, InteractionKind.FORM_SUBMIT))
+        (deadline,) = deadlines(history, (CALL_BACK,), STANDARD_CALENDAR)
+        assert deadline.due_at is not None
+        assert deadline.due_at.astimezone(UTC) - submit.astimezone(UTC) == timedelta(minutes=5)
+        assert deadline.due_at.isoformat() == "2026-11-01T01:27:00-05:00"
+        assert breaches(history, (CALL_BACK,), STANDARD_CALENDAR, now=submit) == ()
+
+    def test_a_call_in_the_repeated_hour_is_late_by_real_minutes(self) -> None:
+        """Submit at the first 01:50 (EDT), call at the second 01:25 (EST): 30 minutes late."""
+        submit = datetime(2026, 11, 1, 1, 50, tzinfo=NEW_YORK)
+        call = datetime(2026, 11, 1, 1, 25, fold=1, tzinfo=NEW_YORK)
+        history = (
+            captured(submit),
+            touch(submit, InteractionKind.FORM_SUBMIT),
+            touch(call, InteractionKind.CALL, SALES),
+        )
+        (deadline,) = deadlines(history, (CALL_BACK,), STANDARD_CALENDAR)
+        assert deadline.late == timedelta(minutes=30)
+        (breach,) = breaches(history, (CALL_BACK,), STANDARD_CALENDAR, now=call)
+        assert breach.late == timedelta(minutes=30)
+        assert not breach.open
+
+    def test_ninety_days_are_the_same_instant_in_every_zone(self) -> None:
+        """A partner's 90-day completion falls due at one instant, however events are written."""
+        start = berlin(2026, 3, 2, 9)
+        found = set()
+        for zone in (BERLIN, NEW_YORK, UTC):
+            at = start.astimezone(zone)
+            history = (captured(at), accepted_by(at, "p-1"))
+            (deadline,) = deadlines(history, only("partner_completion"), STANDARD_CALENDAR)
+            assert deadline.due_at is not None
+            found.add(deadline.due_at.astimezone(UTC))
+        assert found == {start.astimezone(UTC) + timedelta(days=90)}
+
+    def test_escalation_steps_fire_after_real_time(self) -> None:
+        """A step ten minutes after a due time in the repeated hour fires ten real minutes later."""
+        policy = attrs.evolve(
+            CALL_BACK,
+            escalation=(
+                EscalationStep(action=EscalationAction.NOTIFY_OWNER),
+                EscalationStep(action=EscalationAction.NOTIFY_MANAGER, after=timedelta(minutes=10)),
+            ),
+        )
+        submit = datetime(2026, 11, 1, 1, 50, tzinfo=NEW_YORK)  # EDT: due 01:55 EDT
+        history = (captured(submit), touch(submit, InteractionKind.FORM_SUBMIT))
+        now = datetime(2026, 11, 1, 1, 7, fold=1, tzinfo=NEW_YORK)  # EST: 17 real minutes on
+        (breach,) = breaches(history, (policy,), STANDARD_CALENDAR, now=now)
+        assert [s.action for s in breach.due_steps] == [
+            EscalationAction.NOTIFY_OWNER,
+            EscalationAction.NOTIFY_MANAGER,
+        ]
+        assert breach.due_steps[1].fires_at.isoformat() == "2026-11-01T01:05:00-05:00"

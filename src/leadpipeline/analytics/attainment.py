@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import attrs
 
@@ -12,7 +12,7 @@ from leadpipeline._checks import require_aware
 from leadpipeline._typed import typed
 from leadpipeline.analytics._history import History, capture_of, rate
 from leadpipeline.rules.calendar import BusinessCalendar
-from leadpipeline.rules.sla import SlaPolicy, deadlines
+from leadpipeline.rules.sla import PartyCalendars, SlaPolicy, deadlines
 
 __all__ = ["SlaAttainment", "SlaStats", "sla_attainment"]
 
@@ -51,7 +51,7 @@ class SlaAttainment:
 def sla_attainment(
     histories: Iterable[History],
     policies: Sequence[SlaPolicy],
-    calendar: BusinessCalendar,
+    calendar: BusinessCalendar | PartyCalendars,
     *,
     now: datetime,
 ) -> SlaAttainment:
@@ -83,18 +83,18 @@ def sla_attainment(
         (1, 0, 0, 1.0)
     """
     require_aware("now", now)
+    now = now.astimezone(UTC)  # real instants: one zone's repeated hour compares as equal
     policies = tuple(policies)
     tally: dict[str, Counter[str]] = {p.name: Counter() for p in policies}
     for i, h in enumerate(histories):
         capture_of(h, i)
         for d in deadlines(h, policies, calendar):
             counts = tally.setdefault(d.policy, Counter())
-            if d.met_at is not None and d.met_at <= now:
-                late = d.due_at is not None and d.met_at > d.due_at
-                counts["late" if late else "on_time"] += 1
+            if d.met_at is not None and d.met_at.astimezone(UTC) <= now:
+                counts["late" if d.late is not None else "on_time"] += 1
             else:
                 counts["open"] += 1
-                if d.due_at is not None and d.due_at < now:
+                if d.due_at is not None and d.due_at.astimezone(UTC) < now:
                     counts["overdue"] += 1
     stats = []
     for name, c in tally.items():

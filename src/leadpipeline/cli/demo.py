@@ -45,6 +45,7 @@ from leadpipeline.lead import (
 from leadpipeline.lifecycle import Stage
 from leadpipeline.pipeline import Pipeline
 from leadpipeline.playbook import Playbook
+from leadpipeline.rules.calendar import BusinessCalendar, HalfDay
 from leadpipeline.rules.partners import Partner
 from leadpipeline.rules.stale import StalePolicy
 from leadpipeline.stages.commands import AddNote
@@ -69,6 +70,16 @@ Progress = Callable[[int, int], None]
 """Called with (leads done, leads in total) as the demo runs."""
 
 
+VIENNA = BusinessCalendar.weekly(
+    hours=(("08:00", "12:00"), ("13:00", "17:00")),
+    time_zone="Europe/Vienna",
+    country="AT",
+    half_days=(HalfDay(on="12-24"), HalfDay(on="12-31")),
+    name="vienna",
+)
+"""The calendar of the demo's partner abroad: Austrian holidays, Vienna's hours."""
+
+
 def demo_playbook() -> Playbook:
     """The default playbook with a five-partner roster of mixed grades, capacities and skills.
 
@@ -76,11 +87,15 @@ def demo_playbook() -> Playbook:
     that knows the lead's. A lead marketing holds is stale after ten days without progress
     (the demo runs for weeks, not months).
 
+    One partner works from Vienna: its SLA clocks count Austrian working days.
+
     Example:
         >>> [p.grade for p in demo_playbook().partners]
         ['gold', 'gold', 'silver', 'silver', 'bronze']
         >>> sorted(demo_playbook().partners[0].competences)
         ['logistics', 'manufacturing']
+        >>> demo_playbook().party_calendars.for_partner("p-3").country
+        'AT'
     """
     roster = tuple(
         Partner(
@@ -90,8 +105,9 @@ def demo_playbook() -> Playbook:
             grade=grade,
             capacity=capacity,
             competences=frozenset(skills),
+            calendar=calendar,
         )
-        for n, (name, regions, grade, capacity, skills) in enumerate(
+        for n, (name, regions, grade, capacity, skills, calendar) in enumerate(
             (
                 (
                     "Nordlicht Systems",
@@ -99,17 +115,35 @@ def demo_playbook() -> Playbook:
                     "gold",
                     40,
                     ("manufacturing", "logistics"),
+                    "",
                 ),
-                ("Südwerk Partner", ("south", "west"), "gold", 30, ("retail", "healthcare")),
-                ("Ostbrücke IT", ("east", "south"), "silver", 20, ("energy", "manufacturing")),
-                ("Westhafen Solutions", ("west", "north"), "silver", 20, ("logistics", "retail")),
-                ("Mitte Consulting", _REGIONS, "bronze", 10, ("healthcare", "energy")),
+                ("Südwerk Partner", ("south", "west"), "gold", 30, ("retail", "healthcare"), ""),
+                (
+                    "Ostbrücke IT",
+                    ("east", "south"),
+                    "silver",
+                    20,
+                    ("energy", "manufacturing"),
+                    "vienna",
+                ),
+                (
+                    "Westhafen Solutions",
+                    ("west", "north"),
+                    "silver",
+                    20,
+                    ("logistics", "retail"),
+                    "",
+                ),
+                ("Mitte Consulting", _REGIONS, "bronze", 10, ("healthcare", "energy"), ""),
             ),
             start=1,
         )
     )
     return Playbook(
-        name="demo", partners=roster, stale=StalePolicy(without_progress=timedelta(days=10))
+        name="demo",
+        partners=roster,
+        stale=StalePolicy(without_progress=timedelta(days=10)),
+        calendars=(VIENNA,),
     )
 
 

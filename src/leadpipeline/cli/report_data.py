@@ -143,6 +143,7 @@ class ReportData:
     partners: tuple[PartnerLine, ...]
     return_reasons: tuple[tuple[str, int], ...]
     went_next: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
+    calendars: tuple[tuple[str, str, str], ...]
     rejection_reasons: tuple[tuple[str, int], ...]
     sweep: ThresholdSweep
 
@@ -267,6 +268,25 @@ def _routes(
     return tuple((reason, tuple(sorted(to.items()))) for reason, to in ranked)
 
 
+def _calendars(playbook: Playbook) -> tuple[tuple[str, str, str], ...]:
+    """Which calendar each party's SLA clocks count in, where it is not the default.
+
+    Each entry: the party, the calendar's name, and its zone with whose holidays it keeps.
+    """
+    own = [(f"partner/{p.id}", p.calendar) for p in playbook.partners if p.calendar]
+    own += list(playbook.team_calendars)
+    if not own:
+        return ()
+    default = playbook.calendar
+    found = [("default", default.name or "-", default.time_zone)]
+    named = {c.name: c for c in playbook.calendars}
+    for party, name in own:
+        cal = named[name]
+        where = "/".join(x for x in (cal.country, cal.subdivision) if x) or "-"
+        found.append((party, name, f"{cal.time_zone}, holidays of {where}"))
+    return tuple(found)
+
+
 def _handed_over_or_captured(history: Sequence[Event]) -> datetime:
     """The instant a lead's score decided its handover (or its capture, if never handed over)."""
     return next((e.at for e in history if isinstance(e, HandedOver)), history[0].at)
@@ -298,7 +318,7 @@ def gather(
             stats=s,
         )
         for s in sla_attainment(
-            histories, playbook.sla_policies, playbook.calendar, now=at
+            histories, playbook.sla_policies, playbook.party_calendars, now=at
         ).policies
     )
     partners = []
@@ -330,6 +350,7 @@ def gather(
         sla=sla,
         partners=tuple(partners),
         return_reasons=reasons(Returned),
+        calendars=_calendars(playbook),
         went_next=_routes(histories, lambda code: labels.get(code, code), partner_name),
         rejection_reasons=reasons(Rejected),
         sweep=threshold_sweep(scored),

@@ -109,6 +109,9 @@ def render_text(data: ReportData) -> str:
             f"{step.from_leads:>5} -> {step.to_leads:<5} {_pct(step.rate):>5}"
         )
     lines += ["", *_journey(data), "", *_sla(data), "", *_partners(data)]
+    if data.calendars:
+        lines += ["", "calendars (SLA clocks count in the calendar of the party that must act)"]
+        lines += [f"  {party:<18} {name:<10} {where}" for party, name, where in data.calendars]
     lines += ["", RETURNS]
     went = dict(data.went_next)
     for reason, n in data.return_reasons:

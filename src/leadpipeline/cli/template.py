@@ -39,7 +39,11 @@ _PLAYBOOK_COMMENTS = {
     "channel_policy": "Direct sales or partner channel, by revenue from one trusted source.",
     "partner_policy": "Grade weights, how many partners get an offer, and offer expiry.",
     "return_policy": "Partner return reasons and where each sends the lead.",
-    "calendar": "Working hours, holidays and time zone for business-time SLAs.",
+    "calendar": "Working hours, holidays and time zone for business-time SLAs; country and"
+    " subdivision (e.g. DE and BY) take each year's public holidays by rule.",
+    "calendars": 'Named calendars, e.g. [calendars.vienna] country = "AT": partners name'
+    ' theirs (calendar = "vienna"), teams in team_calendars.',
+    "team_calendars": 'Calendar names by party, e.g. "sales/new-york" = "new-york".',
 }
 
 

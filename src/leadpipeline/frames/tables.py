@@ -171,6 +171,7 @@ def _deadlines(items: Sequence[Deadline]) -> pa.Table:
                 "paused_at": d.paused_at,
                 "remaining_s": None if d.remaining is None else d.remaining.total_seconds(),
                 "late_s": None if d.late is None else d.late.total_seconds(),
+                "calendar": d.calendar,
             }
             for d in items
         ]
@@ -191,6 +192,7 @@ def _breaches(items: Sequence[Breach]) -> pa.Table:
                 "open": b.open,
                 "recorded": b.recorded,
                 "pending_steps": len(b.pending),
+                "calendar": b.calendar,
             }
             for b in items
         ]

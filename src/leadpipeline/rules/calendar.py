@@ -5,13 +5,17 @@ An SLA promised "within one working day" runs only while the office is open. A
 after a given instant (`add`), and how much business time lies between two instants
 (`between`). Both read a table per UTC week (the working intervals with their running
 business time, built once per week and kept, bounded) and answer with binary searches
-instead of stepping minute by minute. Both measure real elapsed time, so a working
-interval that contains a daylight-saving change is one hour shorter or longer than its
-wall-clock length.
+instead of stepping minute by minute.
 
-Working hours are local wall-clock times in the calendar's zone. A local time that does
-not exist (inside a spring-forward gap) moves forward by the gap; an ambiguous local time
-(inside a fall-back overlap) means its first occurrence.
+Business time is the real elapsed time during which the office clock (local wall-clock
+time in the calendar's zone, on a working day) shows an opening hour; nothing else
+counts. So a working interval that contains a daylight-saving change is one hour shorter
+or longer than its wall-clock length: a wall time inside a spring-forward gap never
+shows, and a wall time inside a fall-back overlap shows twice and counts both times,
+while opening hours that end at or inside the repeated hour count only its showings of
+their own wall times (`leadpipeline.rules.hours._local`). Instants are compared as real
+instants, whatever zone they are written in and whichever showing of a repeated hour
+they mean.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
@@ -26,11 +31,14 @@ from dateutil.rrule import YEARLY, rrule
 
 from leadpipeline._typed import typed
 from leadpipeline.errors import ConfigurationError, ValidationError
-from leadpipeline.rules.hours import WORKDAYS, Span, Weekday, WeekHours, _parse_week
+from leadpipeline.rules.hours._local import day_intervals
+from leadpipeline.rules.hours.holidays import HalfDay, check_rule, rule_holidays
+from leadpipeline.rules.hours.week import WORKDAYS, Span, Weekday, WeekHours, _parse_week
 
 __all__ = [
     "STANDARD_CALENDAR",
     "BusinessCalendar",
+    "HalfDay",
     "Span",
     "WeekHours",
     "Weekday",
@@ -84,9 +92,14 @@ def _utc(value: datetime) -> datetime:
 class BusinessCalendar:
     """When the office works: hours per weekday, holidays, and the zone they are read in.
 
+    Holidays come from a rule, a list, or both: `country` (and `subdivision`) names the
+    public holidays of every year by the `holidays` package (the ``holidays`` extra),
+    computed per year on demand; `holidays` adds dates; `holiday_exceptions` are dates of
+    the rule the office works anyway. `half_days` shorten the hours on named dates.
+
     Plain data: it round-trips through the converter. Refused with `ConfigurationError`
     when an interval is malformed, inverted (``end <= start``) or overlaps another, when
-    no day has working hours, or when the zone is unknown.
+    no day has working hours, or when the zone, country or subdivision is unknown.
 
     Example:
         >>> from datetime import datetime, timedelta
@@ -103,6 +116,13 @@ class BusinessCalendar:
     time_zone: str = "Europe/Berlin"
     holidays: frozenset[date] = frozenset()
     name: str = ""
+    country: str = ""
+    """ISO 3166-1 alpha-2 code whose public holidays are days off (``"DE"``); empty: none."""
+    subdivision: str = ""
+    """The state, canton or region within `country` (``"BY"``, ``"ZH"``, ``"NY"``)."""
+    holiday_exceptions: frozenset[date] = frozenset()
+    """Holidays of the rule on which the office works anyway."""
+    half_days: tuple[HalfDay, ...] = ()
 
     _spans: tuple[tuple[tuple[timedelta, timedelta], ...], ...] = attrs.field(
         init=False, eq=False, repr=False, hash=False
@@ -110,6 +130,13 @@ class BusinessCalendar:
     _tz: ZoneInfo = attrs.field(init=False, eq=False, repr=False, hash=False)
     _holiday_list: tuple[date, ...] = attrs.field(init=False, eq=False, repr=False, hash=False)
     _week_total: timedelta = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _cuts: dict[tuple[int, int] | date, timedelta] = attrs.field(
+        init=False, eq=False, repr=False, hash=False
+    )
+    # Each year's days off, computed on first use from the rule and the lists.
+    _years: dict[int, frozenset[date]] = attrs.field(
+        init=False, eq=False, repr=False, hash=False, factory=dict
+    )
     # Memos of pure per-day answers (never observable, bounded): SLA checks over many
     # leads ask about the same few hundred days again and again.
     _days: dict[date, _BoundsUtc] = attrs.field(
@@ -127,6 +154,19 @@ class BusinessCalendar:
         for d in self.holidays:
             if not _is_date(d):
                 raise ConfigurationError.at("holidays", f"expected dates, got {d!r}")
+        check_rule(self.country, self.subdivision)
+        cuts: dict[tuple[int, int] | date, timedelta] = {}
+        for i, half in enumerate(self.half_days):
+            try:
+                key, cut = half.key(), half.cut_at
+            except ConfigurationError as exc:
+                raise ConfigurationError(
+                    [(f"half_days[{i}].{p}", m) for p, m in exc.problems]
+                ) from None
+            if key in cuts:
+                raise ConfigurationError.at(f"half_days[{i}].on", f"{half.on!r} is listed twice")
+            cuts[key] = cut
+        object.__setattr__(self, "_cuts", cuts)
         spans = tuple(
             tuple((timedelta(minutes=s), timedelta(minutes=e)) for s, e in day) for day in week
         )
@@ -136,10 +176,33 @@ class BusinessCalendar:
         object.__setattr__(self, "_holiday_list", tuple(sorted(self.holidays)))
         object.__setattr__(self, "_week_total", total)
 
-    def __reduce__(self) -> tuple[object, tuple[WeekHours, str, frozenset[date], str]]:
+    def __reduce__(self) -> tuple[object, tuple[dict[str, object]]]:
         # The memos are rebuilt on demand: a pickled calendar (one a playbook sends to a
         # worker process) carries its definition only, however much it has been used.
-        return (_calendar, (self.hours, self.time_zone, self.holidays, self.name))
+        fields = {f.name: getattr(self, f.name) for f in attrs.fields(type(self)) if f.init}
+        return (_calendar, (fields,))
+
+    def holidays_in(self, year: int) -> frozenset[date]:
+        """The days off of one year: the rule's holidays and the listed ones, less exceptions.
+
+        Example:
+            >>> from datetime import date
+            >>> munich = BusinessCalendar.weekly(country="DE", subdivision="BY")
+            >>> date(2026, 6, 4) in munich.holidays_in(2026)  # Corpus Christi
+            True
+        """
+        known = self._years.get(year)
+        if known is None:
+            days = {d for d in self.holidays if d.year == year}
+            if self.country:
+                days |= rule_holidays(self.country, self.subdivision, year)
+            known = frozenset(days - self.holiday_exceptions)
+            self._years[year] = known
+        return known
+
+    def is_holiday(self, day: date) -> bool:
+        """Whether `day` is a day off by the rule or the list (and not an exception)."""
+        return day in self.holidays_in(day.year)
 
     @classmethod
     def weekly(
@@ -150,6 +213,9 @@ class BusinessCalendar:
         time_zone: str = "Europe/Berlin",
         holidays: Iterable[date] = (),
         name: str = "",
+        country: str = "",
+        subdivision: str = "",
+        half_days: Iterable[HalfDay] = (),
     ) -> BusinessCalendar:
         """The common case: the same hours on each working day, plus holidays.
 
@@ -164,6 +230,9 @@ class BusinessCalendar:
             time_zone=time_zone,
             holidays=frozenset(holidays),
             name=name,
+            country=country,
+            subdivision=subdivision,
+            half_days=tuple(half_days),
         )
 
     @property
@@ -196,7 +265,8 @@ class BusinessCalendar:
         interval returns that end, not the next morning. Adding zero returns `instant`.
 
         Raises:
-            ValidationError: `instant` is naive or `duration` is negative.
+            ValidationError: `instant` is not an aware datetime, or `duration` is not a
+                `timedelta` (a bare number has no unit) or is negative.
 
         Example:
             >>> from datetime import datetime, timedelta
@@ -206,8 +276,13 @@ class BusinessCalendar:
             >>> cal.add(friday, timedelta(minutes=5)).isoformat()
             '2026-03-09T09:04:00+01:00'
         """
-        if instant.tzinfo is None or instant.utcoffset() is None:
-            _aware("instant", instant)
+        _aware("instant", instant)
+        if not isinstance(duration, timedelta):
+            raise ValidationError.at(
+                "duration",
+                f"expected a timedelta, got {type(duration).__name__} {duration!r}: "
+                "say timedelta(minutes=5), not 5",
+            )
         if duration <= _ZERO:
             if duration < _ZERO:
                 raise ValidationError.at("duration", f"must not be negative, got {duration}")
@@ -304,11 +379,7 @@ class BusinessCalendar:
         before: list[timedelta] = []
         upto: list[timedelta] = []
         total = _ZERO
-        for begin, e in intervals:
-            # Overlaps only arise in zones that change clocks at midnight: work an hour once.
-            s = max(begin, ends[-1]) if ends else begin
-            if e <= s:
-                continue
+        for s, e in intervals:  # disjoint: each real instant shows one local day
             starts.append(s)
             ends.append(e)
             before.append(total)
@@ -332,61 +403,18 @@ class BusinessCalendar:
 
     def _compute_bounds(self, day: date) -> _BoundsUtc:
         spans = self._spans[day.weekday()]
-        if not spans or day in self.holidays:
+        if not spans or self.is_holiday(day):
             return ()
-        tz = self._tz
-        midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
-        offset = midnight.utcoffset()
-        nxt = day + _DAY
-        if datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz).utcoffset() == offset:
-            base = midnight.astimezone(_UTC)
-            return tuple((base + s, base + e) for s, e in spans)
-        # A clock change today: resolve every bound on its own.
-        local = midnight.replace(tzinfo=None)
-        result: list[tuple[datetime, datetime]] = []
-        for s, e in spans:
-            lo = _resolve(local + s, tz, is_end=False).replace(tzinfo=_UTC)
-            hi = _resolve(local + e, tz, is_end=True).replace(tzinfo=_UTC)
-            if hi > lo:
-                result.append((lo, hi))
-        return tuple(result)
+        if self._cuts:
+            cut = self._cuts.get(day, self._cuts.get((day.month, day.day)))
+            if cut is not None:  # a half day: the usual hours, closing at the cut
+                spans = tuple((s, min(e, cut)) for s, e in spans if s < cut)
+        return day_intervals(day, spans, self._tz)
 
 
-def _calendar(
-    hours: WeekHours, time_zone: str, holidays: frozenset[date], name: str
-) -> BusinessCalendar:
+def _calendar(fields: dict[str, Any]) -> BusinessCalendar:
     """A calendar rebuilt from its definition, for unpickling."""
-    return BusinessCalendar(hours=hours, time_zone=time_zone, holidays=holidays, name=name)
-
-
-def _resolve(local: datetime, tz: ZoneInfo, *, is_end: bool) -> datetime:
-    """A local wall time on a clock-change day as a naive UTC instant.
-
-    A time inside a spring-forward gap never shows on the clock: it resolves to the
-    instant of the jump. A time inside a fall-back overlap shows twice: a start means the
-    first showing, an end the second, so the repeated hour is worked.
-    """
-    before = local.replace(tzinfo=tz).utcoffset()
-    after = local.replace(tzinfo=tz, fold=1).utcoffset()
-    assert before is not None  # a ZoneInfo always gives an offset
-    assert after is not None
-    if before == after:
-        return local - before
-    if after < before:
-        return local - (after if is_end else before)
-    # In the gap: the jump lies between these two instants; find it to the minute.
-    lo, hi = local - after, local - before
-    step = timedelta(minutes=1)
-    while hi - lo > step:
-        mid = lo + (hi - lo) // 2
-        mid -= timedelta(seconds=mid.second, microseconds=mid.microsecond)
-        if mid <= lo:
-            mid = lo + step
-        if mid.replace(tzinfo=UTC).astimezone(tz).utcoffset() == before:
-            lo = mid
-        else:
-            hi = mid
-    return hi
+    return BusinessCalendar(**fields)
 
 
 def annual_holidays(

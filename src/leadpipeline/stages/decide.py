@@ -243,7 +243,7 @@ def decide(
                     raise ValidationError.at(
                         "history", f"escalate needs the {lead.version} events of lead {lead.id!r}"
                     )
-                found = breaches(history, playbook.sla_policies, playbook.calendar, now=now)
+                found = breaches(history, playbook.sla_policies, playbook.party_calendars, now=now)
             return escalation.escalate(lead, playbook, found, now=now, history=history)
         case Erase():
             if lead.erased:

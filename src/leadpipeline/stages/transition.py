@@ -9,7 +9,7 @@ about a write is decided anywhere else, so every store records the same thing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import attrs
 
@@ -194,11 +194,12 @@ def next_due(history: Sequence[Event], lead: Lead, playbook: Playbook) -> dateti
     """The lead's next deadline: the earliest open, running SLA clock or offer expiry."""
     due = [
         d.due_at
-        for d in deadlines(history, playbook.sla_policies, playbook.calendar)
+        for d in deadlines(history, playbook.sla_policies, playbook.party_calendars)
         if d.met_at is None and d.due_at is not None and d.paused_at is None
     ]
     due += [o.expires_at for o in lead.offers]
-    return min(due) if due else None
+    # Earliest as a real instant: one zone's repeated hour would compare its showings equal.
+    return min(due, key=lambda d: d.astimezone(UTC)) if due else None
 
 
 def _in_order(lead: Lead, history: Sequence[Event], now: datetime, playbook: Playbook) -> datetime:

@@ -65,6 +65,7 @@ class Partner:
         paused_until: on holiday or paused until then; None when not paused.
         min_deal_size: the smallest budget it takes, or None.
         max_deal_size: the largest budget it takes, or None.
+        calendar: the playbook calendar its SLA clocks count in (empty: the default).
 
     Example:
         >>> p = Partner(id="p-1", name="Nordlicht IT", grade="gold", capacity=10, open_leads=4)
@@ -84,6 +85,8 @@ class Partner:
     paused_until: datetime | None = attrs.field(default=None, validator=aware)
     min_deal_size: float | None = attrs.field(default=None, validator=non_negative)
     max_deal_size: float | None = attrs.field(default=None, validator=non_negative)
+    calendar: str = ""
+    """The name of the playbook calendar the partner works to; empty: the default."""
 
     def __attrs_post_init__(self) -> None:
         if (

@@ -12,6 +12,7 @@ breach counts only for the partner its event names. Callers that check many lead
 hold `CompiledPolicies` and pass it instead of the policies.
 """
 
+from leadpipeline.rules.sla.calendars import PartyCalendars
 from leadpipeline.rules.sla.compiled import CompiledPolicies
 from leadpipeline.rules.sla.defaults import DEFAULT_SLA_POLICIES
 from leadpipeline.rules.sla.evaluate import breaches, deadlines, escalation_due
@@ -45,6 +46,7 @@ __all__ = [
     "HotLead",
     "InStage",
     "InteractionIs",
+    "PartyCalendars",
     "SlaPolicy",
     "TimeBasis",
     "breaches",

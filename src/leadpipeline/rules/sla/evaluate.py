@@ -11,8 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from leadpipeline.events import Event
-from leadpipeline.rules.calendar import BusinessCalendar
-from leadpipeline.rules.sla._engine import _breaches, _deadlines
+from leadpipeline.rules.sla._engine import Calendars, _breaches, _deadlines
 from leadpipeline.rules.sla.compiled import CompiledPolicies, _book
 from leadpipeline.rules.sla.policy import SlaPolicy
 from leadpipeline.rules.sla.results import Breach, Deadline, Escalation
@@ -23,12 +22,17 @@ __all__ = ["breaches", "deadlines", "escalation_due"]
 def deadlines(
     history: Sequence[Event],
     policies: Iterable[SlaPolicy] | CompiledPolicies,
-    calendar: BusinessCalendar,
+    calendar: Calendars,
 ) -> tuple[Deadline, ...]:
     """Every SLA clock in a lead's history, in the order the clocks started.
 
     Why: one place answers "what was promised, by when, and was it kept?" for the shell,
     for analytics (SLA attainment) and for escalation.
+
+    `calendar` is one `BusinessCalendar` for every clock, or `PartyCalendars`: then each
+    business-time clock counts in the calendar of the party that must act (the partner a
+    clock waits on; otherwise the party the starting event hands the lead to, or the
+    owner), and each deadline names it.
 
     Example:
         >>> from datetime import datetime, timezone
@@ -50,7 +54,7 @@ def deadlines(
 def breaches(
     history: Sequence[Event],
     policies: Iterable[SlaPolicy] | CompiledPolicies,
-    calendar: BusinessCalendar,
+    calendar: Calendars,
     *,
     now: datetime,
 ) -> tuple[Breach, ...]:
@@ -85,7 +89,7 @@ def breaches(
 def escalation_due(
     history: Sequence[Event],
     policies: Iterable[SlaPolicy] | CompiledPolicies,
-    calendar: BusinessCalendar,
+    calendar: Calendars,
     *,
     now: datetime,
 ) -> tuple[tuple[Breach, Escalation], ...]:

@@ -13,7 +13,7 @@ import enum
 import functools
 import typing
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import attrs
 
@@ -259,7 +259,9 @@ def _assigned_to(party_kind: PartyKind, event: Event, _: _Seen) -> bool:
 def _hot(
     n: int, window: timedelta, kinds: frozenset[InteractionKind], event: Event, fold: _Seen
 ) -> bool:
-    since, until = event.at - window, event.at
+    # Real elapsed time: the touches are UTC instants (see `_engine`), and so is `until`.
+    until = event.at.astimezone(UTC)
+    since = until - window
     count = 0
     for at, kind in fold.interactions:
         if since <= at <= until and (not kinds or kind in kinds):

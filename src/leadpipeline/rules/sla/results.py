@@ -38,6 +38,9 @@ class Deadline:
     stopped_by: str = ""
     paused_at: datetime | None = attrs.field(default=None, validator=aware)
     remaining: timedelta | None = None
+    calendar: str = ""
+    """The name of the calendar a business-time clock counts in (that of the party that
+    must act); empty for a wall-clock policy."""
 
     @property
     def awaiting_response(self) -> bool:
@@ -47,9 +50,12 @@ class Deadline:
     @property
     def late(self) -> timedelta | None:
         """How late the response came (real elapsed time); None when on time or unanswered."""
-        if self.met_at is None or self.due_at is None or self.met_at <= self.due_at:
+        if self.met_at is None or self.due_at is None:
             return None
-        return self.met_at.astimezone(UTC) - self.due_at.astimezone(UTC)
+        # In UTC: within one zone Python compares wall-clock readings, and the two
+        # showings of a repeated hour would look equal.
+        late = self.met_at.astimezone(UTC) - self.due_at.astimezone(UTC)
+        return late if late > timedelta(0) else None
 
     def explain(self, *, now: datetime, calendar: BusinessCalendar | None = None) -> str:
         """The clock in words as of `now`: "due in 3 h", "2 working days overdue".
@@ -140,6 +146,11 @@ class Breach:
         Give the `calendar` of a business-time policy to count working time.
         """
         return _clock_in_words(self.deadline, self.now, calendar)
+
+    @property
+    def calendar(self) -> str:
+        """The name of the calendar the breached clock counted in (empty: wall clock)."""
+        return self.deadline.calendar
 
     @property
     def pending(self) -> tuple[Escalation, ...]:

@@ -17,7 +17,7 @@ import attrs
 from leadpipeline._typed import typed
 from leadpipeline.errors import ConfigurationError
 
-__all__ = ["Span", "WeekHours", "Weekday"]
+__all__ = ["WORKDAYS", "Span", "WeekHours", "Weekday"]
 
 Span = tuple[str, str]
 """One working interval as local ``("HH:MM", "HH:MM")``; ``"24:00"`` ends at midnight."""
