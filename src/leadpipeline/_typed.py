@@ -151,13 +151,18 @@ class _Declared:
     hot path, and each layer of calls per field is paid on every value built.
     """
 
-    __slots__ = ("_cls", "_name", "_test", "_then")
+    __slots__ = ("_cls", "_name", "_test", "_then", "_validators")
 
     def __init__(self, cls: type, name: str, then: Any) -> None:
         self._cls = cls
         self._name = name
         self._test: tuple[_Test, str] | None = None
         self._then = then
+        # the field's own validators, where the schema and the frames' door read them
+        # (the name attrs' `and_` gives them)
+        self._validators: tuple[Any, ...] = (
+            () if then is None else tuple(getattr(then, "_validators", (then,)))
+        )
 
     @property
     def own(self) -> Any:
