@@ -27,13 +27,13 @@ per distinct score, and the sweep itself holds one entry per distinct score).
 
 Measured (full run, 10,000,000 leads, 19,999,217 touches, 2 cores shared with other test
 runs at a load of about 10, Python 3.11.7, pyspark 4.3.0, Java 17, pyarrow 26):
-    Spark scored and swept 10,000,000 leads in 1,013 s (9,869 leads/s, target 100,000: SHORT)
-    one process, 500,000 leads: 17,560 / 54,377 / 69,142 leads/s (median 54,377)
-    ratio 0.18x (target 1.0x: SHORT)
-    6,680,329 distinct scores; Python driver peak 131 MB before, 1,750 MB after (growth
-    1,619 MB against rows of about 1,537 MB as Arrow: SHORT); JVM peak 3,538 MB
-That run predates two changes: the repeated-id window (one more shuffle) and the sweep's
-cumulative pass on numpy columns instead of dicts (less driver memory).
+    Spark scored and swept 10,000,000 leads in 714 s (14,013 leads/s, target 100,000: SHORT)
+    one process, 500,000 leads: 47,498 / 54,564 / 57,945 leads/s (median 54,564)
+    ratio 0.26x (target 1.0x: SHORT)
+    6,680,329 distinct scores; Python driver peak 131 MB before, 1,422 MB after (growth
+    1,291 MB against rows of about 1,537 MB as Arrow: SHORT); JVM peak 3,507 MB
+An earlier run, before the repeated-id window and the sweep's pass on numpy columns, gave
+9,869 leads/s, 0.18x and 1,750 MB on a busier machine.
 """
 
 from __future__ import annotations
