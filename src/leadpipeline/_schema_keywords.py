@@ -43,10 +43,11 @@ def doc(obj: object) -> str:
 _FLOAT_MAX = 1.7976931348623157e308
 _SECONDS_MAX = int(LONGEST.total_seconds())  # a century: the longest duration a value holds
 _NOT_BLANK = (
-    "[^\\t\\n\\v\\f\\r \\u001c-\\u001f\\u0085\\u00a0\\u1680\\u2000-\\u200a"
+    "[^\\u0000\\t\\n\\v\\f\\r \\u001c-\\u001f\\u0085\\u00a0\\u1680\\u2000-\\u200a"
     "\\u2028\\u2029\\u202f\\u205f\\u3000]"
 )
-"""A character Python's `str.strip` keeps: a text matching it somewhere is not blank."""
+"""A character Python's `str.strip` keeps (NUL excluded, as everywhere): a text matching it
+somewhere is not blank."""
 _YEAR = "(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})"
 _INSTANT_YEAR = "(?:19[0-9]{2}|[2-8][0-9]{3})"  # an instant lies from 1900 to 8999
 _DATE = f"{_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"

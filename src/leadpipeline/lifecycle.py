@@ -44,7 +44,8 @@ WATERFALL_ROLES: tuple[Stage, ...] = (
 
 
 def _kinds(value: Iterable[PartyKind | str]) -> frozenset[PartyKind]:
-    if isinstance(value, str):  # one name is a mistake, not a set of single letters
+    # one name is a mistake, not a set of single letters; None or a number is no list at all
+    if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
         raise ConfigurationError.at("owners", f"expected a list of party kinds, got {value!r}")
     kinds: list[PartyKind] = []
     problems: list[tuple[str, str]] = []
