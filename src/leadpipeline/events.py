@@ -18,7 +18,17 @@ from leadpipeline._checks import aware, not_blank
 from leadpipeline._typed import typed
 from leadpipeline._unchecked import unchecked_copy
 from leadpipeline.errors import ValidationError
-from leadpipeline.lead import Company, Contact, Interaction, Lead, Needs, Offer, Party, Source
+from leadpipeline.lead import (
+    ERASED,
+    Company,
+    Contact,
+    Interaction,
+    Lead,
+    Needs,
+    Offer,
+    Party,
+    Source,
+)
 
 __all__ = [
     "ERASED",
@@ -54,9 +64,6 @@ __all__ = [
     "redact",
     "replay",
 ]
-
-ERASED = "<erased>"
-"""The tombstone that replaces personal data after erasure."""
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
@@ -346,31 +353,13 @@ Event = (
 
 
 _copy = unchecked_copy(Lead)
-"""`lead` with some fields replaced, without validation: every value in it was validated
-when its event was built, and re-running every validator of the lead on each event would
-be most of the cost of a fold."""
+"""`lead` with fields replaced, unvalidated: each value was checked when its event was
+built, and checking the whole lead again per event would be most of a fold's cost."""
 
 
 def _bump(lead: Lead, **changes: object) -> Lead:
     """The next snapshot: one more event folded in."""
     return _copy(lead, version=lead.version + 1, **changes)
-
-
-def _erased_contact(contact: Contact) -> Contact:
-    def tomb(value: str | None) -> str | None:
-        return None if value is None else ERASED
-
-    return Contact(
-        first_name=tomb(contact.first_name),
-        last_name=tomb(contact.last_name),
-        email=tomb(contact.email),
-        phone=tomb(contact.phone),
-        job_title=contact.job_title,
-    )
-
-
-def _erased_touch(interaction: Interaction) -> Interaction:
-    return attrs.evolve(interaction, detail=ERASED) if interaction.detail else interaction
 
 
 def evolve(lead: Lead | None, event: Event) -> Lead:
@@ -446,9 +435,9 @@ def evolve(lead: Lead | None, event: Event) -> Lead:
         case PersonalDataErased():
             return _bump(
                 lead,
-                contact=_erased_contact(lead.contact),
+                contact=lead.contact.erased(),
                 notes=(),
-                interactions=tuple(_erased_touch(i) for i in lead.interactions),
+                interactions=tuple(i.erased() for i in lead.interactions),
                 erased=True,
             )
         case (
@@ -492,20 +481,20 @@ def redact(event: Event) -> Event:
         case LeadCaptured(lead=lead):
             erased = attrs.evolve(
                 lead,
-                contact=_erased_contact(lead.contact),
+                contact=lead.contact.erased(),
                 notes=(),
-                interactions=tuple(_erased_touch(i) for i in lead.interactions),
+                interactions=tuple(i.erased() for i in lead.interactions),
             )
             return attrs.evolve(event, lead=erased)
         case ProfileUpdated(contact=contact) if contact is not None:
-            return attrs.evolve(event, contact=_erased_contact(contact))
+            return attrs.evolve(event, contact=contact.erased())
         case NoteAdded():
             return attrs.evolve(event, text=ERASED)
         case Rejected() | Returned() if event.comment:
             return attrs.evolve(event, comment=ERASED)
         case InteractionRecorded(interaction=i):
-            return attrs.evolve(event, interaction=_erased_touch(i))
+            return attrs.evolve(event, interaction=i.erased())
         case Merged(interactions=interactions):
-            return attrs.evolve(event, interactions=tuple(_erased_touch(i) for i in interactions))
+            return attrs.evolve(event, interactions=tuple(i.erased() for i in interactions))
         case _:
             return event

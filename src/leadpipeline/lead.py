@@ -106,6 +106,10 @@ class Source:
     source_id: str | None = attrs.field(default=None, validator=not_blank)
 
 
+ERASED = "<erased>"
+"""The tombstone that replaces personal data after erasure."""
+
+
 @attrs.frozen(kw_only=True, field_transformer=typed)
 class Contact:
     """The person: the base of the profile pyramid, needed before anything else."""
@@ -120,6 +124,20 @@ class Contact:
     def is_complete(self) -> bool:
         """A contact is reachable when it has a name and an email or phone."""
         return bool(self.last_name and (self.email or self.phone))
+
+    def erased(self) -> Contact:
+        """The contact with every personal field given replaced by the tombstone."""
+
+        def tomb(value: str | None) -> str | None:
+            return None if value is None else ERASED
+
+        return Contact(
+            first_name=tomb(self.first_name),
+            last_name=tomb(self.last_name),
+            email=tomb(self.email),
+            phone=tomb(self.phone),
+            job_title=self.job_title,
+        )
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)
@@ -200,6 +218,10 @@ class Interaction:
     kind: InteractionKind
     at: datetime = attrs.field(validator=aware)
     detail: str = ""
+
+    def erased(self) -> Interaction:
+        """The touch with its detail (free text about a person) replaced by the tombstone."""
+        return attrs.evolve(self, detail=ERASED) if self.detail else self
 
 
 @attrs.frozen(kw_only=True, field_transformer=typed)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import enum
 import json
-import math
 import re
 import tomllib
 import types
@@ -38,9 +37,20 @@ from cattrs.errors import (
 from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
-from leadpipeline._durations import business_hours, duration_text, parse_duration
-from leadpipeline._json import LongNumber, parse_int, too_deep
+from leadpipeline._durations import business_hours, duration_text
+from leadpipeline._json import parse_int, too_deep
 from leadpipeline._paths import RefusedError, problems
+from leadpipeline._scalars import (
+    expected,
+    structure_bool,
+    structure_date,
+    structure_datetime,
+    structure_enum,
+    structure_float,
+    structure_int,
+    structure_str,
+    structure_timedelta,
+)
 from leadpipeline._tables import _table_of, _table_overrides
 from leadpipeline._toml import to_toml
 from leadpipeline.errors import ValidationError
@@ -60,99 +70,6 @@ __all__ = [
 
 T = TypeVar("T")
 TAG = "type"
-
-
-def _expected(what: str, value: object) -> RefusedError:
-    return RefusedError(f"expected {what}, got {type(value).__name__} {value!r}")
-
-
-def _structure_str(value: object, cls: type) -> Any:
-    if cls is not str and issubclass(cls, enum.Enum):
-        return _structure_enum(value, cls)
-    if type(value) is not str:
-        raise _expected("a string", value)
-    return value
-
-
-def _structure_int(value: object, cls: type) -> Any:
-    if cls is not int and issubclass(cls, enum.Enum):
-        return _structure_enum(value, cls)
-    if type(value) is LongNumber:
-        raise RefusedError(f"expected an integer, got a number of {len(value)} digits")
-    if type(value) is not int:
-        raise _expected("an integer", value)
-    return value
-
-
-def _structure_float(value: object, _: type) -> float:
-    if type(value) is LongNumber:
-        raise RefusedError(f"expected a number, got a number of {len(value)} digits")
-    if type(value) not in (int, float):
-        raise _expected("a number", value)
-    try:
-        result = float(value)  # type: ignore[arg-type]  # checked just above
-    except OverflowError:
-        raise _expected("a number that fits a float", value) from None
-    if not math.isfinite(result):
-        raise _expected("a finite number", value)
-    return result
-
-
-def _structure_bool(value: object, _: type) -> bool:
-    if type(value) is not bool:
-        raise _expected("true or false", value)
-    return value
-
-
-def _structure_datetime(value: object, _: type) -> datetime:
-    if isinstance(value, datetime):
-        result = value
-    elif type(value) is str:
-        try:
-            result = datetime.fromisoformat(value)
-        except ValueError:
-            raise RefusedError(f"expected an ISO 8601 datetime, got {value!r}") from None
-    else:
-        raise _expected("an ISO 8601 datetime string", value)
-    if result.tzinfo is None or result.utcoffset() is None:
-        raise RefusedError(f"naive datetime {value!r} refused: include a UTC offset")
-    return result
-
-
-def _structure_date(value: object, _: type) -> date:
-    if isinstance(value, datetime):
-        raise _expected("a date without time", value)
-    if isinstance(value, date):
-        return value
-    if type(value) is str:
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise RefusedError(f"expected an ISO 8601 date, got {value!r}") from None
-    raise _expected("an ISO 8601 date string", value)
-
-
-def _structure_timedelta(value: object, _: type) -> timedelta:
-    if type(value) is str:  # "3d", "8h", "30m" or ISO 8601 "PT8H", as a playbook writes them
-        try:
-            return parse_duration(value)
-        except (ValueError, OverflowError) as exc:
-            raise RefusedError(str(exc)) from None
-    seconds = _structure_float(value, float)
-    try:
-        return timedelta(seconds=seconds)
-    except OverflowError:
-        raise _expected("a number of seconds within 999999999 days", value) from None
-
-
-def _structure_enum(value: object, cls: type[enum.Enum]) -> enum.Enum:
-    if isinstance(value, cls):
-        return value
-    for member in cls:
-        if type(value) is type(member.value) and member.value == value:
-            return member
-    allowed = ", ".join(repr(m.value) for m in cls)
-    raise RefusedError(f"expected one of {allowed}, got {value!r}")
 
 
 def _snake(name: str) -> str:
@@ -187,20 +104,20 @@ def _union_members(tp: Any) -> tuple[type, ...] | None:
 
 def _make_converter(*, durations_as_text: bool = False) -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
-    conv.register_structure_hook(str, _structure_str)
-    conv.register_structure_hook(int, _structure_int)
-    conv.register_structure_hook(float, _structure_float)
-    conv.register_structure_hook(bool, _structure_bool)
-    conv.register_structure_hook(datetime, _structure_datetime)
-    conv.register_structure_hook(date, _structure_date)
-    conv.register_structure_hook(timedelta, _structure_timedelta)
+    conv.register_structure_hook(str, structure_str)
+    conv.register_structure_hook(int, structure_int)
+    conv.register_structure_hook(float, structure_float)
+    conv.register_structure_hook(bool, structure_bool)
+    conv.register_structure_hook(datetime, structure_datetime)
+    conv.register_structure_hook(date, structure_date)
+    conv.register_structure_hook(timedelta, structure_timedelta)
     conv.register_unstructure_hook(datetime, datetime.isoformat)
     conv.register_unstructure_hook(date, date.isoformat)
     conv.register_unstructure_hook(
         timedelta, duration_text if durations_as_text else timedelta.total_seconds
     )
     conv.register_structure_hook_func(
-        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), _structure_enum
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), structure_enum
     )
     conv.register_unstructure_hook_func(
         lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda member: member.value
@@ -232,7 +149,7 @@ def _register_containers(conv: cattrs.Converter) -> None:
             if value is None and optional:
                 return None
             if not isinstance(value, dict):
-                raise _expected(f"a table with a {TAG!r} key", value)
+                raise expected(f"a table with a {TAG!r} key", value)
             if TAG not in value:
                 raise ValidationError.at(TAG, "required field missing")
             tag = value[TAG]
@@ -256,7 +173,7 @@ def _register_containers(conv: cattrs.Converter) -> None:
 
         def hook(value: Any, tp: Any) -> Any:
             if not isinstance(value, dict):
-                raise _expected("a table of fields", value)
+                raise expected("a table of fields", value)
             return inner(value, tp)
 
         return hook
@@ -270,7 +187,7 @@ def _register_containers(conv: cattrs.Converter) -> None:
 
         def hook(value: Any, _: Any) -> Any:
             if not isinstance(value, list | tuple):
-                raise _expected("a list", value)
+                raise expected("a list", value)
             if not homogeneous and len(value) != len(args):
                 raise RefusedError(f"expected a list of {len(args)} items, got {len(value)}")
             items, errors = [], []

@@ -23,6 +23,8 @@ from leadpipeline.adapters.clock import SimulatedClock
 from leadpipeline.adapters.notification import RecordingNotifier
 from leadpipeline.adapters.ports import LeadStore
 from leadpipeline.adapters.sqlite import SqliteStore
+from leadpipeline.cli.demo_playbook import REGIONS as _REGIONS
+from leadpipeline.cli.demo_playbook import demo_playbook
 from leadpipeline.cli.files import load_playbook
 from leadpipeline.cli.report_data import START, Simulation, gather
 from leadpipeline.cli.report_output import Renderer, check_html_target, renderer
@@ -44,15 +46,10 @@ from leadpipeline.lead import (
 )
 from leadpipeline.lifecycle import Stage
 from leadpipeline.pipeline import Pipeline
-from leadpipeline.playbook import Playbook
-from leadpipeline.rules.calendar import BusinessCalendar, HalfDay
-from leadpipeline.rules.partners import Partner
-from leadpipeline.rules.stale import StalePolicy
 from leadpipeline.stages.commands import AddNote
 
 __all__ = ["demo_command", "demo_playbook", "report_command", "run_demo"]
 
-_REGIONS = ("north", "south", "east", "west")
 _INDUSTRIES = ("manufacturing", "logistics", "retail", "healthcare", "energy")
 _CHANNELS = ("exhibition", "web", "webinar", "referral")
 _REJECT = ("not_enough_information", "no_budget", "wrong_timing")
@@ -68,83 +65,6 @@ _RETURN = (
 
 Progress = Callable[[int, int], None]
 """Called with (leads done, leads in total) as the demo runs."""
-
-
-VIENNA = BusinessCalendar.weekly(
-    hours=(("08:00", "12:00"), ("13:00", "17:00")),
-    time_zone="Europe/Vienna",
-    country="AT",
-    half_days=(HalfDay(on="12-24"), HalfDay(on="12-31")),
-    name="vienna",
-)
-"""The calendar of the demo's partner abroad: Austrian holidays, Vienna's hours."""
-
-
-def demo_playbook() -> Playbook:
-    """The default playbook with a five-partner roster of mixed grades, capacities and skills.
-
-    Each partner knows two industries, so a return for "project does not fit" goes to one
-    that knows the lead's. A lead marketing holds is stale after ten days without progress
-    (the demo runs for weeks, not months).
-
-    One partner works from Vienna: its SLA clocks count Austrian working days.
-
-    Example:
-        >>> [p.grade for p in demo_playbook().partners]
-        ['gold', 'gold', 'silver', 'silver', 'bronze']
-        >>> sorted(demo_playbook().partners[0].competences)
-        ['logistics', 'manufacturing']
-        >>> demo_playbook().party_calendars.for_partner("p-3").country
-        'AT'
-    """
-    roster = tuple(
-        Partner(
-            id=f"p-{n}",
-            name=name,
-            regions=frozenset(regions),
-            grade=grade,
-            capacity=capacity,
-            competences=frozenset(skills),
-            calendar=calendar,
-        )
-        for n, (name, regions, grade, capacity, skills, calendar) in enumerate(
-            (
-                (
-                    "Nordlicht Systems",
-                    ("north", "east"),
-                    "gold",
-                    40,
-                    ("manufacturing", "logistics"),
-                    "",
-                ),
-                ("Südwerk Partner", ("south", "west"), "gold", 30, ("retail", "healthcare"), ""),
-                (
-                    "Ostbrücke IT",
-                    ("east", "south"),
-                    "silver",
-                    20,
-                    ("energy", "manufacturing"),
-                    "vienna",
-                ),
-                (
-                    "Westhafen Solutions",
-                    ("west", "north"),
-                    "silver",
-                    20,
-                    ("logistics", "retail"),
-                    "",
-                ),
-                ("Mitte Consulting", _REGIONS, "bronze", 10, ("healthcare", "energy"), ""),
-            ),
-            start=1,
-        )
-    )
-    return Playbook(
-        name="demo",
-        partners=roster,
-        stale=StalePolicy(without_progress=timedelta(days=10)),
-        calendars=(VIENNA,),
-    )
 
 
 def _lead(rng: random.Random, n: int, at: datetime) -> Lead:
