@@ -313,7 +313,8 @@ When = datetime | Callable[[History], datetime]
 """One instant for every lead, or a function choosing each lead's instant from its history."""
 
 
-def _leads_as_of(items: Sequence[History], now: When) -> tuple[list[Lead], list[datetime]]:
+def leads_as_of(items: Sequence[History], now: When) -> tuple[list[Lead], list[datetime]]:
+    """Each history's lead as it stood at `now` (one instant, or one per history)."""
     if isinstance(now, datetime):
         require_aware("now", now)
         return [replay(h) for h in items], [now] * len(items)
@@ -327,9 +328,10 @@ def _leads_as_of(items: Sequence[History], now: When) -> tuple[list[Lead], list[
     return leads, instants
 
 
-def _totals(
+def totals_of(
     model: ScoringModel, leads: Sequence[Lead], instants: Sequence[datetime]
 ) -> list[float]:
+    """Each lead's total at its own instant; one batch when the instants are all alike."""
     if len(set(instants)) <= 1:
         return list(score_totals(leads, model, now=instants[0])) if leads else []
     total = compile_model(model).total
@@ -360,8 +362,8 @@ def scored_outcomes(
     items = list(histories)
     for i, h in enumerate(items):
         capture_of(h, i)
-    leads, instants = _leads_as_of(items, now)
-    totals = _totals(model, leads, instants)
+    leads, instants = leads_as_of(items, now)
+    totals = totals_of(model, leads, instants)
     return tuple(
         ScoredOutcome(score=t, won=outcome_of(h) is Outcome.WON, lead_id=lead.id)
         for h, lead, t in zip(items, leads, totals, strict=True)

@@ -8,7 +8,7 @@ import attrs
 
 from leadpipeline._typed import typed
 from leadpipeline.analytics._history import History, capture_of, outcome_of, rate
-from leadpipeline.analytics.thresholds import When, _leads_as_of, _totals
+from leadpipeline.analytics.thresholds import When, leads_as_of, totals_of
 from leadpipeline.errors import ValidationError
 from leadpipeline.events import Outcome
 from leadpipeline.playbook import Playbook
@@ -108,10 +108,10 @@ def what_if(
     items = list(histories)
     for i, h in enumerate(items):
         capture_of(h, i)
-    leads, instants = _leads_as_of(items, now)
+    leads, instants = leads_as_of(items, now)
     won = [outcome_of(h) is Outcome.WON for h in items]
-    totals_a = _totals(model_a, leads, instants)
-    totals_b = _totals(model_b, leads, instants)
+    totals_a = totals_of(model_a, leads, instants)
+    totals_b = totals_of(model_b, leads, instants)
     return compare(won, (model_a, threshold_a, totals_a), (model_b, threshold_b, totals_b))
 
 
