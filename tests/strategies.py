@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from leadpipeline import (
@@ -502,14 +503,17 @@ def _interaction_recorded(draw: Draw) -> InteractionRecorded:
 def _call_requested(draw: Draw) -> CallRequested:
     base = draw(_base())
     within = draw(st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(hours=2)))
-    submitted = base["at"] - draw(
-        st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=3))
-    )
+    earlier = draw(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=3)))
+    # real elapsed time, shown in the event's zone: never a wall time the clocks skipped
+    zone = base["at"].tzinfo
+    submitted = (base["at"].astimezone(UTC) - earlier).astimezone(zone)
+    due = (submitted.astimezone(UTC) + within).astimezone(zone)
+    assume(_unambiguous(submitted) and _unambiguous(due))
     return CallRequested(
         **base,
         to=draw(parties(frozenset({PartyKind.SALES}))),
         submitted_at=submitted,
-        due_at=submitted + within,
+        due_at=due,
         reason=draw(texts()),
     )
 
