@@ -605,7 +605,9 @@ def _allocation_blocked(draw: Draw) -> AllocationBlocked:
 def _offered(draw: Draw) -> Offered:
     base = draw(_base())
     lasts = draw(st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(days=30)))
-    return Offered(**base, partner_id=draw(identifiers("p-")), expires_at=base["at"] + lasts)
+    expires = (base["at"].astimezone(UTC) + lasts).astimezone(base["at"].tzinfo)
+    assume(_unambiguous(expires))  # real elapsed time: never a wall time the clocks skipped
+    return Offered(**base, partner_id=draw(identifiers("p-")), expires_at=expires)
 
 
 @st.composite
