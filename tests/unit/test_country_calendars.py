@@ -12,6 +12,7 @@ import holidays
 import pytest
 
 from leadpipeline import DEFAULT_PLAYBOOK, Playbook
+from leadpipeline.cli.demo_playbook import AUSTRIA_2026, demo_playbook
 from leadpipeline.errors import ConfigurationError, ValidationError
 from leadpipeline.events import HandedOver, Offered, PartnerAccepted
 from leadpipeline.lead import Party
@@ -73,6 +74,12 @@ class TestHolidaysByRule:
             expected = holidays.country_holidays(country, subdiv=subdivision or None, years=year)
             assert cal.holidays_in(year) == frozenset(expected)
             assert cal.holidays_in(year)  # every one of these places has public holidays
+
+    def test_the_demo_lists_austrias_holidays_as_the_rule_gives_them(self) -> None:
+        """The demo's partner in Vienna works to listed dates: the same the AT rule computes."""
+        ruled = BusinessCalendar.weekly(country="AT", time_zone="Europe/Vienna")
+        assert set(AUSTRIA_2026) == set(ruled.holidays_in(2026))
+        assert demo_playbook().party_calendars.for_partner("p-3").holidays == set(AUSTRIA_2026)
 
     def test_bavaria_keeps_corpus_christi_and_berlin_works(self) -> None:
         """Corpus Christi (4 June 2026) is off in Bavaria and a working day in Berlin."""

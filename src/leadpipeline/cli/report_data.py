@@ -282,8 +282,9 @@ def _calendars(playbook: Playbook) -> tuple[tuple[str, str, str], ...]:
     named = {c.name: c for c in playbook.calendars}
     for party, name in own:
         cal = named[name]
-        where = "/".join(x for x in (cal.country, cal.subdivision) if x) or "-"
-        found.append((party, name, f"{cal.time_zone}, holidays of {where}"))
+        country = "/".join(x for x in (cal.country, cal.subdivision) if x)
+        days = f"holidays of {country}" if country else f"{len(cal.holidays)} listed holidays"
+        found.append((party, name, f"{cal.time_zone}, {days}"))
     return tuple(found)
 
 
