@@ -49,7 +49,11 @@ _NOT_BLANK = (
 """A character Python's `str.strip` keeps (NUL excluded, as everywhere): a text matching it
 somewhere is not blank."""
 _YEAR = "(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})"
-_INSTANT_YEAR = "(?:19[0-9]{2}|[2-8][0-9]{3})"  # an instant lies from 1900 to 8999
+_INSTANT_YEAR = (
+    "(?:19(?:0[1-9]|[1-9][0-9])|[2-7][0-9]{3}|8(?:[0-8][0-9]{2}|9(?:[0-8][0-9]|9[0-8])))"
+)
+"""Years 1901 to 8998: in any offset, such an instant lies inside the values' range (from
+1900-01-01 up to 9000-01-01 UTC), so the schema never accepts what the values refuse."""
 _DATE = f"{_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
 _TIME = "(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,6})?"
 _OFFSET = "(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
