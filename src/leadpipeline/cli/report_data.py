@@ -202,7 +202,7 @@ def _journey(histories: Sequence[Sequence[Event]]) -> Journey:
                     count["breaches"] += 1
                     breached = True
                 case Escalated():
-                    count["escalations"] += 1
+                    count["escalation_steps"] += 1
                 case Completed(outcome=outcome):
                     count["completed"] += 1
                     count["won" if outcome is Outcome.WON else "lost"] += 1
@@ -210,25 +210,10 @@ def _journey(histories: Sequence[Sequence[Event]]) -> Journey:
                     pass
         count["offered_leads"] += offered
         count["breached_leads"] += breached
-    return Journey(
-        rejected=count["rejected"],
-        nurtured=count["nurtured"],
-        disqualified=count["disqualified"],
-        stale_recycled=count["stale_recycled"],
-        stale_dropped=count["stale_dropped"],
-        offered_leads=count["offered_leads"],
-        offers=count["offers"],
-        returned=count["returned"],
-        returns_by_routing=tuple(sorted(routings.items())),
-        reclaimed=count["reclaimed"],
-        rerouted=count["rerouted"],
-        breaches=count["breaches"],
-        breached_leads=count["breached_leads"],
-        escalation_steps=count["escalations"],
-        completed=count["completed"],
-        won=count["won"],
-        lost=count["lost"],
-    )
+    counted = {
+        f.name: count[f.name] for f in attrs.fields(Journey) if f.name != "returns_by_routing"
+    }
+    return Journey(**counted, returns_by_routing=tuple(sorted(routings.items())))
 
 
 def went_next(history: Sequence[Event], index: int) -> str:
