@@ -79,6 +79,16 @@ class TestCalibrations:
         assert list(steps) == sorted(set(steps))
         assert list(chances) == sorted(chances)
 
+    def test_a_separable_fit_gives_finite_numbers(self) -> None:
+        """A score that splits the outcomes perfectly (the wrong way) still fits finitely.
+
+        The fit runs away without overflowing, and the slope points the way the data does.
+        """
+        slope, intercept = platt(np.array([58.0, -72.0, -73.0]), np.array([False, False, True]))
+        assert np.isfinite(slope)
+        assert np.isfinite(intercept)
+        assert slope < 0
+
 
 class TestAuc:
     @given(outcomes)
