@@ -10,8 +10,10 @@ decisions, version checks or round trips per command.
 
 The disk's own limit beside it: worker processes committing one row each time in
 autocommit (an event's text, keyed by lead and version), with as many processes as the
-pipeline run, in the same run just before it. Four pipeline processes should reach at
-least 0.4 of the commits per second those four bare writers reach.
+pipeline run, just before it in each round. Rounds interleave (bare commits, then the
+pipeline, for one process and for four; three rounds by default) and the ratios are
+medians over the rounds. Four pipeline processes should reach at least 0.4 of the commits
+per second those four bare writers reach.
 
 The server's ``synchronous_commit`` is kept (``on``: each commit waits for its WAL
 flush); the same run with ``synchronous_commit=off`` is shown too.
@@ -24,9 +26,12 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import statistics
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -208,9 +213,31 @@ def run_raw(dsn: str, schema: str) -> tuple[int, float]:
     return rows, rows / took
 
 
+@contextmanager
+def fresh_schema(dsn: str) -> Iterator[str]:
+    """A schema of its own for one measurement, dropped afterwards."""
+    from leadpipeline.adapters.postgres import PostgresStore  # noqa: PLC0415
+
+    schema = f"lp_bench_{uuid.uuid4().hex[:10]}"
+    store = PostgresStore(dsn, schema=schema, min_size=0)
+    try:
+        yield schema
+    finally:
+        store.drop_schema()
+
+
+def pipeline_line(workers: int, leads: int, label: str, rate: float, share: float) -> str:
+    return (
+        f"pipeline, {workers} process(es), {label}: {leads:,} leads x "
+        f"{COMMANDS_PER_LEAD} commands at {rate:,.0f} commands/s "
+        f"({share:.0%} of the workers' time inside PostgresStore)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="400 leads instead of 2,000")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
     parser.add_argument("--dsn", default=os.environ.get(DSN_ENV), help=f"default: ${DSN_ENV}")
     args = parser.parse_args()
     if not args.dsn:
@@ -219,55 +246,49 @@ def main() -> None:
             f"TARGET postgres_commands: measured 0 commands/s, target {TARGET:g} commands/s, SHORT"
         )
         sys.exit(0)
-    from leadpipeline.adapters.postgres import PostgresStore  # noqa: PLC0415
 
     leads = 400 if args.quick else 2000
-    figures: dict[tuple[str | None, int], float] = {}
-    raw_commits: dict[int, float] = {}
     memory, _ = run_pipeline(None, "", 1, leads // 4, None)
     print(
         f"pipeline, 1 process, MemoryStore (the core alone, the ceiling): {memory:,.0f} commands/s"
     )
-    for sync in (None, "off"):
+    ratios: dict[int, list[float]] = {1: [], 4: []}
+    rates: dict[int, list[float]] = {1: [], 4: []}
+    for n in range(1, args.rounds + 1):
         for workers in (1, 4):
-            schema = f"lp_bench_{uuid.uuid4().hex[:10]}"
-            store = PostgresStore(args.dsn, schema=schema, min_size=0)
-            try:
-                if sync is None:
-                    raw_rate = run_raw_commits(args.dsn, schema, workers, leads * 2)
-                    raw_commits[workers] = raw_rate
-                    print(
-                        f"raw one-row autocommit commits, {workers} process(es): "
-                        f"{raw_rate:,.0f} commits/s"
-                    )
-                rate, share = run_pipeline(args.dsn, schema, workers, leads, sync)
-                figures[(sync, workers)] = rate
-                label = "server default" if sync is None else f"synchronous_commit={sync}"
+            with fresh_schema(args.dsn) as schema:
+                raw_rate = run_raw_commits(args.dsn, schema, workers, leads * 2)
+                rate, share = run_pipeline(args.dsn, schema, workers, leads, None)
+                ratios[workers].append(rate / raw_rate)
+                rates[workers].append(rate)
                 print(
-                    f"pipeline, {workers} process(es), {label}: {leads:,} leads x "
-                    f"{COMMANDS_PER_LEAD} commands at {rate:,.0f} commands/s "
-                    f"({share:.0%} of the workers' time inside PostgresStore)"
+                    f"round {n}: raw one-row autocommit commits, {workers} process(es): "
+                    f"{raw_rate:,.0f} commits/s; "
+                    + pipeline_line(workers, leads, "server default", rate, share)
+                    + f"; {rate / raw_rate:.2f} x"
                 )
-                if sync is None and workers == 4:
+                if n == 1 and workers == 4:
                     rows, raw = run_raw(args.dsn, schema)
                     print(
                         f"raw psycopg executemany of the same {rows:,} rows (events, snapshots, "
                         f"outbox), one transaction: {raw:,.0f} rows/s, "
                         f"{raw / (rows / (leads * COMMANDS_PER_LEAD)):,.0f} commands' worth/s"
                     )
-            finally:
-                store.drop_schema()
-    measured = figures[(None, 4)]
-    verdict = "ok" if measured >= TARGET else "SHORT"
+    for workers in (1, 4):
+        with fresh_schema(args.dsn) as schema:
+            rate, share = run_pipeline(args.dsn, schema, workers, leads, "off")
+            print(pipeline_line(workers, leads, "synchronous_commit=off", rate, share))
     print(
         f"one process against one process of bare commits: "
-        f"{figures[(None, 1)] / raw_commits[1]:.2f} x"
+        f"{statistics.median(ratios[1]):.2f} x (median of {args.rounds} rounds)"
     )
+    measured = statistics.median(rates[4])
+    verdict = "ok" if measured >= TARGET else "SHORT"
     print(
         f"TARGET postgres_commands: measured {measured:.0f} commands/s, "
         f"target {TARGET:g} commands/s, {verdict}"
     )
-    ratio = measured / raw_commits[4]
+    ratio = statistics.median(ratios[4])
     verdict = "ok" if ratio >= TARGET_VS_RAW else "SHORT"
     print(
         f"TARGET postgres_four_processes_vs_raw_commits: measured {ratio:.2f} x, "

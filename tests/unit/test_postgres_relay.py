@@ -136,6 +136,37 @@ class TestLeases:
             )
             assert store.wait_for_outbox(30) is True
 
+    def test_the_wake_up_comes_after_the_commit_and_a_failed_one_fails_nothing(self) -> None:
+        """The wake-up is its own transaction, sent once the write is durable.
+
+        A wake-up that fails (here its SQL breaks) leaves the committed write, its entry
+        and the pooled connection as they were: the relay finds the entry on its next pass.
+        """
+        with fresh_store() as store:
+            fill_outbox(store, 1, 1)
+            store._sql.notify = b"BEGIN; SELECT 1 / 0; COMMIT"
+            lead = store.load("L-00000")
+            events, after = step(lead, AddNote(text="x"), T0)
+            note = note_for(lead.id, after.version)
+            store.record(
+                Transition(
+                    lead_id=lead.id,
+                    expected_version=lead.version,
+                    events=events,
+                    after=after,
+                    notifications=(note,),
+                )
+            )
+            assert store.load(lead.id) == after
+            assert note.key in {e.notification.key for e in store.outbox(lead.id)}
+            events, again = step(after, AddNote(text="y"), T0)
+            store.record(
+                Transition(
+                    lead_id=lead.id, expected_version=after.version, events=events, after=again
+                )
+            )
+            assert store.load(lead.id).version == again.version
+
 
 class TestRelayProcesses:
     def test_three_relays_drain_while_a_fourth_is_killed_mid_lease(self) -> None:

@@ -96,9 +96,16 @@ class Statements:
             "SELECT up.lead_id, t.k, t.b, t.at FROM up, "
             "unnest(%(keys)s::text[], %(notes)s::jsonb[], %(times)s::timestamptz[]) "
             "WITH ORDINALITY AS t(k, b, at, n) ORDER BY t.n RETURNING id) "
-            "SELECT (SELECT count(*) FROM up), "
-            "(SELECT count(*) FROM (SELECT pg_notify(%(channel)s, '') FROM ob LIMIT 1) AS n)"
+            "SELECT count(*) FROM up"
         )
+        # The wake-up for listening relays, sent after the write has committed and in a
+        # transaction of its own: a transaction that notifies holds one lock for the whole
+        # database until its commit is flushed, so notifying inside the write would queue
+        # every writer's fsync behind the others'. The hint needs no flush of its own.
+        self.channel = channel = f"{schema}_outbox"
+        self.notify = (
+            f"BEGIN; SET LOCAL synchronous_commit TO off; SELECT pg_notify('{channel}', ''); COMMIT"
+        ).encode()
         self.rewrite_events = (
             f", rw AS (UPDATE {events} AS e SET body = t.b FROM up, "
             "unnest(%(rewrite_versions)s::int[], %(rewrite_bodies)s::jsonb[]) AS t(v, b) "
@@ -139,9 +146,7 @@ class Statements:
         )
 
 
-def write_params(
-    transition: Transition, channel: str, texts: SnapshotTexts | None = None
-) -> dict[str, Any]:
+def write_params(transition: Transition, texts: SnapshotTexts | None = None) -> dict[str, Any]:
     """The named parameters of one transition's write statement."""
     encoded = EncodedTransition.of(transition, texts)
     snapshot = encoded.snapshot
@@ -166,7 +171,6 @@ def write_params(
         "keys": [n.key for n in notes],
         "notes": list(encoded.notifications),
         "times": [n.created_at for n in notes],
-        "channel": channel,
         "rewrite_versions": [version for version, _ in encoded.rewrites],
         "rewrite_bodies": [body for _, body in encoded.rewrites],
         "entry_ids": [entry_id for entry_id, _, _ in encoded.outbox_rewrites],

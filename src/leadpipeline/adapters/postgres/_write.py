@@ -34,12 +34,10 @@ class Writes:
     def __init__(
         self,
         sql: Statements,
-        channel: str,
         conn: Callable[[], AbstractContextManager[psycopg.Connection[Any]]],
         read: Callable[..., list[Any]],
     ) -> None:
         self._sql = sql
-        self.channel = channel
         self._conn = conn
         self._read = read
         self._texts = SnapshotTexts()
@@ -49,9 +47,11 @@ class Writes:
 
         One statement, so one transaction; a new outbox entry wakes the listening relays.
         """
-        params = write_params(transition, self.channel, self._texts)
+        params = write_params(transition, self._texts)
         with self._write_guard((transition,)), self._conn() as conn:
             landed = self._write_one(conn, transition, params)
+            if landed and transition.notifications:
+                _wake(conn, self._sql.notify)
         if not landed:
             raise ConflictError(
                 lead_id=transition.lead_id,
@@ -61,16 +61,19 @@ class Writes:
 
     def record_many(self, transitions: Sequence[Transition]) -> None:
         """Write several transitions in one transaction, all or nothing."""
-        prepared = [(t, write_params(t, self.channel, self._texts)) for t in transitions]
+        prepared = [(t, write_params(t, self._texts)) for t in transitions]
         if not prepared:
             return
         claims_of(transitions)  # two leads of the batch claiming one record: refused now
         stale: Transition | None = None
-        with self._write_guard(transitions), self._conn() as conn, conn.transaction() as tx:
-            for transition, params in prepared:
-                if not self._write_one(conn, transition, params):
-                    stale = transition
-                    raise psycopg.Rollback(tx)
+        with self._write_guard(transitions), self._conn() as conn:
+            with conn.transaction() as tx:
+                for transition, params in prepared:
+                    if not self._write_one(conn, transition, params):
+                        stale = transition
+                        raise psycopg.Rollback(tx)
+            if stale is None and any(t.notifications for t in transitions):
+                _wake(conn, self._sql.notify)
         if stale is not None:
             raise ConflictError(
                 lead_id=stale.lead_id,
@@ -140,3 +143,17 @@ class Writes:
             sql += self._sql.without_outbox
         row = conn.execute(sql, params).fetchone()
         return bool(row and row[0])
+
+
+def _wake(conn: psycopg.Connection[Any], notify: bytes) -> None:
+    """Wake the listening relays once the write has committed; a lost wake-up only delays.
+
+    Relays pass over the outbox after each wait's timeout anyway, so a failure here
+    (the connection dropped after the commit, say) must not report the committed write
+    as failed.
+    """
+    try:
+        conn.execute(notify)
+    except psycopg.Error:
+        if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.rollback()

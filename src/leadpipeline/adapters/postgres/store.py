@@ -130,13 +130,13 @@ class PostgresStore:
         if timeout <= 0:
             raise ValidationError.at("timeout", "must be positive")
         self.schema = _check_schema_name(schema)
-        self.channel = f"{schema}_outbox"
         self._dsn = dsn
         self._listener: psycopg.Connection[Any] | None = None
         self._listener_lock = threading.Lock()
         self._closed = False
         self._sql = Statements(schema)
-        self._writes = Writes(self._sql, self.channel, self._conn, self._read)
+        self.channel = self._sql.channel
+        self._writes = Writes(self._sql, self._conn, self._read)
         self._create = create
         self.migrate()
         self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
