@@ -3,41 +3,49 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from typing import Protocol
+from collections.abc import Callable, Iterable, Iterator
+from typing import NamedTuple
 
 from leadpipeline.errors import LeadPipelineError
 from leadpipeline.lead import Lead
 from leadpipeline.stages import Command, Transition
 
-__all__ = ["act_on_leads"]
+__all__ = ["Acted", "act_on_each"]
 
 logger = logging.getLogger("leadpipeline.pipeline.shell")
 
 
-class Runs(Protocol):
-    """What a sweep needs of the shell: one recorded command at a time."""
+class Acted(NamedTuple):
+    """What one lead's turn in a sweep recorded, and whether it stopped on a refusal."""
 
-    def run(self, lead_id: str, command: Command) -> Transition: ...
+    lead: Lead
+    done: tuple[Transition, ...]
+    failed: bool
+
+    @property
+    def changed(self) -> bool:
+        """Whether any of the lead's commands wrote something."""
+        return any(t.changed for t in self.done)
 
 
-def act_on_leads(
-    shell: Runs, leads: Iterable[Lead], commands: Callable[[Lead], Iterable[Command]]
-) -> tuple[str, ...]:
-    """Run each lead's commands in order; the ids of the leads that changed.
+def act_on_each(
+    run: Callable[[str, Command], Transition],
+    leads: Iterable[Lead],
+    commands: Callable[[Lead], Iterable[Command]],
+) -> Iterator[Acted]:
+    """Run each lead's commands in order through `run`, yielding what each lead's turn did.
 
     A lead that cannot be read or acted on now is logged and left for the next pass (its
     later commands wait with it); the others go on.
     """
-    touched: list[str] = []
     for lead in leads:
-        changed = False
+        done: list[Transition] = []
+        failed = False
         for command in commands(lead):
             try:
-                changed = shell.run(lead.id, command).changed or changed
+                done.append(run(lead.id, command))
             except LeadPipelineError as exc:
                 logger.warning("could not act on %s: %s", lead.id, exc, extra={"lead_id": lead.id})
+                failed = True
                 break
-        if changed:
-            touched.append(lead.id)
-    return tuple(touched)
+        yield Acted(lead, tuple(done), failed)

@@ -38,7 +38,7 @@ from leadpipeline.events import Event
 from leadpipeline.lead import Lead, Party
 from leadpipeline.pipeline._imports import plan_import
 from leadpipeline.pipeline._retry import retrying
-from leadpipeline.pipeline._sweeps import act_on_leads
+from leadpipeline.pipeline._sweeps import act_on_each
 from leadpipeline.pipeline.cache import LeadCache
 from leadpipeline.pipeline.commands import CommandMethods
 from leadpipeline.pipeline.partner_view import PartnerView
@@ -390,9 +390,10 @@ class Pipeline(CommandMethods):
         for the next pass; the others go on.
         """
         now = self.clock.now()
-        return act_on_leads(
-            self, self.store.query(due_before=now), lambda lead: due_commands(lead, now=now)
+        acted = act_on_each(
+            self.run, self.store.query(due_before=now), lambda lead: due_commands(lead, now=now)
         )
+        return tuple(turn.lead.id for turn in acted if turn.changed)
 
     def sweep_stale(self, *, now: datetime | None = None) -> StaleSweep:
         """Recycle or drop every stale lead marketing holds; a summary of what was done.

@@ -7,8 +7,8 @@ only walks the leads, records each answer through the one write path, and sums i
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
+from functools import partial
 from typing import Protocol
 
 import attrs
@@ -16,15 +16,13 @@ import attrs
 from leadpipeline._checks import aware
 from leadpipeline._typed import typed
 from leadpipeline.adapters.ports import LeadStore
-from leadpipeline.errors import LeadPipelineError
 from leadpipeline.events import Disqualified, Nurtured
 from leadpipeline.lead import Party
+from leadpipeline.pipeline._sweeps import act_on_each
 from leadpipeline.playbook import Playbook
 from leadpipeline.stages import STALE_RULE, Command, SweepStale, Transition
 
 __all__ = ["StaleSweep", "sweep_stale"]
-
-logger = logging.getLogger(__name__)
 
 
 class Sweeps(Protocol):
@@ -70,18 +68,15 @@ def sweep_stale(pipeline: Sweeps, *, now: datetime) -> StaleSweep:
     leads = [
         lead for lead in pipeline.store.query(owner=Party.marketing()) if lead.stage not in closed
     ]
-    for lead in leads:
-        try:
-            done = pipeline.run(lead.id, SweepStale(), now=now)
-        except LeadPipelineError as exc:
-            logger.warning("could not sweep %s: %s", lead.id, exc, extra={"lead_id": lead.id})
-            failed.append(lead.id)
-            continue
-        for event in done.events:
+    run = partial(pipeline.run, now=now)
+    for turn in act_on_each(run, leads, lambda _: (SweepStale(),)):
+        if turn.failed:
+            failed.append(turn.lead.id)
+        for event in (e for done in turn.done for e in done.events):
             if isinstance(event, Nurtured) and event.rule == STALE_RULE:
-                recycled.append(lead.id)
+                recycled.append(turn.lead.id)
             elif isinstance(event, Disqualified) and event.rule == STALE_RULE:
-                dropped.append(lead.id)
+                dropped.append(turn.lead.id)
     return StaleSweep(
         now=now,
         checked=len(leads),
