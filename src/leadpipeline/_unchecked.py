@@ -13,21 +13,39 @@ from __future__ import annotations
 
 import itertools
 import linecache
-import operator
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import attrs
 
-__all__ = ["unchecked", "unchecked_copy"]
+__all__ = ["unchecked", "unchecked_copy", "unchecked_init"]
 
 T = TypeVar("T")
 
 _serial = itertools.count()
+_NONE: Any = object()  # "not given": None may be a field's value
 
 
 def _fields(cls: type) -> tuple[str, ...]:
     return tuple(a.name for a in attrs.fields(cls))
+
+
+def _compiled(cls: type, source: str, namespace: dict[str, Any]) -> Callable[..., Any]:
+    """The function `make` of `source`, registered so tracebacks show its lines."""
+    filename = f"<leadpipeline unchecked {cls.__name__} #{next(_serial)}>"
+    exec(compile(source, filename, "exec"), namespace)  # source built from field names only
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    make: Callable[..., Any] = namespace["make"]
+    return make
+
+
+def _setters(cls: type, order: tuple[str, ...]) -> dict[str, Any]:
+    """The slot setter of each field (an inherited field's slot lives on its base class)."""
+
+    def slot(name: str) -> Any:
+        return next(k.__dict__[name] for k in cls.__mro__ if name in k.__dict__)
+
+    return {f"_s{i}": slot(name).__set__ for i, name in enumerate(order)}
 
 
 def unchecked(cls: type[T], names: tuple[str, ...] | None = None) -> Callable[..., T]:
@@ -48,16 +66,55 @@ def unchecked(cls: type[T], names: tuple[str, ...] | None = None) -> Callable[..
     order = names if names is not None else _fields(cls)
     if sorted(order) != sorted(_fields(cls)):
         raise TypeError(f"{cls.__name__} has fields {_fields(cls)}, not {order}")
-    setters = {f"_s{i}": cls.__dict__[name].__set__ for i, name in enumerate(order)}
     params = ", ".join(f"v{i}" for i in range(len(order)))
     body = "".join(f"    _s{i}(obj, v{i})\n" for i in range(len(order)))
     source = f"def make({params}):\n    obj = _new(_cls)\n{body}    return obj\n"
-    filename = f"<leadpipeline unchecked {cls.__name__} #{next(_serial)}>"
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, **setters}
-    exec(compile(source, filename, "exec"), namespace)  # source built above from field names
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    make: Callable[..., T] = namespace["make"]
-    return make
+    namespace = {"_new": object.__new__, "_cls": cls, **_setters(cls, order)}
+    return _compiled(cls, source, namespace)
+
+
+def unchecked_init(cls: type[T]) -> Callable[..., T]:
+    """A constructor of `cls` called as its `__init__` is, by keyword, that runs no validator.
+
+    Only for classes whose `__init__` does nothing but validate and set: a converter or an
+    `__attrs_post_init__` changes or checks what is set, so such a class is refused here
+    and goes through its own constructor. What it builds equals `cls(**same)`.
+
+    Example:
+        >>> @attrs.frozen(kw_only=True)
+        ... class Point:
+        ...     x: int = attrs.field(validator=attrs.validators.gt(0))
+        ...     y: int = 0
+        >>> make = unchecked_init(Point)
+        >>> make(x=1), make(y=2, x=1) == Point(x=1, y=2)
+        (Point(x=1, y=0), True)
+    """
+    fields: tuple[attrs.Attribute[Any], ...] = attrs.fields(cast("type[Any]", cls))
+    reshaped = [f.name for f in fields if f.converter is not None or not f.init]
+    if reshaped or hasattr(cls, "__attrs_post_init__"):
+        raise TypeError(f"{cls.__name__} reshapes what it is given ({reshaped}): build it")
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_none": _NONE}
+    namespace.update(_setters(cls, tuple(f.name for f in fields)))
+    params: list[str] = []
+    body: list[str] = []
+    for i, f in enumerate(fields):
+        name, value = str(f.alias), str(f.alias)
+        default: Any = f.default
+        if default is attrs.NOTHING:
+            params.append(name)
+        elif isinstance(default, attrs.Factory):  # type: ignore[arg-type]  # typed as a function
+            if default.takes_self:
+                raise TypeError(f"{cls.__name__}.{f.name}: a default that reads self: build it")
+            namespace[f"_f{i}"] = default.factory
+            params.append(f"{name}=_none")
+            value = f"_f{i}() if {name} is _none else {name}"
+        else:
+            namespace[f"_d{i}"] = default
+            params.append(f"{name}=_d{i}")
+        body.append(f"    _s{i}(_obj, {value})\n")
+    head = f"def make(*, {', '.join(params)}):\n    _obj = _new(_cls)\n"
+    source = f"{head}{''.join(body)}    return _obj\n"
+    return _compiled(cls, source, namespace)
 
 
 def unchecked_copy(cls: type[T]) -> Callable[..., T]:
@@ -73,14 +130,13 @@ def unchecked_copy(cls: type[T]) -> Callable[..., T]:
         Point(x=1, y=5)
     """
     names = _fields(cls)
-    index = {name: i for i, name in enumerate(names)}
-    values_of = operator.attrgetter(*names)
-    make = unchecked(cls, names)
-
-    def copy(value: T, **changes: object) -> T:
-        values = list(values_of(value))
-        for name, new in changes.items():
-            values[index[name]] = new
-        return make(*values)
-
-    return copy
+    taken = [n for n in names if n.startswith("_")]  # the generated code's own names
+    if taken:
+        raise TypeError(f"{cls.__name__} has private fields {taken}: copy it with attrs.evolve")
+    params = ", ".join(f"{n}=_keep" for n in names)
+    body = "".join(
+        f"    _s{i}(_obj, _value.{n} if {n} is _keep else {n})\n" for i, n in enumerate(names)
+    )
+    source = f"def make(_value, *, {params}):\n    _obj = _new(_cls)\n{body}    return _obj\n"
+    namespace = {"_new": object.__new__, "_cls": cls, "_keep": _NONE, **_setters(cls, names)}
+    return _compiled(cls, source, namespace)

@@ -8,6 +8,7 @@ role, so renamed stages keep working.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable
 
 import attrs
@@ -127,19 +128,29 @@ class Lifecycle:
                     frontier.append(dst)
         return seen
 
+    # Every decision asks these several times; the stages never change, so each lifecycle
+    # looks them up once (attrs keeps a cached property in a slot, out of eq and repr).
+    @functools.cached_property
+    def _specs(self) -> dict[str, StageSpec]:
+        return {s.name: s for s in self.stages}
+
+    @functools.cached_property
+    def _by_role(self) -> dict[Stage, str]:
+        return {s.role: s.name for s in self.stages if s.role is not None}
+
     def spec(self, name: str) -> StageSpec:
         """The stage called `name`."""
-        for s in self.stages:
-            if s.name == name:
-                return s
-        raise ConfigurationError.at("stage", f"unknown stage {name!r}")
+        found = self._specs.get(name)
+        if found is None:
+            raise ConfigurationError.at("stage", f"unknown stage {name!r}")
+        return found
 
     def name_of(self, role: Stage) -> str:
         """The name this lifecycle gives the standard `role`."""
-        for s in self.stages:
-            if s.role is role:
-                return s.name
-        raise ConfigurationError.at("stages", f"no stage plays the role {role.value!r}")
+        found = self._by_role.get(role)
+        if found is None:
+            raise ConfigurationError.at("stages", f"no stage plays the role {role.value!r}")
+        return found
 
     def role_of(self, name: str) -> Stage | None:
         """The standard role of stage `name`, or None for a custom stage."""
@@ -152,7 +163,7 @@ class Lifecycle:
             >>> STANDARD_LIFECYCLE.names_of(Stage.CUSTOMER, Stage.DISQUALIFIED)
             ('customer', 'disqualified')
         """
-        by_role = {s.role: s.name for s in self.stages if s.role is not None}
+        by_role = self._by_role
         return tuple(by_role[r] for r in roles if r in by_role)
 
     @property
@@ -168,14 +179,14 @@ class Lifecycle:
         """
         return self.names_of(*WATERFALL_ROLES)
 
-    @property
+    @functools.cached_property
     def closed_stages(self) -> frozenset[str]:
         """Stages whose leads are done (won or dropped): never matched as duplicates."""
         return frozenset(self.names_of(Stage.CUSTOMER, Stage.DISQUALIFIED))
 
     def has(self, name: str) -> bool:
         """Whether `name` is a stage of this lifecycle."""
-        return any(s.name == name for s in self.stages)
+        return name in self._specs
 
     def allowed_from(self, name: str) -> tuple[str, ...]:
         """The stages a lead in `name` may move to, sorted."""

@@ -15,7 +15,6 @@ from leadpipeline.errors import TransitionError, ValidationError
 from leadpipeline.events import (
     Disqualified,
     Event,
-    InteractionRecorded,
     LeadCaptured,
     Merged,
     NoteAdded,
@@ -28,6 +27,7 @@ from leadpipeline.lifecycle import Stage
 from leadpipeline.playbook import Playbook
 from leadpipeline.rules.sla import breaches
 from leadpipeline.stages import channel, completion, escalation, handover, intake, partners, stale
+from leadpipeline.stages._trusted import interaction_recorded
 from leadpipeline.stages.calls import with_call
 from leadpipeline.stages.commands import (
     Accept,
@@ -57,7 +57,7 @@ from leadpipeline.stages.commands import (
     UpdateProfile,
     command_name,
 )
-from leadpipeline.stages.moves import move, refuse_hand_back, to_role, withdraw_offers
+from leadpipeline.stages.moves import refuse_hand_back, to_role, trusted_move, withdraw_offers
 
 __all__ = ["decide"]
 
@@ -108,7 +108,7 @@ def decide(
         case RecordInteraction(interaction=interaction):
             return with_call(
                 lead,
-                InteractionRecorded(lead_id=lead.id, at=now, actor=actor, interaction=interaction),
+                interaction_recorded(lead_id=lead.id, at=now, actor=actor, interaction=interaction),
                 playbook,
                 now=now,
                 history=history,
@@ -128,17 +128,19 @@ def decide(
         case AddNote(text=text):
             return (NoteAdded(lead_id=lead.id, at=now, actor=actor, text=text),)
         case MoveStage(to_stage=to_stage, reason=reason, owner=owner):
-            if not playbook.lifecycle.has(to_stage):
+            lifecycle = playbook.lifecycle
+            if not lifecycle.has(to_stage):
                 raise TransitionError(
                     lead_id=lead.id,
                     stage=lead.stage,
                     command=f"{name}: {lead.stage} -> {to_stage}",
-                    allowed=playbook.lifecycle.allowed_from(lead.stage),
+                    allowed=lifecycle.allowed_from(lead.stage),
                     reason=f"unknown stage {to_stage!r}",
                 )
-            moves = move(
+            # every part is checked: the lead, the command, `now` above, a lifecycle stage
+            moves = trusted_move(
                 lead,
-                playbook.lifecycle,
+                lifecycle,
                 to_stage,
                 now=now,
                 actor=actor,

@@ -18,11 +18,14 @@ from datetime import datetime
 
 import attrs
 
+from leadpipeline._checks import require_aware
 from leadpipeline._typed import typed
+from leadpipeline._unchecked import unchecked_copy
 from leadpipeline.errors import LeadIdTakenError, TransitionError, ValidationError
 from leadpipeline.events import Event, LeadCaptured
 from leadpipeline.lead import Lead, Party
 from leadpipeline.playbook import Playbook
+from leadpipeline.stages._trusted import lead_captured
 from leadpipeline.stages.commands import Capture, Merge
 
 __all__ = ["Admission", "CaptureOutcome", "admit", "capture", "recapture"]
@@ -34,7 +37,7 @@ def _first(lead: Lead) -> Lead:
     Offers, returns, merged records, erasure and a channel come only from events, so a
     payload that brings them (to take over another lead's source record, say) loses them.
     """
-    return attrs.evolve(
+    return _copy(
         lead,
         channel=None,
         offers=(),
@@ -46,13 +49,18 @@ def _first(lead: Lead) -> Lead:
     )
 
 
+_copy = unchecked_copy(Lead)
+"""`_first` keeps the checked lead's parts and sets the rest to defaults: nothing to check."""
+
+
 def capture(command: Capture, playbook: Playbook, *, now: datetime) -> tuple[Event, ...]:
     """The `LeadCaptured` event of a new lead, which must start in the first stage.
 
     Raises:
         TransitionError: the lead is not in the lifecycle's first stage.
-        ValidationError: its owner may not own that stage.
+        ValidationError: its owner may not own that stage, or `now` is naive.
     """
+    require_aware("now", now)  # the one part of the event not checked before
     lead = command.lead
     lifecycle = playbook.lifecycle
     if lead.stage != lifecycle.initial:
@@ -66,7 +74,7 @@ def capture(command: Capture, playbook: Playbook, *, now: datetime) -> tuple[Eve
     if lead.owner.kind not in lifecycle.spec(lead.stage).owners:
         raise ValidationError.at("lead.owner", f"{lead.owner} cannot own stage {lead.stage!r}")
     actor: Party = command.actor or lead.owner
-    return (LeadCaptured(lead_id=lead.id, at=now, actor=actor, lead=_first(lead)),)
+    return (lead_captured(lead_id=lead.id, at=now, actor=actor, lead=_first(lead)),)
 
 
 def _differences(old: object, new: object, path: str) -> Iterator[str]:

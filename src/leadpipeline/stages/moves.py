@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from leadpipeline.errors import TransitionError, ValidationError
@@ -9,6 +10,7 @@ from leadpipeline.events import Event, OfferWithdrawn, OwnerChanged, StageChange
 from leadpipeline.lead import Lead, Party, PartyKind
 from leadpipeline.lifecycle import Lifecycle, Stage
 from leadpipeline.playbook import Playbook
+from leadpipeline.stages._trusted import owner_changed, stage_changed
 
 __all__ = ["hands_back", "move", "refuse_hand_back", "require_stage", "to_role", "withdraw_offers"]
 
@@ -19,8 +21,7 @@ _DEFAULT_OWNERS = {
 }
 
 
-def _default_owner(lifecycle: Lifecycle, stage: str, current: Party) -> Party:
-    owners = lifecycle.spec(stage).owners
+def _default_owner(owners: frozenset[PartyKind], stage: str, current: Party) -> Party:
     if current.kind in owners:
         return current
     for kind in (PartyKind.MARKETING, PartyKind.SALES, PartyKind.CUSTOMER_MARKETING):
@@ -47,40 +48,89 @@ def move(
     Raises `TransitionError` naming the allowed moves when `lead.stage -> to_stage` is not
     an edge of the lifecycle. A move to the same stage only changes the owner.
     """
-    events: list[Event] = []
-    if to_stage != lead.stage:
-        lifecycle.check_move(lead_id=lead.id, src=lead.stage, dst=to_stage, command=command)
-        events.append(
-            StageChanged(
-                lead_id=lead.id,
-                at=now,
-                actor=actor,
-                from_stage=lead.stage,
-                to_stage=to_stage,
-                reason=reason,
-            )
+    return _move(
+        lead,
+        lifecycle,
+        to_stage,
+        (StageChanged, OwnerChanged),
+        now=now,
+        actor=actor,
+        command=command,
+        reason=reason,
+        owner=owner,
+    )
+
+
+def trusted_move(
+    lead: Lead,
+    lifecycle: Lifecycle,
+    to_stage: str,
+    *,
+    now: datetime,
+    actor: Party,
+    command: str,
+    reason: str,
+    owner: Party | None,
+) -> tuple[Event, ...]:
+    """`move` for `decide`, whose every part was checked: its events skip their validators.
+
+    Only for a `now` that `require_aware` passed and an actor, reason and owner taken from
+    a checked command or lead (see `leadpipeline.stages._trusted`).
+    """
+    return _move(
+        lead,
+        lifecycle,
+        to_stage,
+        (stage_changed, owner_changed),
+        now=now,
+        actor=actor,
+        command=command,
+        reason=reason,
+        owner=owner,
+    )
+
+
+def _move(  # `move` with the builders of its two events
+    lead: Lead,
+    lifecycle: Lifecycle,
+    to_stage: str,
+    builders: tuple[Callable[..., StageChanged], Callable[..., OwnerChanged]],
+    *,
+    now: datetime,
+    actor: Party,
+    command: str,
+    reason: str,
+    owner: Party | None,
+) -> tuple[Event, ...]:
+    build_stage_changed, build_owner_changed = builders
+    stage, current = lead.stage, lead.owner
+    changed: Event | None = None
+    if to_stage != stage:
+        lifecycle.check_move(lead_id=lead.id, src=stage, dst=to_stage, command=command)
+        changed = build_stage_changed(
+            lead_id=lead.id, at=now, actor=actor, from_stage=stage, to_stage=to_stage, reason=reason
         )
-    new_owner = owner if owner is not None else _default_owner(lifecycle, to_stage, lead.owner)
-    if new_owner.kind not in lifecycle.spec(to_stage).owners:
+    owners = lifecycle.spec(to_stage).owners
+    new_owner = owner if owner is not None else _default_owner(owners, to_stage, current)
+    if new_owner.kind not in owners:
         raise TransitionError(
             lead_id=lead.id,
-            stage=lead.stage,
+            stage=stage,
             command=command,
-            allowed=tuple(sorted(k.value for k in lifecycle.spec(to_stage).owners)),
+            allowed=tuple(sorted(k.value for k in owners)),
             reason=f"{new_owner} cannot own a lead in stage {to_stage!r}",
         )
-    if new_owner != lead.owner:
-        events.append(
-            OwnerChanged(
-                lead_id=lead.id,
-                at=now,
-                actor=actor,
-                from_owner=lead.owner,
-                to_owner=new_owner,
-                reason=reason,
-            )
-        )
-    return tuple(events)
+    if new_owner is current or new_owner == current:
+        return () if changed is None else (changed,)
+    handed = build_owner_changed(
+        lead_id=lead.id,
+        at=now,
+        actor=actor,
+        from_owner=current,
+        to_owner=new_owner,
+        reason=reason,
+    )
+    return (handed,) if changed is None else (changed, handed)
 
 
 def to_role(
