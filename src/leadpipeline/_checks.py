@@ -72,6 +72,8 @@ def require_aware(path: str, value: datetime) -> None:
     """
     if not isinstance(value, datetime):
         raise ValidationError.at(path, f"expected a datetime, got {type(value).__name__}")
+    if type(value) is datetime and 1900 < value.year < 8999 and value.utcoffset() is not None:
+        return  # within a day of the range's ends an offset could matter: compared below
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError.at(
             path, f"naive datetime {value.isoformat()} refused: give a timezone-aware datetime"

@@ -386,11 +386,15 @@ def evolve(lead: Lead | None, event: Event) -> Lead:
         raise ValidationError.at(
             "lead_id", f"event for lead {event.lead_id!r} applied to lead {lead.id!r}"
         )
-    match event:
-        case LeadCaptured():
-            raise ValidationError.at("event", f"lead {lead.id!r} was already captured")
+    match event:  # the most frequent first: each case is tried in turn
+        case StageChanged(to_stage=to_stage):
+            return _copy(lead, version=lead.version + 1, stage=to_stage)
+        case OwnerChanged(to_owner=to_owner):
+            return _copy(lead, version=lead.version + 1, owner=to_owner)
         case InteractionRecorded(interaction=interaction):
             return _bump(lead, interactions=(*lead.interactions, interaction))
+        case LeadCaptured():
+            raise ValidationError.at("event", f"lead {lead.id!r} was already captured")
         case ProfileUpdated():
             return _bump(
                 lead,
@@ -401,10 +405,6 @@ def evolve(lead: Lead | None, event: Event) -> Lead:
             )
         case NoteAdded(text=text):
             return _bump(lead, notes=(*lead.notes, text))
-        case StageChanged(to_stage=to_stage):
-            return _bump(lead, stage=to_stage)
-        case OwnerChanged(to_owner=to_owner):
-            return _bump(lead, owner=to_owner)
         case Offered(partner_id=pid, expires_at=expires_at):
             offer = Offer(partner_id=pid, offered_at=event.at, expires_at=expires_at)
             kept = tuple(o for o in lead.offers if o.partner_id != pid)

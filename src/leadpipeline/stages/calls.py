@@ -109,6 +109,8 @@ def with_call(
             touches = (touch,)
         case Merged(interactions=merged):
             touches = merged
+    if all(t.kind is not InteractionKind.FORM_SUBMIT for t in touches):
+        return (event,)  # no submit, no call: the lead after need not be folded
     after = evolve(lead, event)
     calls = call_requests(after, touches, playbook, now=now, actor=event.actor, history=history)
     return (event, *calls)

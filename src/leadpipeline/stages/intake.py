@@ -13,6 +13,7 @@ a different lead under a taken id is refused, naming the fields that differ.
 from __future__ import annotations
 
 import enum
+import operator
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
@@ -37,18 +38,22 @@ def _first(lead: Lead) -> Lead:
     Offers, returns, merged records, erasure and a channel come only from events, so a
     payload that brings them (to take over another lead's source record, say) loses them.
     """
-    return _copy(
-        lead,
-        channel=None,
-        offers=(),
-        returned_by=(),
-        lapsed_offers=(),
-        merged_sources=(),
-        erased=False,
-        version=0,
-    )
+    if _derived(lead) == _UNDERIVED:
+        return lead  # a fresh lead, as most captures bring: already its own first snapshot
+    return _copy(lead, **_NOT_DERIVED)
 
 
+_NOT_DERIVED: dict[str, object] = {
+    "channel": None,
+    "offers": (),
+    "returned_by": (),
+    "lapsed_offers": (),
+    "merged_sources": (),
+    "erased": False,
+    "version": 0,
+}
+_derived = operator.attrgetter(*_NOT_DERIVED)
+_UNDERIVED = tuple(_NOT_DERIVED.values())
 _copy = unchecked_copy(Lead)
 """`_first` keeps the checked lead's parts and sets the rest to defaults: nothing to check."""
 
