@@ -1,0 +1,226 @@
+"""The fast paths build what the checked constructors build, for any input they are given.
+
+`decide` builds its most frequent events and `evolve` its leads without re-running the
+validators on parts already checked (`leadpipeline._unchecked`,
+`leadpipeline.stages._trusted`). Here every such value is built again through its class,
+with every validator running, and must come out equal, field by field and type by type.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from leadpipeline import DEFAULT_PLAYBOOK, Event, Lead, Party, ValidationError
+from leadpipeline._checks import EARLIEST, LATEST, require_aware
+from leadpipeline._unchecked import unchecked_copy
+from leadpipeline.events import (
+    InteractionRecorded,
+    LeadCaptured,
+    OwnerChanged,
+    StageChanged,
+    evolve,
+)
+from leadpipeline.lead import Interaction, InteractionKind, Source
+from leadpipeline.lifecycle import Lifecycle, Stage
+from leadpipeline.stages import Capture, MoveStage, RecordInteraction, _trusted, decide
+from tests.strategies import (
+    event_of,
+    histories,
+    interactions,
+    leads,
+    lifecycles,
+    parties,
+    texts,
+    timezones,
+)
+
+BUILDERS = {
+    InteractionRecorded: _trusted.interaction_recorded,
+    LeadCaptured: _trusted.lead_captured,
+    OwnerChanged: _trusted.owner_changed,
+    StageChanged: _trusted.stage_changed,
+}
+
+
+def arguments(value: Any) -> dict[str, Any]:
+    """The keyword arguments that build `value` through its class."""
+    return {f.alias: getattr(value, f.name) for f in attrs.fields(type(value)) if f.init}
+
+
+def checked(value: Any) -> Any:
+    """`value` built again through its class, every validator running on every field."""
+    return type(value)(**arguments(value))
+
+
+def assert_same(fast: Any, slow: Any) -> None:
+    """Equal, of one class, and every field of one type (``100`` and ``100.0`` are not)."""
+    assert type(fast) is type(slow)
+    assert fast == slow
+    for field in attrs.fields(type(slow)):
+        assert type(getattr(fast, field.name)) is type(getattr(slow, field.name)), field.name
+
+
+class TestTrustedEvents:
+    @pytest.mark.parametrize("cls", list(BUILDERS), ids=lambda c: c.__name__)
+    @given(data=st.data())
+    def test_each_builder_equals_the_class(self, cls: type[Any], data: st.DataObject) -> None:
+        """From the parts of any valid event, the builder gives what the class gives."""
+        event = data.draw(event_of(cls))
+        assert_same(BUILDERS[cls](**arguments(event)), event)
+
+    @pytest.mark.parametrize("cls", list(BUILDERS), ids=lambda c: c.__name__)
+    def test_each_builder_takes_the_defaults_of_the_class(self, cls: type[Any]) -> None:
+        """A field left out gets the class's default, as the class's own constructor gives it."""
+        at = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+        lead = Lead(id="L-1", source=Source(channel="web", captured_at=at))
+        parts: dict[str, Any] = {"lead_id": "L-1", "at": at, "actor": Party.marketing()}
+        parts |= {
+            InteractionRecorded: {"interaction": Interaction(kind=InteractionKind.CALL, at=at)},
+            LeadCaptured: {"lead": lead},
+            OwnerChanged: {"from_owner": Party.marketing(), "to_owner": Party.sales()},
+            StageChanged: {"from_stage": "inquiry", "to_stage": "mql"},
+        }[cls]
+        assert_same(BUILDERS[cls](**parts), cls(**parts))
+
+    @given(history=histories())
+    def test_every_decided_event_equals_its_checked_construction(
+        self, history: tuple[Event, ...]
+    ) -> None:
+        """Whatever `decide` returned for random commands, the checked constructor agrees."""
+        for event in history:
+            assert_same(event, checked(event))
+
+    @given(history=histories())
+    def test_every_folded_lead_equals_its_checked_construction(
+        self, history: tuple[Event, ...]
+    ) -> None:
+        """After every event, the lead `evolve` built is the one `Lead(...)` builds."""
+        lead: Lead | None = None
+        for event in history:
+            lead = evolve(lead, event)
+            assert_same(lead, checked(lead))
+
+    @given(
+        lead=leads(stage="inquiry", owner=Party.marketing()),
+        touch=interactions(),
+        reason=texts(20),
+        owner=parties(),
+        zone=timezones(),
+    )
+    def test_the_waterfall_walk_equals_its_checked_construction(
+        self, lead: Lead, touch: Any, reason: str, owner: Party, zone: Any
+    ) -> None:
+        """Capture, a touch and every onward move, as the benchmark walks them, agree."""
+        now = lead.source.captured_at.astimezone(zone)
+        walk: list[Any] = [Capture(lead=lead), RecordInteraction(interaction=touch)]
+        walk += [MoveStage(to_stage=s, reason=reason) for s in ("mql", "sal", "sql")]
+        walk += [MoveStage(to_stage="opportunity", owner=Party.sales(team="direct"))]
+        walk += [MoveStage(to_stage="customer", reason=reason)]
+        if owner.kind.value == "sales":
+            walk.insert(3, MoveStage(to_stage="mql", reason=reason, owner=owner))
+        state: Lead | None = None
+        for command in walk:
+            for event in decide(state, command, DEFAULT_PLAYBOOK, now=now):
+                assert_same(event, checked(event))
+                state = evolve(state, event)
+                assert_same(state, checked(state))
+            now += timedelta(hours=1)
+        assert state is not None
+        assert state.stage == "customer"
+
+
+class TestFirstSnapshot:
+    @given(lead=leads(stage="inquiry", owner=Party.marketing()))
+    def test_captured_snapshot_equals_the_checked_reset(self, lead: Lead) -> None:
+        """A capture drops what only events bring, as `attrs.evolve` would, fresh or not."""
+        now = lead.source.captured_at
+        (captured, *_) = decide(None, Capture(lead=lead), DEFAULT_PLAYBOOK, now=now)
+        assert isinstance(captured, LeadCaptured)
+        reset = attrs.evolve(
+            lead,
+            channel=None,
+            offers=(),
+            returned_by=(),
+            lapsed_offers=(),
+            merged_sources=(),
+            erased=False,
+            version=0,
+        )
+        assert_same(captured.lead, reset)
+
+
+_LEAD_FIELDS = [f.name for f in attrs.fields(Lead)]
+
+
+class TestUncheckedCopy:
+    @given(
+        lead=leads(),
+        other=leads(),
+        names=st.sets(st.sampled_from(_LEAD_FIELDS)),
+    )
+    def test_copy_equals_attrs_evolve(self, lead: Lead, other: Lead, names: set[str]) -> None:
+        """Replacing any fields with checked values gives what `attrs.evolve` gives."""
+        changes = {name: getattr(other, name) for name in names}
+        assert_same(unchecked_copy(Lead)(lead, **changes), attrs.evolve(lead, **changes))
+
+
+def _near(instant: datetime) -> st.SearchStrategy[datetime]:
+    """Wall times within two days of `instant` (a UTC instant), in any zone."""
+    naive = instant.replace(tzinfo=None)
+    return st.datetimes(
+        min_value=naive - timedelta(days=2), max_value=naive + timedelta(days=2)
+    ).flatmap(lambda wall: timezones().map(lambda zone: wall.replace(tzinfo=zone)))
+
+
+class TestNowCheck:
+    @given(
+        value=st.one_of(
+            _near(EARLIEST),
+            _near(LATEST),
+            st.datetimes(
+                min_value=datetime(1899, 1, 1),
+                max_value=datetime(9001, 1, 1),
+                timezones=timezones(),
+            ),
+        )
+    )
+    def test_an_aware_instant_passes_exactly_when_in_range(self, value: datetime) -> None:
+        """The quick path for the common instant refuses and passes what the range says."""
+        if EARLIEST <= value < LATEST:
+            require_aware("now", value)
+        else:
+            with pytest.raises(ValidationError):
+                require_aware("now", value)
+
+    @given(value=st.datetimes(min_value=datetime(1901, 1, 1), max_value=datetime(8998, 1, 1)))
+    def test_a_naive_instant_is_refused(self, value: datetime) -> None:
+        """An instant without a zone is refused however ordinary its year."""
+        with pytest.raises(ValidationError, match="naive"):
+            require_aware("now", value)
+
+
+class TestLifecycleLookups:
+    @given(lifecycle=lifecycles(), data=st.data())
+    def test_lookups_agree_with_a_scan_of_the_stages(
+        self, lifecycle: Lifecycle, data: st.DataObject
+    ) -> None:
+        """`has`, `spec`, `name_of`, `names_of` and `closed_stages` say what the stages say."""
+        names = [s.name for s in lifecycle.stages]
+        name = data.draw(st.sampled_from([*names, "won", "INQUIRY", ""]))
+        assert lifecycle.has(name) == (name in names)
+        if name in names:
+            assert lifecycle.spec(name) is next(s for s in lifecycle.stages if s.name == name)
+        by_role = {s.role: s.name for s in lifecycle.stages if s.role is not None}
+        for role in Stage:
+            if role in by_role:
+                assert lifecycle.name_of(role) == by_role[role]
+        roles = data.draw(st.lists(st.sampled_from(list(Stage)), max_size=4))
+        assert lifecycle.names_of(*roles) == tuple(by_role[r] for r in roles if r in by_role)
+        closed = {by_role[r] for r in (Stage.CUSTOMER, Stage.DISQUALIFIED) if r in by_role}
+        assert lifecycle.closed_stages == closed
