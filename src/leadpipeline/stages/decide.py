@@ -104,29 +104,7 @@ def decide(
         raise ValidationError.at("lead", f"{command_name(command)} needs an existing lead")
     actor: Party = getattr(command, "actor", None) or lead.owner
     name = command_name(command)
-    match command:
-        case RecordInteraction(interaction=interaction):
-            return with_call(
-                lead,
-                interaction_recorded(lead_id=lead.id, at=now, actor=actor, interaction=interaction),
-                playbook,
-                now=now,
-                history=history,
-            )
-        case UpdateProfile():
-            return (
-                ProfileUpdated(
-                    lead_id=lead.id,
-                    at=now,
-                    actor=actor,
-                    contact=command.contact,
-                    company=command.company,
-                    needs=command.needs,
-                    interests=command.interests,
-                ),
-            )
-        case AddNote(text=text):
-            return (NoteAdded(lead_id=lead.id, at=now, actor=actor, text=text),)
+    match command:  # moves and touches first: a lead gets them most, and cases go in turn
         case MoveStage(to_stage=to_stage, reason=reason, owner=owner):
             lifecycle = playbook.lifecycle
             if not lifecycle.has(to_stage):
@@ -149,6 +127,28 @@ def decide(
                 owner=owner,
             )
             return refuse_hand_back(lead, playbook, moves, command=name)
+        case RecordInteraction(interaction=interaction):
+            return with_call(
+                lead,
+                interaction_recorded(lead_id=lead.id, at=now, actor=actor, interaction=interaction),
+                playbook,
+                now=now,
+                history=history,
+            )
+        case UpdateProfile():
+            return (
+                ProfileUpdated(
+                    lead_id=lead.id,
+                    at=now,
+                    actor=actor,
+                    contact=command.contact,
+                    company=command.company,
+                    needs=command.needs,
+                    interests=command.interests,
+                ),
+            )
+        case AddNote(text=text):
+            return (NoteAdded(lead_id=lead.id, at=now, actor=actor, text=text),)
         case Nurture(reason=reason, comment=comment):
             return _nurture(lead, playbook, reason, comment, now=now, actor=actor, name=name)
         case Disqualify(reason=reason):
