@@ -18,7 +18,7 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
-__all__ = ["unchecked", "unchecked_copy", "unchecked_init"]
+__all__ = ["unchecked", "unchecked_copy", "unchecked_init", "unchecked_replace"]
 
 T = TypeVar("T")
 
@@ -139,4 +139,30 @@ def unchecked_copy(cls: type[T]) -> Callable[..., T]:
     )
     source = f"def make(_value, *, {params}):\n    _obj = _new(_cls)\n{body}    return _obj\n"
     namespace = {"_new": object.__new__, "_cls": cls, "_keep": _NONE, **_setters(cls, names)}
+    return _compiled(cls, source, namespace)
+
+
+def unchecked_replace(cls: type[T], names: tuple[str, ...]) -> Callable[..., T]:
+    """A copier of `cls` values replacing exactly the fields `names`, given in that order.
+
+    The copy a fold makes most, without `unchecked_copy`'s keywords and per-field tests.
+
+    Example:
+        >>> @attrs.frozen
+        ... class Point:
+        ...     x: int = attrs.field(validator=attrs.validators.gt(0))
+        ...     y: int = 0
+        >>> moved = unchecked_replace(Point, ("y",))
+        >>> moved(Point(x=1), 5)
+        Point(x=1, y=5)
+    """
+    fields = _fields(cls)
+    unknown = [n for n in names if n not in fields]
+    if unknown or len(set(names)) != len(names):
+        raise TypeError(f"{cls.__name__} has fields {fields}, not {names}")
+    params = "".join(f", v{i}" for i in range(len(names)))
+    values = [f"v{names.index(n)}" if n in names else f"value.{n}" for n in fields]
+    body = "".join(f"    _s{i}(obj, {v})\n" for i, v in enumerate(values))
+    source = f"def make(value{params}):\n    obj = _new(_cls)\n{body}    return obj\n"
+    namespace = {"_new": object.__new__, "_cls": cls, **_setters(cls, fields)}
     return _compiled(cls, source, namespace)

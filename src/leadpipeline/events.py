@@ -15,8 +15,8 @@ from typing import assert_never
 import attrs
 
 from leadpipeline._checks import aware, not_blank
+from leadpipeline._snapshots import bump, with_fields, with_owner, with_stage
 from leadpipeline._typed import typed
-from leadpipeline._unchecked import unchecked_copy
 from leadpipeline.errors import ValidationError
 from leadpipeline.lead import (
     ERASED,
@@ -352,16 +352,6 @@ Event = (
 """Every fact that can appear in a lead's history."""
 
 
-_copy = unchecked_copy(Lead)
-"""`lead` with fields replaced, unvalidated: each value was checked when its event was
-built, and checking the whole lead again per event would be most of a fold's cost."""
-
-
-def _bump(lead: Lead, **changes: object) -> Lead:
-    """The next snapshot: one more event folded in."""
-    return _copy(lead, version=lead.version + 1, **changes)
-
-
 def evolve(lead: Lead | None, event: Event) -> Lead:
     """Fold one event into the lead; the only way a lead changes.
 
@@ -378,7 +368,7 @@ def evolve(lead: Lead | None, event: Event) -> Lead:
     """
     if lead is None:
         if isinstance(event, LeadCaptured):
-            return _copy(event.lead, version=1)
+            return with_fields(event.lead, version=1)
         raise ValidationError.at(
             "events[0]", f"a history starts with LeadCaptured, not {type(event).__name__}"
         )
@@ -388,15 +378,15 @@ def evolve(lead: Lead | None, event: Event) -> Lead:
         )
     match event:  # the most frequent first: each case is tried in turn
         case StageChanged(to_stage=to_stage):
-            return _copy(lead, version=lead.version + 1, stage=to_stage)
+            return with_stage(lead, to_stage, lead.version + 1)
         case OwnerChanged(to_owner=to_owner):
-            return _copy(lead, version=lead.version + 1, owner=to_owner)
+            return with_owner(lead, to_owner, lead.version + 1)
         case InteractionRecorded(interaction=interaction):
-            return _bump(lead, interactions=(*lead.interactions, interaction))
+            return bump(lead, interactions=(*lead.interactions, interaction))
         case LeadCaptured():
             raise ValidationError.at("event", f"lead {lead.id!r} was already captured")
         case ProfileUpdated():
-            return _bump(
+            return bump(
                 lead,
                 contact=event.contact if event.contact is not None else lead.contact,
                 company=event.company if event.company is not None else lead.company,
@@ -404,36 +394,36 @@ def evolve(lead: Lead | None, event: Event) -> Lead:
                 interests=event.interests if event.interests is not None else lead.interests,
             )
         case NoteAdded(text=text):
-            return _bump(lead, notes=(*lead.notes, text))
+            return bump(lead, notes=(*lead.notes, text))
         case Offered(partner_id=pid, expires_at=expires_at):
             offer = Offer(partner_id=pid, offered_at=event.at, expires_at=expires_at)
             kept = tuple(o for o in lead.offers if o.partner_id != pid)
-            return _bump(lead, offers=(*kept, offer))
+            return bump(lead, offers=(*kept, offer))
         case OfferWithdrawn(partner_id=pid, expired=expired):
             lapsed = tuple(sorted({*lead.lapsed_offers, pid})) if expired else lead.lapsed_offers
-            return _bump(
+            return bump(
                 lead,
                 offers=tuple(o for o in lead.offers if o.partner_id != pid),
                 lapsed_offers=lapsed,
             )
         case PartnerAccepted(partner_id=pid):
-            return _bump(lead, offers=tuple(o for o in lead.offers if o.partner_id != pid))
+            return bump(lead, offers=tuple(o for o in lead.offers if o.partner_id != pid))
         case ChannelAllocated(channel=channel):
-            return _bump(lead, channel=channel)
+            return bump(lead, channel=channel)
         case Returned(partner_id=pid) | Reclaimed(partner_id=pid):
-            return _bump(
+            return bump(
                 lead,
                 returned_by=tuple(sorted({*lead.returned_by, pid})),
                 offers=tuple(o for o in lead.offers if o.partner_id != pid),
             )
         case Merged(source=source, interactions=interactions):
-            return _bump(
+            return bump(
                 lead,
                 merged_sources=(*lead.merged_sources, source),
                 interactions=(*lead.interactions, *interactions),
             )
         case PersonalDataErased():
-            return _bump(
+            return bump(
                 lead,
                 contact=lead.contact.erased(),
                 notes=(),
@@ -453,7 +443,7 @@ def evolve(lead: Lead | None, event: Event) -> Lead:
             | SlaBreached()
             | Escalated()
         ):
-            return _bump(lead)
+            return bump(lead)
         case _:
             assert_never(event)
 

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from leadpipeline import DEFAULT_PLAYBOOK, Event, Lead, Party, ValidationError
 from leadpipeline._checks import EARLIEST, LATEST, require_aware
-from leadpipeline._unchecked import unchecked_copy
+from leadpipeline._snapshots import with_owner, with_stage
+from leadpipeline._unchecked import unchecked_copy, unchecked_replace
 from leadpipeline.events import (
     InteractionRecorded,
     LeadCaptured,
@@ -168,6 +169,30 @@ class TestUncheckedCopy:
         """Replacing any fields with checked values gives what `attrs.evolve` gives."""
         changes = {name: getattr(other, name) for name in names}
         assert_same(unchecked_copy(Lead)(lead, **changes), attrs.evolve(lead, **changes))
+
+    @given(lead=leads(), other=leads(), names=st.permutations(_LEAD_FIELDS), size=st.integers(1, 3))
+    def test_replace_equals_attrs_evolve(
+        self, lead: Lead, other: Lead, names: list[str], size: int
+    ) -> None:
+        """Replacing any fields, named in any order, gives what `attrs.evolve` gives."""
+        chosen = tuple(names[:size])
+        replace = unchecked_replace(Lead, chosen)
+        values = [getattr(other, name) for name in chosen]
+        expected = attrs.evolve(lead, **dict(zip(chosen, values, strict=True)))
+        assert_same(replace(lead, *values), expected)
+
+    @given(lead=leads(), other=leads())
+    def test_the_folds_copiers_equal_attrs_evolve(self, lead: Lead, other: Lead) -> None:
+        """The stage and owner copiers `evolve` uses give what `attrs.evolve` gives."""
+        version = other.version
+        assert_same(
+            with_stage(lead, other.stage, version),
+            attrs.evolve(lead, stage=other.stage, version=version),
+        )
+        assert_same(
+            with_owner(lead, other.owner, version),
+            attrs.evolve(lead, owner=other.owner, version=version),
+        )
 
 
 def _near(instant: datetime) -> st.SearchStrategy[datetime]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from leadpipeline._unchecked import unchecked, unchecked_copy, unchecked_init
+from leadpipeline._unchecked import unchecked, unchecked_copy, unchecked_init, unchecked_replace
 
 
 @attrs.frozen(kw_only=True)
@@ -96,6 +96,19 @@ class TestUncheckedCopy:
 
         with pytest.raises(TypeError, match="private"):
             unchecked_copy(Private)
+
+
+class TestUncheckedReplace:
+    def test_values_follow_the_order_of_the_names(self) -> None:
+        """Values are taken in the order the names were given, not the declaration order."""
+        replace = unchecked_replace(_Child, ("tags", "key"))
+        assert replace(_Child(key="k"), ("a",), "j") == _Child(key="j", tags=("a",))
+
+    @pytest.mark.parametrize("names", [("colour",), ("key", "key")])
+    def test_unknown_or_repeated_names_are_refused(self, names: tuple[str, ...]) -> None:
+        """A name that is no field, or named twice, fails when the copier is made."""
+        with pytest.raises(TypeError):
+            unchecked_replace(_Child, names)
 
 
 class TestUnchecked:

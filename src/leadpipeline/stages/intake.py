@@ -20,8 +20,8 @@ from datetime import datetime
 import attrs
 
 from leadpipeline._checks import require_aware
+from leadpipeline._snapshots import with_fields
 from leadpipeline._typed import typed
-from leadpipeline._unchecked import unchecked_copy
 from leadpipeline.errors import LeadIdTakenError, TransitionError, ValidationError
 from leadpipeline.events import Event, LeadCaptured
 from leadpipeline.lead import Lead, Party
@@ -40,9 +40,11 @@ def _first(lead: Lead) -> Lead:
     """
     if _derived(lead) == _UNDERIVED:
         return lead  # a fresh lead, as most captures bring: already its own first snapshot
-    return _copy(lead, **_NOT_DERIVED)
+    return with_fields(lead, **_NOT_DERIVED)
 
 
+# What only events bring, as a capture resets it; the copy keeps the checked lead's other
+# parts, so it checks nothing again.
 _NOT_DERIVED: dict[str, object] = {
     "channel": None,
     "offers": (),
@@ -54,8 +56,6 @@ _NOT_DERIVED: dict[str, object] = {
 }
 _derived = operator.attrgetter(*_NOT_DERIVED)
 _UNDERIVED = tuple(_NOT_DERIVED.values())
-_copy = unchecked_copy(Lead)
-"""`_first` keeps the checked lead's parts and sets the rest to defaults: nothing to check."""
 
 
 def capture(command: Capture, playbook: Playbook, *, now: datetime) -> tuple[Event, ...]:
