@@ -27,7 +27,7 @@ from leadpipeline.events import (
     StageChanged,
     evolve,
 )
-from leadpipeline.lead import Interaction, InteractionKind, Source
+from leadpipeline.lead import Interaction, InteractionKind, PartyKind, Source
 from leadpipeline.lifecycle import Lifecycle, Stage
 from leadpipeline.stages import Capture, MoveStage, RecordInteraction, _trusted, decide
 from tests.strategies import (
@@ -123,7 +123,7 @@ class TestTrustedEvents:
         walk += [MoveStage(to_stage=s, reason=reason) for s in ("mql", "sal", "sql")]
         walk += [MoveStage(to_stage="opportunity", owner=Party.sales(team="direct"))]
         walk += [MoveStage(to_stage="customer", reason=reason)]
-        if owner.kind.value == "sales":
+        if owner.kind is PartyKind.SALES:  # a move within mql: an owner change alone
             walk.insert(3, MoveStage(to_stage="mql", reason=reason, owner=owner))
         state: Lead | None = None
         for command in walk:
