@@ -2,7 +2,8 @@
 
 Why: every part a snapshot takes was checked, in the lead before it or in the event
 folded in, so checking the whole lead again per event would be most of a fold's cost.
-A stage or owner change is most of the events a lead gets, so each has its own copier.
+The events a lead gets most (a stage or owner change, a touch, its capture) each have a
+copier of their own.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from leadpipeline._unchecked import unchecked_copy, unchecked_replace
 from leadpipeline.lead import Lead
 
-__all__ = ["bump", "with_fields", "with_owner", "with_stage"]
+__all__ = ["bump", "with_fields", "with_owner", "with_stage", "with_touches", "with_version"]
 
 with_fields = unchecked_copy(Lead)
 """`with_fields(lead, **changes)`: the lead with the fields given by keyword replaced."""
@@ -20,6 +21,12 @@ with_stage = unchecked_replace(Lead, ("stage", "version"))
 
 with_owner = unchecked_replace(Lead, ("owner", "version"))
 """`with_owner(lead, owner, version)`: the lead handed to `owner`."""
+
+with_touches = unchecked_replace(Lead, ("interactions", "version"))
+"""`with_touches(lead, interactions, version)`: the lead with its touches replaced."""
+
+with_version = unchecked_replace(Lead, ("version",))
+"""`with_version(lead, version)`: the lead as it is, counted as `version`."""
 
 
 def bump(lead: Lead, **changes: object) -> Lead:

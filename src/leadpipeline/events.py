@@ -15,7 +15,7 @@ from typing import assert_never
 import attrs
 
 from leadpipeline._checks import aware, not_blank
-from leadpipeline._snapshots import bump, with_fields, with_owner, with_stage
+from leadpipeline._snapshots import bump, with_owner, with_stage, with_touches, with_version
 from leadpipeline._typed import typed
 from leadpipeline.errors import ValidationError
 from leadpipeline.lead import (
@@ -368,7 +368,7 @@ def evolve(lead: Lead | None, event: Event) -> Lead:
     """
     if lead is None:
         if isinstance(event, LeadCaptured):
-            return with_fields(event.lead, version=1)
+            return with_version(event.lead, 1)
         raise ValidationError.at(
             "events[0]", f"a history starts with LeadCaptured, not {type(event).__name__}"
         )
@@ -382,7 +382,7 @@ def evolve(lead: Lead | None, event: Event) -> Lead:
         case OwnerChanged(to_owner=to_owner):
             return with_owner(lead, to_owner, lead.version + 1)
         case InteractionRecorded(interaction=interaction):
-            return bump(lead, interactions=(*lead.interactions, interaction))
+            return with_touches(lead, (*lead.interactions, interaction), lead.version + 1)
         case LeadCaptured():
             raise ValidationError.at("event", f"lead {lead.id!r} was already captured")
         case ProfileUpdated():

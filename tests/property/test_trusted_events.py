@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from leadpipeline import DEFAULT_PLAYBOOK, Event, Lead, Party, ValidationError
 from leadpipeline._checks import EARLIEST, LATEST, require_aware
-from leadpipeline._snapshots import with_owner, with_stage
+from leadpipeline._snapshots import with_owner, with_stage, with_touches, with_version
 from leadpipeline._unchecked import unchecked_copy, unchecked_replace
 from leadpipeline.events import (
     InteractionRecorded,
@@ -183,7 +183,7 @@ class TestUncheckedCopy:
 
     @given(lead=leads(), other=leads())
     def test_the_folds_copiers_equal_attrs_evolve(self, lead: Lead, other: Lead) -> None:
-        """The stage and owner copiers `evolve` uses give what `attrs.evolve` gives."""
+        """The copiers `evolve` uses give what `attrs.evolve` gives."""
         version = other.version
         assert_same(
             with_stage(lead, other.stage, version),
@@ -193,6 +193,11 @@ class TestUncheckedCopy:
             with_owner(lead, other.owner, version),
             attrs.evolve(lead, owner=other.owner, version=version),
         )
+        assert_same(
+            with_touches(lead, other.interactions, version),
+            attrs.evolve(lead, interactions=other.interactions, version=version),
+        )
+        assert_same(with_version(lead, version), attrs.evolve(lead, version=version))
 
 
 def _near(instant: datetime) -> st.SearchStrategy[datetime]:
