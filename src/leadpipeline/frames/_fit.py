@@ -28,9 +28,8 @@ from leadpipeline.rules.scoring.rules import DomainIn, InRange, Match, Missing, 
 
 __all__ = ["Columns", "rule_mask"]
 
-# Python's own whitespace (str.isspace), for "blank" in a regular expression.
+# Python's own whitespace (str.isspace): a text of these alone is blank, as on a lead.
 _SPACE = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
-_BLANK = "^[" + "".join(f"\\x{{{ord(c):x}}}" for c in _SPACE) + "]*$"
 _REQUIRED = frozenset({"id", "source.channel", "source.captured_at"})
 
 
@@ -66,23 +65,26 @@ def _anchor(record: str) -> str | None:
 class Columns:
     """The lead columns a model reads, each converted once however many rules read it."""
 
-    def __init__(self, columns: Mapping[str, pa.Array], n: int, touch_counts: np.ndarray) -> None:
+    def __init__(self, columns: Mapping[str, pa.Array], n: int, touch_leads: np.ndarray) -> None:
         self.columns = columns
         self.n = n
-        self.touch_counts = touch_counts
+        self._touch_leads = touch_leads
         self._numbers: dict[str, np.ndarray] = {}
         self._valid: dict[str, np.ndarray] = {}
         self._encoded: dict[tuple[str, bool], pa.DictionaryArray] = {}
+
+    @functools.cached_property
+    def touch_counts(self) -> np.ndarray:
+        """How many touches each row has, counted only for a rule on ``interactions``."""
+        return np.bincount(self._touch_leads, minlength=self.n)
 
     def encoded(self, name: str, *, domains: bool = False) -> pa.DictionaryArray:
         """Column `name` as distinct values and indices (of the part after the last "@")."""
         key = (name, domains)
         if key not in self._encoded:
             column = self.columns[name]
-            if domains:  # an address's domain: far fewer distinct values than addresses
-                if pa.types.is_dictionary(column.type):
-                    column = column.dictionary_decode()
-                column = pc.replace_substring_regex(column, pattern="(?s)^.*@", replacement="")
+            if domains and not pa.types.is_dictionary(column.type):
+                column = _after_last_at(column)  # far fewer distinct domains than addresses
             if not pa.types.is_dictionary(column.type):
                 column = pc.dictionary_encode(column)
             self._encoded[key] = column
@@ -120,6 +122,14 @@ class Columns:
         return rows
 
 
+def _after_last_at(column: pa.Array) -> pa.Array:
+    """Each text's part after its last "@" (``str.rpartition("@")[2]``), null for null."""
+    parts = pc.split_pattern(column, pattern="@", max_splits=1, reverse=True)
+    last = np.asarray(parts.offsets.to_numpy())[1:] - 1
+    missing = np.asarray(parts.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    return parts.values.take(pa.array(np.maximum(last, 0), mask=missing))
+
+
 def _bools(values: Any) -> np.ndarray:
     return np.asarray(values, dtype=bool)
 
@@ -140,8 +150,7 @@ def _on_values(values: pa.Array, test: Any) -> np.ndarray:
 def _text_mask(columns: Columns, field: str, match: Match, kind: _FieldKind) -> np.ndarray:
     column = columns.columns[field]
     if isinstance(match, Present | Missing) and not pa.types.is_dictionary(column.type):
-        blank = _np(pc.match_substring_regex(column, pattern=_BLANK))
-        present = ~np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool) & ~blank
+        present = _np(pc.greater(pc.binary_length(pc.utf8_ltrim(column, _SPACE)), 0))
         return _bools(present if isinstance(match, Present) else ~present)
     encoded = columns.encoded(field, domains=isinstance(match, DomainIn))
     return _on_values(encoded, _predicate(match, kind))

@@ -89,7 +89,7 @@ class FrameScores:
 
 def _as_array(values: Any) -> pa.Array:
     if isinstance(values, pa.ChunkedArray):
-        return values.combine_chunks()
+        return values.chunk(0) if values.num_chunks == 1 else values.combine_chunks()
     if isinstance(values, pa.Array):
         return values
     return pa.array(values, from_pandas=True)
@@ -113,7 +113,9 @@ def _micros(at: pa.Array, where: str) -> np.ndarray:
         raise ValidationError.at(where, "naive timestamps refused: give them a time zone")
     if at.null_count:
         raise ValidationError.at(where, "a touch without a time")
-    return np.asarray(pc.cast(pc.cast(at, pa.timestamp("us", tz="UTC")), pa.int64()).to_numpy())
+    if at.type.unit != "us":
+        at = pc.cast(at, pa.timestamp("us", tz="UTC"))
+    return np.asarray(at.view(pa.int64()).to_numpy())  # the zone names no offset: UTC inside
 
 
 def _now_micros(now: Any, n: int) -> int | np.ndarray:
@@ -140,7 +142,10 @@ def _touch_arrays(
     """The touch table as lead rows, kind codes (with their names) and microseconds."""
     columns = _columns_of(touches)
     if "lead" in columns:
-        lead = np.asarray(pc.cast(columns["lead"], pa.int64()).to_numpy(zero_copy_only=False))
+        rows = columns["lead"]
+        if rows.type not in {pa.int32(), pa.int64()}:
+            rows = pc.cast(rows, pa.int64())
+        lead = np.asarray(rows.to_numpy(zero_copy_only=False))
     elif "lead_id" in columns and ids is not None:
         found = pc.index_in(columns["lead_id"], value_set=ids)
         if found.null_count:
@@ -219,8 +224,7 @@ def score_frame(
     else:
         lead = kinds = at = np.zeros(0, dtype=np.int64)
         codes = {}
-    touch_counts = np.bincount(lead, minlength=n) if len(lead) else np.zeros(n, dtype=np.int64)
-    table = Columns(columns, n, touch_counts)
+    table = Columns(columns, n, lead)
 
     declared = {g.name: g.cap for g in model.groups}
     names = (GENERAL_GROUP, *(g.name for g in model.groups if g.name != GENERAL_GROUP))
@@ -233,16 +237,17 @@ def score_frame(
         where = f"fit[{i}]" if i < len(model.fit) else f"negative[{i - len(model.fit)}]"
         mask = rule_mask(table, rule.field, rule.match, where)
         points = float(rule.points) if isinstance(rule, FitRule) else -float(rule.penalty)
-        share = np.where(mask, points, 0.0)
-        groups[index[rule.group]] += share
-        fit += share
-        per_rule.append((rule.name, share))
+        group = groups[index[rule.group]]
+        np.add(group, points, out=group, where=mask)
+        np.add(fit, points, out=fit, where=mask)
+        if rules:
+            per_rule.append((rule.name, np.where(mask, points, 0.0)))
     now_touch = now_us[lead] if isinstance(now_us, np.ndarray) else now_us
     raw = engagement_points(model.engagement, codes, lead, kinds, at, now=now_touch, n=n)
     engagement = np.zeros(n)
     engaged: list[tuple[str, np.ndarray]] = []
     for j, rule_e in enumerate(model.engagement):
-        capped = raw[:, j] if rule_e.cap is None else np.minimum(raw[:, j], float(rule_e.cap))
+        capped = raw[j] if rule_e.cap is None else np.minimum(raw[j], rule_e.cap, out=raw[j])
         groups[index[rule_e.group]] += capped
         engagement += capped
         engaged.append((rule_e.name, capped))
