@@ -29,6 +29,7 @@ from leadpipeline.rules.scoring.rules import CalendarStep, Decay, EngagementRule
 __all__ = ["engagement_points"]
 
 _DAY_US = 86_400_000_000
+_RUN = 1 << 18
 
 
 def _powers(factor: float, steps: np.ndarray) -> np.ndarray:
@@ -174,7 +175,9 @@ def _layer(  # noqa: PLR0917  # the touches' parallel columns, one argument each
     for decay, its_codes in alike.items():
         if decay == main:
             continue
-        mine = np.flatnonzero(np.isin(c, its_codes))
+        member = np.zeros(len(bound), dtype=bool)
+        member[its_codes] = True
+        mine = np.flatnonzero(member[c])
         weights[mine] = _decays(
             decay,
             d[mine],
@@ -189,21 +192,20 @@ def _layer(  # noqa: PLR0917  # the touches' parallel columns, one argument each
         out[j, piece.lo : piece.lo + piece.size] = sums[code_of[j]] * float(rules[j].points)
 
 
-def _pieces(lead: np.ndarray, parts: int, n: int) -> list[_Piece]:
-    """Runs of touches that never split a lead's touches (when the table is sorted by lead)."""
+def _pieces(lead: np.ndarray, n: int) -> list[_Piece]:
+    """Runs of about `_RUN` touches that never split a lead's (when sorted by lead).
+
+    Short runs keep each step's arrays small enough to be reused rather than mapped
+    afresh, and let the cores share the work; an unsorted table is one run.
+    """
     m = len(lead)
-    if parts < 2 or m < 200_000 or not bool(np.all(lead[1:] >= lead[:-1])):
+    if m <= _RUN or not bool(np.all(lead[1:] >= lead[:-1])):
         return [_Piece(touches=slice(0, m), lo=0, size=n)]
-    cuts = [0]
-    for i in range(1, parts):
-        cut = int(np.searchsorted(lead, lead[m * i // parts], side="left"))
-        if cut > cuts[-1]:
-            cuts.append(cut)
-    cuts.append(m)
+    cuts = np.unique(np.searchsorted(lead, lead[_RUN::_RUN], side="left")).tolist()
+    bounds = [0, *(c for c in cuts if c > 0), m]
     return [
         _Piece(touches=slice(a, b), lo=int(lead[a]), size=int(lead[b - 1]) + 1 - int(lead[a]))
-        for a, b in itertools.pairwise(cuts)
-        if b > a
+        for a, b in itertools.pairwise(bounds)
     ]
 
 
@@ -223,8 +225,8 @@ def engagement_points(
     `kind_codes`, microseconds since the epoch in UTC); `now` is one instant or each
     touch's, in the same unit. A touch after `now` does not count yet; one older than a
     rule's window does not count for that rule. A table sorted by lead is cut into
-    pieces that never split a lead and worked on one core each (numpy releases the
-    interpreter's lock); each piece writes its own leads' columns.
+    short runs that never split a lead, shared among the cores (numpy releases the
+    interpreter's lock); each run writes its own leads' columns.
     """
     r = len(rules)
     out = np.zeros((r, n))
@@ -240,10 +242,12 @@ def engagement_points(
         for layer in layers:
             _layer(rules, layer, kind_codes, delta, touch, piece, out)
 
-    pieces = _pieces(lead, min(os.cpu_count() or 1, 4), n)
-    if len(pieces) == 1:
-        work(pieces[0])
+    pieces = _pieces(lead, n)
+    workers = min(os.cpu_count() or 1, 4, len(pieces))
+    if workers == 1:
+        for piece in pieces:
+            work(piece)
     else:
-        with ThreadPoolExecutor(max_workers=len(pieces)) as pool:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(work, pieces))
     return out

@@ -51,6 +51,18 @@ def _steps(path: str) -> tuple[tuple[str, type, Any], ...]:
 
 
 @functools.cache
+def _records_on_the_way(path: str) -> tuple[str, ...]:
+    """The optional records `path` passes through (``company.annual_revenue``)."""
+    records = []
+    prefix = ""
+    for segment, _, _ in _steps(path)[:-1]:
+        prefix = f"{prefix}.{segment}" if prefix else segment
+        if _unwrap_optional(typing.get_type_hints(_steps(prefix)[-1][1])[segment])[1]:
+            records.append(prefix)
+    return tuple(records)
+
+
+@functools.cache
 def _anchor(record: str) -> str | None:
     """The first required leaf of an optional record: the record exists when it has a value."""
     cls = _unwrap_optional(typing.get_type_hints(_steps(record)[-1][1])[record.rpartition(".")[2]])[
@@ -111,14 +123,11 @@ class Columns:
     def present(self, path: str) -> np.ndarray:
         """Which rows have every optional record on the way to `path`."""
         rows = np.ones(self.n, dtype=bool)
-        prefix = ""
-        for segment, _, _ in _steps(path)[:-1]:
-            prefix = f"{prefix}.{segment}" if prefix else segment
-            if _unwrap_optional(typing.get_type_hints(_steps(prefix)[-1][1])[segment])[1]:
-                anchor = _anchor(prefix)
-                if anchor is None or anchor not in self.columns:
-                    return np.zeros(self.n, dtype=bool)
-                rows &= self.valid(anchor)
+        for record in _records_on_the_way(path):
+            anchor = _anchor(record)
+            if anchor is None or anchor not in self.columns:
+                return np.zeros(self.n, dtype=bool)
+            rows &= self.valid(anchor)
         return rows
 
 
@@ -217,6 +226,8 @@ def rule_mask(columns: Columns, field: str, match: Match, where: str) -> np.ndar
         mask = columns.valid(field)
         if isinstance(match, Missing):
             mask = ~mask
+    if not _records_on_the_way(field):  # every row has the way to the field
+        return _bools(mask)
     if isinstance(match, Missing):
         return _bools(mask | ~inside)
     return _bools(mask & inside)

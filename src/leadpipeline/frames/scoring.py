@@ -11,6 +11,7 @@ a column cannot carry what a lead can (a touch's own time zone, for calendar-mon
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -174,6 +175,13 @@ def _touch_arrays(
     )
 
 
+def _sum(parts: list[np.ndarray], n: int) -> np.ndarray:
+    """The parts added in order (zeros without any)."""
+    if not parts:
+        return np.zeros(n)
+    return parts[0] if len(parts) == 1 else np.add.reduce(parts)
+
+
 def _grades(model: ScoringModel, fit: np.ndarray) -> pa.Array:
     """`ScoringModel.grade_for` on a column: the best band whose minimum the fit reaches."""
     grades = np.full(len(fit), len(model.grade_bands), dtype=np.int32)
@@ -228,32 +236,32 @@ def score_frame(
 
     declared = {g.name: g.cap for g in model.groups}
     names = (GENERAL_GROUP, *(g.name for g in model.groups if g.name != GENERAL_GROUP))
-    index = {name: i for i, name in enumerate(names)}
-    groups = [np.zeros(n) for _ in names]
-    fit = np.zeros(n)
+    fit_of: dict[str, np.ndarray] = {}  # each group's fit points, for the groups that have some
     per_rule: list[tuple[str, np.ndarray]] = []
     fit_rules: tuple[FitRule | NegativeRule, ...] = (*model.fit, *model.negative)
     for i, rule in enumerate(fit_rules):
         where = f"fit[{i}]" if i < len(model.fit) else f"negative[{i - len(model.fit)}]"
         mask = rule_mask(table, rule.field, rule.match, where)
         points = float(rule.points) if isinstance(rule, FitRule) else -float(rule.penalty)
-        group = groups[index[rule.group]]
-        np.add(group, points, out=group, where=mask)
-        np.add(fit, points, out=fit, where=mask)
+        part = fit_of.setdefault(rule.group, np.zeros(n))
+        np.add(part, points, out=part, where=mask)
         if rules:
             per_rule.append((rule.name, np.where(mask, points, 0.0)))
     now_touch = now_us[lead] if isinstance(now_us, np.ndarray) else now_us
     raw = engagement_points(model.engagement, codes, lead, kinds, at, now=now_touch, n=n)
-    engagement = np.zeros(n)
-    engaged: list[tuple[str, np.ndarray]] = []
-    for j, rule_e in enumerate(model.engagement):
-        capped = raw[j] if rule_e.cap is None else np.minimum(raw[j], rule_e.cap, out=raw[j])
-        groups[index[rule_e.group]] += capped
-        engagement += capped
-        engaged.append((rule_e.name, capped))
+    caps = [math.inf if r.cap is None else float(r.cap) for r in model.engagement]
+    np.minimum(raw, np.array(caps).reshape(-1, 1), out=raw)
+    engaged_of: dict[str, np.ndarray] = {}
+    for name in names:
+        mine = [j for j, r in enumerate(model.engagement) if r.group == name]
+        if mine:
+            engaged_of[name] = (raw if len(mine) == len(raw) else raw[mine]).sum(axis=0)
+    fit = _sum(list(fit_of.values()), n)
+    engagement = _sum(list(engaged_of.values()), n)
     total = np.zeros(n)
     capped_groups: list[tuple[str, np.ndarray]] = []
-    for name, values in zip(names, groups, strict=True):
+    for name in names:
+        values = _sum([v[name] for v in (fit_of, engaged_of) if name in v], n)
         cap = declared.get(name)
         kept = values if cap is None else np.minimum(values, cap)
         total += kept
@@ -262,6 +270,7 @@ def score_frame(
         total = np.where(total > model.cap, model.cap, total)
     if model.floor is not None:
         total = np.where(total < model.floor, model.floor, total)
+    engaged = [(r.name, raw[j]) for j, r in enumerate(model.engagement)]
     ordered = per_rule[: len(model.fit)] + engaged + per_rule[len(model.fit) :]
     result = columns.get("outcome.result")
     return FrameScores(
