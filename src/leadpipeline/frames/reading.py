@@ -8,7 +8,9 @@ stop. Nothing is half-imported: a lead whose touch is refused is refused with it
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +19,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from leadpipeline.errors import ConfigurationError
-from leadpipeline.frames._cells import Refusals, reading_for
+from leadpipeline.frames._cells import Refusals, convert_column, few_values, reading_for
 from leadpipeline.frames._convert import ARROW_TYPES, Problems, convert
 from leadpipeline.frames._counts import counted_touches
 from leadpipeline.frames._fields import Check, Kind, lead_fields, spec_of
 from leadpipeline.frames._sources import arrow_table, csv_batches, csv_table, records_table
 from leadpipeline.frames._touches import TouchReader, touch_headers, wide_touches
 from leadpipeline.frames.frame import LeadFrame
-from leadpipeline.frames.mapping import ColumnMapping
+from leadpipeline.frames.mapping import Column, ColumnMapping
 from leadpipeline.frames.refusals import RowRefusal, RowsRefusedError
 
 __all__ = ["read_arrow", "read_csv", "read_pandas", "read_records", "stream_csv"]
@@ -64,40 +66,53 @@ def _constant(mapping: ColumnMapping, path: str, n: int) -> pa.Array:
     return pa.repeat(value[0], n) if n else pa.nulls(0, value.type)
 
 
+def _mapped_column(
+    raw: pa.Table, mapping: ColumnMapping, column: Column
+) -> tuple[pa.Array, pa.Array, Problems]:
+    """One mapped column's cells, its canonical column and its bad cells."""
+    spec = lead_fields()[column.field]
+    reading = reading_for(
+        mapping,
+        spec.kind,
+        checks=spec.checks,
+        values=column.values,
+        unmapped=column.unmapped,
+        separator=column.separator,
+        formats=column.formats or mapping.date_formats,
+    )
+    cells = raw.column(column.header).combine_chunks()
+    return (cells, *convert_column(cells, reading))
+
+
 def _leads_columns(
     raw: pa.Table, mapping: ColumnMapping, refusals: Refusals, seen: set[str] | None
 ) -> dict[str, pa.Array]:
-    """Every canonical column of the lead table; bad cells are in `refusals`."""
+    """Every canonical column of the lead table; bad cells are in `refusals`.
+
+    The columns are converted side by side on the cores (Arrow and numpy release the
+    interpreter's lock); their refusals are gathered in the mapping's order.
+    """
     n = raw.num_rows
     columns: dict[str, pa.Array] = {}
-    raw_id = raw.column(mapping.id).combine_chunks()
-    ids, problems = convert(
-        raw_id, reading_for(mapping, Kind.TEXT, checks=frozenset({Check.NOT_BLANK}))
-    )
-    problems.append(
-        (
-            ~np.asarray(pc.is_valid(ids).to_numpy(zero_copy_only=False)),
-            "required: the cell is empty",
+    with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 4)) as pool:
+        converted = [pool.submit(_mapped_column, raw, mapping, c) for c in mapping.columns]
+        raw_id = raw.column(mapping.id).combine_chunks()
+        ids, problems = convert(
+            raw_id, reading_for(mapping, Kind.TEXT, checks=frozenset({Check.NOT_BLANK}))
         )
-    )
-    refusals.add(problems, raw_id, mapping.id, "id")
-    refusals.add(_duplicates(ids, refusals.first_row, seen), raw_id, mapping.id, "id")
-    columns["id"] = ids
-    for column in mapping.columns:
-        spec = lead_fields()[column.field]
-        reading = reading_for(
-            mapping,
-            spec.kind,
-            checks=spec.checks,
-            values=column.values,
-            unmapped=column.unmapped,
-            separator=column.separator,
-            formats=column.formats or mapping.date_formats,
+        problems.append(
+            (
+                ~np.asarray(pc.is_valid(ids).to_numpy(zero_copy_only=False)),
+                "required: the cell is empty",
+            )
         )
-        cells = raw.column(column.header).combine_chunks()
-        values, problems = convert(cells, reading)
-        refusals.add(problems, cells, column.header, column.field)
-        columns[column.field] = values
+        refusals.add(problems, raw_id, mapping.id, "id")
+        refusals.add(_duplicates(ids, refusals.first_row, seen), raw_id, mapping.id, "id")
+        columns["id"] = ids
+        for column, future in zip(mapping.columns, converted, strict=True):
+            cells, values, problems = future.result()
+            refusals.add(problems, cells, column.header, column.field)
+            columns[column.field] = values
     for path in mapping.constants:
         columns[path] = _constant(mapping, path, n)
     for spec in lead_fields().values():
@@ -174,10 +189,8 @@ def _duplicates(ids: pa.Array, first_row: int, seen: set[str] | None) -> Problem
 
 def _compact(values: pa.Array) -> pa.Array:
     """A text column with few distinct values as a dictionary, each value tested once."""
-    if not pa.types.is_string(values.type) or len(values) < 64:
-        return values
-    encoded = pc.dictionary_encode(values)
-    return encoded if len(encoded.dictionary) <= len(values) // 4 else values
+    encoded = few_values(values)
+    return values if encoded is None else encoded
 
 
 def _assemble(
@@ -195,15 +208,14 @@ def _assemble(
     if stop and refused:
         raise RowsRefusedError(refused)
     accepted = ~refusals.bad
+    everyone = not refusals.bad.any()
     chosen = pa.array(accepted)
     n = len(accepted)
     rows = np.arange(refusals.first_row, refusals.first_row + n, dtype=np.int64)
     leads = pa.table(
-        {"id": columns["id"].filter(chosen), "row": pa.array(rows[accepted])}
-        | {
-            name: _compact(values.filter(chosen))
-            for name, values in columns.items()
-            if name != "id"
+        {
+            name: _compact(values if everyone else values.filter(chosen))
+            for name, values in ({"id": columns["id"], "row": pa.array(rows)} | columns).items()
         }
     )
     new_index = np.cumsum(accepted, dtype=np.int64) - 1
