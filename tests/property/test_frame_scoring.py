@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import attrs
 import numpy as np
@@ -10,7 +11,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadpipeline.frames import lead_frame, score_frame
+from leadpipeline.frames import _engagement, lead_frame, score_frame
 from leadpipeline.lead import Lead
 from leadpipeline.rules.scoring import (
     CalendarStep,
@@ -84,14 +85,42 @@ class TestScoreFrameEqualsScoreTotals:
         assert close(scores.totals, expected)
 
     @settings(max_examples=100, deadline=None)
+    @given(random_models(), st.data(), nows)
+    def test_touches_cut_into_short_runs_give_the_same_totals(
+        self, model: ScoringModel, data: st.DataObject, now: datetime
+    ) -> None:
+        """Runs of a touch or two, shared among the cores, sum each lead as one run does."""
+        leads = [in_utc(lead) for lead in data.draw(st.lists(random_leads(now), max_size=6))]
+        with mock.patch.object(_engagement, "_RUN", 1):
+            scores = score_frame(lead_frame(leads), model, now=now)
+        assert close(scores.totals, score_totals(leads, model, now=now))
+
+    @settings(max_examples=100, deadline=None)
+    @given(random_models(), st.data(), nows)
+    def test_touches_in_any_order_give_the_same_totals(
+        self, model: ScoringModel, data: st.DataObject, now: datetime
+    ) -> None:
+        """A touch table not sorted by lead scores as the sorted one does."""
+        leads = [in_utc(lead) for lead in data.draw(st.lists(random_leads(now), max_size=6))]
+        frame = lead_frame(leads)
+        order = data.draw(st.permutations(range(frame.touches.num_rows)))
+        touches = frame.touches.take(pa.array(order, pa.int64()))
+        with mock.patch.object(_engagement, "_RUN", 1):
+            scores = score_frame(frame.leads, model, now=now, touches=touches)
+        assert close(scores.totals, score_totals(leads, model, now=now))
+
+    @settings(max_examples=100, deadline=None)
     @given(random_models(), st.lists(random_leads(NOW), max_size=6))
     def test_fit_engagement_and_groups_equal_the_cards(
         self, model: ScoringModel, leads: list[Lead]
     ) -> None:
-        """Fit, engagement and each group's capped points are the score cards' too."""
+        """Fit, engagement, each group's and each rule's points are the score cards' too."""
         leads = [in_utc(lead) for lead in leads]
-        scores = score_frame(lead_frame(leads), model, now=NOW)
+        scores = score_frame(lead_frame(leads), model, now=NOW, rules=True)
         cards = score_many(leads, model, now=NOW)
+        for name, values in scores.rules:
+            shares = [sum(c.points for c in card.contributions if c.rule == name) for card in cards]
+            assert close(values, shares)
         assert close(scores.fit, [c.fit for c in cards])
         assert close(scores.engagement, [c.engagement for c in cards])
         for name, values in scores.groups:

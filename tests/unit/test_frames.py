@@ -171,6 +171,28 @@ class TestMessyCsv:
         assert lead.company.employees is None
         assert score(lead, DEFAULT_SCORING_MODEL, now=NOW).total == 0.0
 
+    def test_a_long_file_of_repeated_cells_refuses_each_bad_row(self, tmp_path: Path) -> None:
+        """Values read once per distinct cell still refuse every row holding a bad one."""
+        header = "Lead ID,Created,Lead Source,Job Title,Employees,Revenue,Decision,Interests,Status"
+        lines = [header]
+        for i in range(200):
+            bad = i % 10 == 3
+            source, employees = ("Fax", "lots") if bad else ("Web", "80")
+            lines.append(f"L-{i},01.03.2026 10:00,{source},Head of IT,{employees},,,erp,Open")
+        frame = read_csv(write(tmp_path, "leads.csv", "\n".join(lines) + "\n"), MAPPING)
+        found = {(r.row, r.column, r.field, r.value) for r in frame.refused}
+        expected = {
+            (row, column, field, value)
+            for row in range(4, 201, 10)
+            for column, field, value in (
+                ("Lead Source", "source.channel", "Fax"),
+                ("Employees", "company.employees", "lots"),
+            )
+        }
+        assert found == expected
+        assert len(frame) == 180
+        assert set(frame.leads.column("contact.job_title").to_pylist()) == {"Head of IT"}
+
     def test_refused_touch_refuses_its_lead(self, tmp_path: Path) -> None:
         """A lead is never imported without one of its touches."""
         frame = read_csv(

@@ -198,7 +198,8 @@ def _numbers(text: pa.Array, reading: Reading, problems: Problems) -> pa.Array:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         fast = None
     if fast is not None and (whole or not _mask(pc.invert(pc.is_finite(fast))).any()):
-        return _finish_numbers(pc.cast(fast, pa.float64()), reading, problems)
+        # unsafe: a whole number past 2**53 is rounded here and refused as too large there
+        return _finish_numbers(pc.cast(fast, pa.float64(), safe=False), reading, problems)
     valid = _mask(pc.is_valid(text))
     ok = _mask(pc.match_substring_regex(text, pattern=_INT if whole else _FLOAT))
     bad = valid & ~ok
