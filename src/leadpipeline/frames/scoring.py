@@ -4,8 +4,8 @@ Why: a back-test over a million leads needs totals, not `Lead` values; building 
 values costs far more than the arithmetic. `score_frame` is a pure function of columns
 (an Arrow table or a mapping of arrays), the touches as a long table, a model and `now`,
 so it runs as well in a notebook as inside a Spark partition. Its totals equal
-`score_totals` on the leads the same rows make, to the last bit but for the rounding of
-a power (a property test holds it to 1e-9); see docs/frames.md for the one case where
+`score_totals` on the leads the same rows make but for rounding in the last digits (a
+property test holds it to 1e-9); see docs/frames.md for the one case where
 a column cannot carry what a lead can (a touch's own time zone, for calendar-month decay).
 """
 
