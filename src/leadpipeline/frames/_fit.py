@@ -106,17 +106,24 @@ class Columns:
         """Which rows hold a value in column `name` (NaN is no value)."""
         if name not in self._valid:
             column = self.columns[name]
-            valid = ~np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-            if pa.types.is_floating(column.type):
-                valid &= ~_np(pc.is_nan(column))
+            if pa.types.is_floating(column.type):  # a null is NaN among the numbers
+                valid = ~np.isnan(self.numbers(name))
+            elif column.null_count:
+                valid = ~np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+            else:
+                valid = np.ones(self.n, dtype=bool)
             self._valid[name] = valid
         return self._valid[name]
 
     def numbers(self, name: str) -> np.ndarray:
         """Column `name` as floats, NaN where it holds no value."""
         if name not in self._numbers:
-            column = pc.cast(self.columns[name], pa.float64())
-            values = np.asarray(pc.fill_null(column, np.nan).to_numpy(zero_copy_only=False))
+            column = self.columns[name]
+            if column.type != pa.float64():
+                column = pc.cast(column, pa.float64())
+            if column.null_count:
+                column = pc.fill_null(column, np.nan)
+            values = np.asarray(column.to_numpy(zero_copy_only=False))
             self._numbers[name] = values
         return self._numbers[name]
 
