@@ -1,14 +1,12 @@
 """Engagement rules on a long table of touches: each rule's points per lead, vectorised.
 
 Why: the reference scorer walks a lead's touches one by one; here the touches are aged
-once, those inside a window picked once, and each one's decay summed per lead and kind
-with one `np.bincount`; a rule's points then multiply its kind's sum. The decays mean
-what `_decay` says: a half-life is the same power of 0.5; a step decay raises its factor
-to the same whole number of steps, taken from a table Python's own ``**`` filled; a
-calendar step counts months on the UTC calendar with the same clipping to a month's end
-as ``relativedelta``. The sums differ from the reference's in rounding alone (a power
-of two for a power of 0.5, points times a sum for a sum of points): a few units in the
-last place.
+once, those inside a window picked once, and their points summed per lead and kind with
+one `np.bincount`, which adds a lead's touches in the table's order as the reference
+does. The decays mean what `_decay` says: a half-life is the same power of 0.5; a step
+decay raises its factor to the same whole number of steps, taken from a table Python's
+own ``**`` filled; a calendar step counts months on the UTC calendar with the same
+clipping to a month's end as ``relativedelta``.
 """
 
 from __future__ import annotations
@@ -80,14 +78,16 @@ def _calendar(delta: np.ndarray, at: np.ndarray, now: Any, step: CalendarStep) -
 def _decays(decay: Decay | None, d: np.ndarray, at: Any, now: Any) -> np.ndarray:
     """Each touch's decay factor at its age `d` (``now - at`` in microseconds).
 
-    A half-life is ``0.5 ** (age / half-life)`` as one power of two; a step decay is the
-    factor to the whole number of steps, from a table Python's ``**`` filled.
+    A half-life is ``0.5 ** (age / half-life)`` with ``age`` in seconds as
+    ``timedelta.total_seconds`` gives it; a step decay is the factor to the whole number
+    of steps, from a table Python's ``**`` filled.
     """
     if decay is None:
         return np.ones(len(d))
     if isinstance(decay, HalfLife):
-        factors: np.ndarray = d * (-1.0 / (1e6 * decay.days * DAY))
-        np.exp2(factors, out=factors)
+        factors: np.ndarray = d / 1e6
+        factors /= decay.days * DAY
+        np.power(0.5, factors, out=factors)
         return factors
     if not decay.months:
         step = timedelta(weeks=decay.weeks, days=decay.days) // timedelta(microseconds=1)
@@ -184,12 +184,16 @@ def _layer(  # noqa: PLR0917  # the touches' parallel columns, one argument each
             instants[mine] if instants is not None else None,
             when[mine] if isinstance(when, np.ndarray) else when,
         )
+    points = np.zeros(len(bound))
+    for j in layer:
+        points[code_of[j]] = float(rules[j].points)
+    weights *= points[c]  # each touch's points, as the reference adds them
     key = np.multiply(c, piece.size, dtype=np.int64)
     key += lead[chosen]
     key -= piece.lo
     sums = np.bincount(key, weights, minlength=codes * piece.size).reshape(codes, piece.size)
     for j in layer:
-        out[j, piece.lo : piece.lo + piece.size] = sums[code_of[j]] * float(rules[j].points)
+        out[j, piece.lo : piece.lo + piece.size] = sums[code_of[j]]
 
 
 def _pieces(lead: np.ndarray, n: int) -> list[_Piece]:

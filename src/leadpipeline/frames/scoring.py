@@ -4,8 +4,8 @@ Why: a back-test over a million leads needs totals, not `Lead` values; building 
 values costs far more than the arithmetic. `score_frame` is a pure function of columns
 (an Arrow table or a mapping of arrays), the touches as a long table, a model and `now`,
 so it runs as well in a notebook as inside a Spark partition. Its totals equal
-`score_totals` on the leads the same rows make but for rounding in the last digits (a
-property test holds it to 1e-9); see docs/frames.md for the one case where
+`score_totals` on the leads the same rows make, to the last bit but for the rounding of
+a power (a property test holds it to 1e-9); see docs/frames.md for the one case where
 a column cannot carry what a lead can (a touch's own time zone, for calendar-month decay).
 """
 
@@ -175,13 +175,6 @@ def _touch_arrays(
     )
 
 
-def _sum(parts: list[np.ndarray], n: int) -> np.ndarray:
-    """The parts added in order (zeros without any)."""
-    if not parts:
-        return np.zeros(n)
-    return parts[0] if len(parts) == 1 else np.add.reduce(parts)
-
-
 def _grades(model: ScoringModel, fit: np.ndarray) -> pa.Array:
     """`ScoringModel.grade_for` on a column: the best band whose minimum the fit reaches."""
     grades = np.full(len(fit), len(model.grade_bands), dtype=np.int32)
@@ -236,32 +229,31 @@ def score_frame(
 
     declared = {g.name: g.cap for g in model.groups}
     names = (GENERAL_GROUP, *(g.name for g in model.groups if g.name != GENERAL_GROUP))
-    fit_of: dict[str, np.ndarray] = {}  # each group's fit points, for the groups that have some
+    index = {name: i for i, name in enumerate(names)}
+    groups = [np.zeros(n) for _ in names]
+    fit = np.zeros(n)
     per_rule: list[tuple[str, np.ndarray]] = []
     fit_rules: tuple[FitRule | NegativeRule, ...] = (*model.fit, *model.negative)
     for i, rule in enumerate(fit_rules):
         where = f"fit[{i}]" if i < len(model.fit) else f"negative[{i - len(model.fit)}]"
         mask = rule_mask(table, rule.field, rule.match, where)
         points = float(rule.points) if isinstance(rule, FitRule) else -float(rule.penalty)
-        part = fit_of.setdefault(rule.group, np.zeros(n))
-        np.add(part, points, out=part, where=mask)
+        group = groups[index[rule.group]]
+        np.add(group, points, out=group, where=mask)
+        np.add(fit, points, out=fit, where=mask)
         if rules:
             per_rule.append((rule.name, np.where(mask, points, 0.0)))
     now_touch = now_us[lead] if isinstance(now_us, np.ndarray) else now_us
     raw = engagement_points(model.engagement, codes, lead, kinds, at, now=now_touch, n=n)
     caps = [math.inf if r.cap is None else float(r.cap) for r in model.engagement]
     np.minimum(raw, np.array(caps).reshape(-1, 1), out=raw)
-    engaged_of: dict[str, np.ndarray] = {}
-    for name in names:
-        mine = [j for j, r in enumerate(model.engagement) if r.group == name]
-        if mine:
-            engaged_of[name] = (raw if len(mine) == len(raw) else raw[mine]).sum(axis=0)
-    fit = _sum(list(fit_of.values()), n)
-    engagement = _sum(list(engaged_of.values()), n)
+    engagement = np.zeros(n)
+    for j, rule_e in enumerate(model.engagement):  # added in the cards' order, to the bit
+        groups[index[rule_e.group]] += raw[j]
+        engagement += raw[j]
     total = np.zeros(n)
     capped_groups: list[tuple[str, np.ndarray]] = []
-    for name in names:
-        values = _sum([v[name] for v in (fit_of, engaged_of) if name in v], n)
+    for name, values in zip(names, groups, strict=True):
         cap = declared.get(name)
         kept = values if cap is None else np.minimum(values, cap)
         total += kept
