@@ -27,7 +27,7 @@ from leadpipeline.rules.scoring.rules import CalendarStep, Decay, EngagementRule
 __all__ = ["engagement_points"]
 
 _DAY_US = 86_400_000_000
-_RUN = 1 << 18
+_RUN = 1 << 17
 
 
 def _powers(factor: float, steps: np.ndarray) -> np.ndarray:

@@ -234,15 +234,19 @@ def score_frame(
     fit = np.zeros(n)
     per_rule: list[tuple[str, np.ndarray]] = []
     fit_rules: tuple[FitRule | NegativeRule, ...] = (*model.fit, *model.negative)
+    one_group = len({rule.group for rule in fit_rules}) == 1
     for i, rule in enumerate(fit_rules):
         where = f"fit[{i}]" if i < len(model.fit) else f"negative[{i - len(model.fit)}]"
         mask = rule_mask(table, rule.field, rule.match, where)
         points = float(rule.points) if isinstance(rule, FitRule) else -float(rule.penalty)
-        group = groups[index[rule.group]]
-        np.add(group, points, out=group, where=mask)
         np.add(fit, points, out=fit, where=mask)
+        if not one_group:
+            group = groups[index[rule.group]]
+            np.add(group, points, out=group, where=mask)
         if rules:
             per_rule.append((rule.name, np.where(mask, points, 0.0)))
+    if one_group and fit_rules:  # the group's fit points are the fit, added alike
+        groups[index[fit_rules[0].group]] = fit.copy()
     now_touch = now_us[lead] if isinstance(now_us, np.ndarray) else now_us
     raw = engagement_points(model.engagement, codes, lead, kinds, at, now=now_touch, n=n)
     caps = [math.inf if r.cap is None else float(r.cap) for r in model.engagement]
