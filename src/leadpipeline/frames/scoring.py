@@ -183,6 +183,31 @@ def _grades(model: ScoringModel, fit: np.ndarray) -> pa.Array:
     return pa.DictionaryArray.from_arrays(pa.array(grades), pa.array(list(model.grades)))
 
 
+def _fit_points(
+    table: Columns, model: ScoringModel, index: dict[str, int], *, want_rules: bool
+) -> tuple[np.ndarray, list[np.ndarray], list[tuple[str, np.ndarray]]]:
+    """The fit and negative rules: the fit, each group's fit points, and each rule's share."""
+    n = table.n
+    groups = [np.zeros(n) for _ in index]
+    fit = np.zeros(n)
+    per_rule: list[tuple[str, np.ndarray]] = []
+    fit_rules: tuple[FitRule | NegativeRule, ...] = (*model.fit, *model.negative)
+    one_group = len({rule.group for rule in fit_rules}) == 1
+    for i, rule in enumerate(fit_rules):
+        where = f"fit[{i}]" if i < len(model.fit) else f"negative[{i - len(model.fit)}]"
+        mask = rule_mask(table, rule.field, rule.match, where)
+        points = float(rule.points) if isinstance(rule, FitRule) else -float(rule.penalty)
+        np.add(fit, points, out=fit, where=mask)
+        if not one_group:
+            group = groups[index[rule.group]]
+            np.add(group, points, out=group, where=mask)
+        if want_rules:
+            per_rule.append((rule.name, np.where(mask, points, 0.0)))
+    if one_group and fit_rules:  # the group's fit points are the fit, added alike
+        groups[index[fit_rules[0].group]] = fit.copy()
+    return fit, groups, per_rule
+
+
 def score_frame(
     leads: LeadFrame | pa.Table | Mapping[str, Any],
     model: ScoringModel,
@@ -230,23 +255,7 @@ def score_frame(
     declared = {g.name: g.cap for g in model.groups}
     names = (GENERAL_GROUP, *(g.name for g in model.groups if g.name != GENERAL_GROUP))
     index = {name: i for i, name in enumerate(names)}
-    groups = [np.zeros(n) for _ in names]
-    fit = np.zeros(n)
-    per_rule: list[tuple[str, np.ndarray]] = []
-    fit_rules: tuple[FitRule | NegativeRule, ...] = (*model.fit, *model.negative)
-    one_group = len({rule.group for rule in fit_rules}) == 1
-    for i, rule in enumerate(fit_rules):
-        where = f"fit[{i}]" if i < len(model.fit) else f"negative[{i - len(model.fit)}]"
-        mask = rule_mask(table, rule.field, rule.match, where)
-        points = float(rule.points) if isinstance(rule, FitRule) else -float(rule.penalty)
-        np.add(fit, points, out=fit, where=mask)
-        if not one_group:
-            group = groups[index[rule.group]]
-            np.add(group, points, out=group, where=mask)
-        if rules:
-            per_rule.append((rule.name, np.where(mask, points, 0.0)))
-    if one_group and fit_rules:  # the group's fit points are the fit, added alike
-        groups[index[fit_rules[0].group]] = fit.copy()
+    fit, groups, per_rule = _fit_points(table, model, index, want_rules=rules)
     now_touch = now_us[lead] if isinstance(now_us, np.ndarray) else now_us
     raw = engagement_points(model.engagement, codes, lead, kinds, at, now=now_touch, n=n)
     caps = [math.inf if r.cap is None else float(r.cap) for r in model.engagement]
