@@ -21,19 +21,20 @@ rows over the time to read and check that file). Peak memory (the process's maxi
 resident set) is printed after each phase.
 
 Measured (full run, 1,000,000 leads, 20,003,615 touches, 2 cores shared with other
-sessions' test runs at a load of 2-6, Python 3.11.7, numpy 2.4, pyarrow 26, duckdb 2.0.1),
-two runs:
-    duckdb         6.0 / 7.5 s    score_frame 0.92 / 0.80 s (6.5x / 9.4x, target 1.0x: ok)
-    score_totals  14.0 / 17.2 s   (score_frame 15.2x / 21.6x, target 10x: ok)
-    lead file 3.2 / 2.0 s (313,806 / 511,375 rows/s, ok);
-    touch file about 19.7 / 23.3 s (1,013,895 / 859,335 rows/s, ok)
+sessions' test runs at a load of about 5, Python 3.11.7, numpy 2.4, pyarrow 26, duckdb
+2.0.1):
+    duckdb         5.33 s   score_frame 0.70 s (7.57x, target 1.0x: ok)
+    score_totals  15.53 s   (score_frame 22.05x, target 10x: ok)
+    lead file 2.90 s (345,319 rows/s, ok); touch file about 29.4 s (679,996 rows/s, ok)
     peak resident memory 4.4 GB (1.8 GB after generating the files)
-The same run with --quick (50,000 leads, load about 4): 5.5-7.2x DuckDB, 13-20x
-score_totals, 0.75-4.9 million touch rows/s; the lead file, read first, takes 0.26-0.43 s
-(117,000-195,000 rows/s, SHORT): at this size the first read's warm-up and the machine's
-load outweigh the 0.09 s of CPU the rows take, so the target is judged on the full run.
-Earlier (before touches were summed per lead and kind in short runs, and repeated lead
-values converted once): score_frame 1.9x DuckDB and 4.0x score_totals, 170,005 lead rows/s.
+Two earlier full runs of nearly the same code at loads of 2-6 gave 6.5-9.4x DuckDB,
+12.3-21.6x score_totals, 313,806-511,375 lead rows/s and 859,335-1,013,895 touch rows/s.
+The same run with --quick (50,000 leads, load about 5): 5.8-6.2x DuckDB, 15.7-16.7x
+score_totals, 245,596-364,973 lead rows/s, 0.81-1.6 million touch rows/s; at this size
+the lead file takes 0.14-0.20 s, mostly the first read's warm-up and the machine's load
+(its rows take about 0.09 s of CPU), so earlier quick runs saw 117,000-195,000 rows/s.
+Before touches were summed per lead and kind in short runs and repeated lead values
+converted once: score_frame 1.9x DuckDB and 4.0x score_totals, 170,005 lead rows/s.
 """
 
 from __future__ import annotations
