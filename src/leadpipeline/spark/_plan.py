@@ -8,21 +8,26 @@ and runs), so every batch an executor reads holds whole leads with all their tou
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+import pyarrow as pa
 from pyspark.sql import Column as SparkColumn
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812  # the name every Spark user reads
+from pyspark.sql.pandas.types import to_arrow_schema
 from pyspark.sql.types import DataType, StructField, StructType
 
 from leadpipeline._checks import require_aware
 from leadpipeline.errors import ValidationError
 from leadpipeline.frames import Column, ColumnMapping, OutcomeColumns, TouchTable
 from leadpipeline.frames._fields import lead_fields
-from leadpipeline.spark._partitions import REPEATED, TOUCHES
+from leadpipeline.spark._partitions import ORDER, in_group
 
 __all__ = [
+    "Prepared",
     "canonical_mapping",
     "col",
     "local_session",
@@ -33,8 +38,8 @@ __all__ = [
 ]
 
 _OUTCOME = ("result", "closed_at", "revenue", "reason", "stage")
-_ID = "__leadpipeline_id"
-_ORDER = "__leadpipeline_order"
+_GROUP = "__leadpipeline_group"
+_PER_PARTITION = 8
 
 
 def col(name: str) -> SparkColumn:
@@ -65,12 +70,68 @@ def canonical_mapping(leads: list[str], touches: list[str] | None) -> ColumnMapp
     )
 
 
+class Prepared:
+    """The leads (and touches) of a job, grouped so each lead meets its touches and repeats.
+
+    `run` hands each group to a function of Arrow batches (see `_partitions`); `mapping`
+    is the mapping the executors read with, `names` the leads' real column names.
+    """
+
+    def __init__(
+        self,
+        leads: DataFrame,
+        touches: DataFrame | None,
+        mapping: ColumnMapping,
+        names: list[str],
+        touch_names: list[str],
+    ) -> None:
+        self.leads = leads
+        self.touches = touches
+        self.mapping = mapping
+        self.names = names
+        self.touch_names = touch_names
+
+    def run(self, work: Callable[..., Any], schema: StructType | str) -> DataFrame:
+        """`work` (batches in, batches out) on every group; its output as one DataFrame."""
+        struct = StructType.fromDDL(schema) if isinstance(schema, str) else schema
+        assert isinstance(struct, StructType)  # a row of columns, as every caller declares
+        grouped = partial(
+            in_group,
+            work=work,
+            width=len(self.names),
+            key=self.names.index(self.mapping.id),
+            touch_names=self.touch_names,
+            schema=to_arrow_schema(struct, timezone="UTC"),
+        )
+        leads = self.leads.groupBy(_GROUP)
+        if self.touches is None:
+
+            def alone(group: pa.Table) -> pa.Table:  # typed: Spark reads the hints
+                return grouped(group)
+
+            return leads.applyInArrow(alone, struct)
+
+        def together(group: pa.Table, touches: pa.Table) -> pa.Table:
+            return grouped(group, touches)
+
+        return leads.cogroup(self.touches.groupBy(_GROUP)).applyInArrow(together, struct)
+
+
+def _groups(session: SparkSession) -> int:
+    """How many groups the leads are hashed into: a few per shuffle partition."""
+    partitions = session.conf.get("spark.sql.shuffle.partitions") or "200"
+    return max(1, _PER_PARTITION * int(partitions))
+
+
 def prepared(
     leads: DataFrame, mapping: ColumnMapping | None, touches: DataFrame | None
-) -> tuple[DataFrame, ColumnMapping, list[str]]:
-    """The leads with their touches nested (`TOUCHES`), the mapping, and the leads' names.
+) -> tuple[Prepared, ColumnMapping, list[str]]:
+    """The leads hashed into groups by id with their touches, the mapping, the leads' names.
 
-    The columns are renamed to plain positional names (``_lp0``, ...) for the trip through
+    One shuffle per table brings every row of an id and every touch of it into one group
+    (a hash of the id); each group's leads are numbered in the source's order before the
+    shuffle, so a repeated id is refused on every row after its first (`in_group`). The
+    columns are renamed to plain positional names (``_lp0``, ...) for the trip through
     Spark's Python workers, which cannot resolve names holding dots; the executors give
     each batch its real names back (`read_batch`), and `named` renames the result.
 
@@ -83,18 +144,15 @@ def prepared(
         mapping = canonical_mapping(names, None if touches is None else touches.columns)
     if mapping.id not in names:
         raise ValidationError.at("mapping.id", f"the leads have no column {mapping.id!r}")
-    plain = leads.toDF(*(f"_lp{i}" for i in range(len(names))))
-    key = f"_lp{names.index(mapping.id)}"
-    # a repeated id: every row after the first in the source's order is refused, as the
-    # local import refuses it (the order is taken before any shuffle)
-    first = Window.partitionBy(key).orderBy(_ORDER)
-    plain = (
-        plain.withColumn(_ORDER, F.monotonically_increasing_id())
-        .withColumn(REPEATED, F.row_number().over(first) > 1)
-        .drop(_ORDER)
+    groups = _groups(leads.sparkSession)
+    id_field = leads.schema.fields[names.index(mapping.id)]
+    plain = leads.toDF(*(f"_lp{i}" for i in range(len(names)))).select(
+        "*",
+        F.monotonically_increasing_id().alias(ORDER),  # the source's order, before any shuffle
+        F.pmod(F.xxhash64(F.col(f"_lp{names.index(mapping.id)}")), F.lit(groups)).alias(_GROUP),
     )
     if touches is None:
-        return plain, mapping, names
+        return Prepared(plain, None, mapping, names, []), mapping, names
     table = mapping.touch_table
     if table is None:
         raise ValidationError.at("mapping.touch_table", "touches given, but no touch table mapped")
@@ -102,10 +160,14 @@ def prepared(
     for name in (table.lead_id, *parts):
         if name not in touches.columns:
             raise ValidationError.at("touches", f"the touches have no column {name!r}")
-    nested = touches.groupBy(col(table.lead_id).alias(_ID)).agg(
-        F.collect_list(F.struct(*(col(p) for p in parts))).alias(TOUCHES)
-    )
-    return plain.join(nested, plain[key] == nested[_ID], "left").drop(_ID), mapping, names
+    key = col(table.lead_id)
+    if touches.schema[table.lead_id].dataType != id_field.dataType:
+        key = key.cast(id_field.dataType)  # as the join compared them
+    flat = touches.select(
+        key.alias("_lt"),
+        *(col(p).alias(f"_lt{i}") for i, p in enumerate(parts)),
+    ).select("*", F.pmod(F.xxhash64(F.col("_lt")), F.lit(groups)).alias(_GROUP))
+    return Prepared(plain, flat, mapping, names, parts), mapping, names
 
 
 def schema_with(

@@ -42,7 +42,7 @@ def assess_leads(
         ValidationError: a naive `now`, a missing id or touch column.
     """
     require_aware("now", now)
-    frame, mapping, names = prepared(leads, mapping, touches)
+    plan, mapping, names = prepared(leads, mapping, touches)
     added = [
         ("qualified", BooleanType()),
         ("missed", ArrayType(StringType())),
@@ -57,4 +57,4 @@ def assess_leads(
         definition=definition if definition is not None else playbook.mql,
         now=now,
     )
-    return named(frame.mapInArrow(work, schema_with(leads, added)), names, added)
+    return named(plan.run(work, schema_with(leads, added)), names, added)

@@ -75,7 +75,7 @@ def threshold_sweep(
     if months is not None and not (math.isfinite(months) and months > 0):
         raise ValidationError.at("months", f"must be a positive number, got {months!r}")
     at = when(now, leads)
-    frame, mapping, names = prepared(leads, mapping, touches)
+    plan, mapping, names = prepared(leads, mapping, touches)
     _outcomes(mapping)
     work = partial(
         scored,
@@ -92,7 +92,7 @@ def threshold_sweep(
         "total double, fit double, engagement double, grade string, won boolean, refused string"
     )
     counted = (
-        frame.mapInArrow(work, schema)
+        plan.run(work, schema)
         .where(F.col("total").isNotNull())
         .groupBy("total")
         .agg(F.count(F.lit(1)).alias("n"), F.sum(F.col("won").cast("long")).alias("w"))
@@ -143,10 +143,10 @@ def what_if(
     model_a, threshold_a = policy_of(a, threshold_a, "a")
     model_b, threshold_b = policy_of(b, threshold_b, "b")
     at = when(now, leads)
-    frame, mapping, names = prepared(leads, mapping, touches)
+    plan, mapping, names = prepared(leads, mapping, touches)
     _outcomes(mapping)
     work = partial(what_if_totals, mapping=mapping, names=names, models=(model_a, model_b), now=at)
-    totals = frame.mapInArrow(work, "a double, b double, won boolean")
+    totals = plan.run(work, "a double, b double, won boolean")
     over_a, over_b, won = F.col("a") >= threshold_a, F.col("b") >= threshold_b, F.col("won")
 
     def count(condition: SparkColumn) -> SparkColumn:
@@ -190,12 +190,12 @@ def waterfall(
         path = "stages" if stages is not None else "playbook.lifecycle"
         raise ValidationError.at(path, "name at least one stage")
     name = _key_fn(by, "by")[0] if by is not None else None
-    frame, mapping, names = prepared(leads, mapping, touches)
+    plan, mapping, names = prepared(leads, mapping, touches)
     work = partial(
         waterfall_counts, mapping=mapping, names=names, playbook=playbook, by=by, stages=order
     )
     rows = (
-        frame.mapInArrow(work, "group string, stage string, n long")
+        plan.run(work, "group string, stage string, n long")
         .groupBy("group", "stage")
         .agg(F.sum("n").alias("n"))
         .collect()
@@ -235,12 +235,12 @@ def source_attribution(
     Raises:
         ValidationError: a missing id column.
     """
-    frame, mapping, names = prepared(leads, mapping, touches)
+    plan, mapping, names = prepared(leads, mapping, touches)
     work = partial(
         attribution_counts, mapping=mapping, names=names, playbook=playbook, sql_stage=sql_stage
     )
     rows = (
-        frame.mapInArrow(work, "channel string, sql boolean, won boolean, revenue double")
+        plan.run(work, "channel string, sql boolean, won boolean, revenue double")
         .groupBy("channel")
         .agg(
             F.count(F.lit(1)).alias("n"),

@@ -49,12 +49,12 @@ def fit_predictive(
         path = "stages" if stages is not None else "playbook.lifecycle"
         raise ValidationError.at(path, "a waterfall needs at least two stages")
     specs = _specs(fields, bins or {})
-    frame, mapping, names = prepared(leads, mapping, touches)
+    plan, mapping, names = prepared(leads, mapping, touches)
     work = partial(
         model_counts, mapping=mapping, names=names, playbook=playbook, specs=specs, order=order
     )
     rows = (
-        frame.mapInArrow(work, "stage string, path string, value string, passed boolean, n long")
+        plan.run(work, "stage string, path string, value string, passed boolean, n long")
         .groupBy("stage", "path", "value", "passed")
         .agg(F.sum("n").alias("n"))
         .collect()

@@ -75,7 +75,7 @@ def score_leads(
             without a mapped touch table.
     """
     at = when(now, leads)
-    frame, mapping, names = prepared(leads, mapping, touches)
+    plan, mapping, names = prepared(leads, mapping, touches)
     added = score_columns(model, mapping, groups=groups, rules=rules)
     work = partial(
         scored,
@@ -87,4 +87,4 @@ def score_leads(
         rules=rules,
         won=has_result(mapping),
     )
-    return named(frame.mapInArrow(work, schema_with(leads, added)), names, added)
+    return named(plan.run(work, schema_with(leads, added)), names, added)
