@@ -10,7 +10,7 @@ the single-machine import apply row by row.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -40,6 +40,7 @@ __all__ = [
     "in_group",
     "model_counts",
     "read_batch",
+    "score_counts",
     "scored",
     "waterfall_counts",
     "what_if_totals",
@@ -203,7 +204,7 @@ def read_batch(batch: pa.RecordBatch, mapping: ColumnMapping, names: Sequence[st
         columns |= {field.name: flat.field(field.name) for field in flat.type}
         touches = pa.table(columns)
     frame = _in_time_order(read_arrow(read, mapping, touches=touches))
-    texts: list[list[str]] = [[] for _ in range(table.num_rows)]
+    texts: defaultdict[int, list[str]] = defaultdict(list)  # only the refused rows
     for refusal in frame.refused:
         if refusal.table == "leads":
             texts[int(kept[refusal.row - 1])].append(str(refusal))
@@ -219,7 +220,10 @@ def read_batch(batch: pa.RecordBatch, mapping: ColumnMapping, names: Sequence[st
             value=str(ids[row].as_py()),
         )
         texts[row].append(str(again))
-    return Scored(table, frame, ["; ".join(t) if t else None for t in texts], kept)
+    refusals: list[str | None] = [None] * table.num_rows
+    for row, said in texts.items():
+        refusals[row] = "; ".join(said)
+    return Scored(table, frame, refusals, kept)
 
 
 def _in_time_order(frame: LeadFrame) -> LeadFrame:
@@ -296,6 +300,33 @@ def scored(
         for name, values in added.items():
             out = out.append_column(name, values)
         yield from _positional(out)
+
+
+def score_counts(
+    batches: Iterable[pa.RecordBatch],
+    *,
+    mapping: ColumnMapping,
+    names: Sequence[str],
+    model: ScoringModel,
+    now: datetime | str,
+) -> Iterator[pa.RecordBatch]:
+    """Per distinct total of the batch's accepted leads: how many leads, how many won.
+
+    The sweep's counts, summed here before they leave the worker; refused rows count
+    nowhere, as the local import leaves them out.
+    """
+    for batch in batches:
+        read = read_batch(batch, mapping, names)
+        scores = score_frame(read.frame, model, now=_now(read, now))
+        won = scores.won if scores.won is not None else np.zeros(len(scores), dtype=bool)
+        totals, which = np.unique(np.asarray(scores.totals, dtype=np.float64), return_inverse=True)
+        yield pa.RecordBatch.from_pydict(
+            {
+                "total": pa.array(totals, pa.float64()),
+                "n": pa.array(np.bincount(which, minlength=len(totals)), pa.int64()),
+                "w": pa.array(np.bincount(which[won], minlength=len(totals)), pa.int64()),
+            }
+        )
 
 
 def what_if_totals(

@@ -38,7 +38,7 @@ from leadpipeline.playbook import DEFAULT_PLAYBOOK, Playbook
 from leadpipeline.rules.scoring import ScoringModel
 from leadpipeline.spark._partitions import (
     attribution_counts,
-    scored,
+    score_counts,
     waterfall_counts,
     what_if_totals,
 )
@@ -77,28 +77,15 @@ def threshold_sweep(
     at = when(now, leads)
     plan, mapping, names = prepared(leads, mapping, touches)
     _outcomes(mapping)
-    work = partial(
-        scored,
-        mapping=mapping,
-        names=names,
-        model=model,
-        now=at,
-        groups=False,
-        rules=False,
-        won=True,
-        keep=False,
-    )
-    schema = (
-        "total double, fit double, engagement double, grade string, won boolean, refused string"
-    )
+    work = partial(score_counts, mapping=mapping, names=names, model=model, now=at)
     counted = (
-        plan.run(work, schema)
-        .where(F.col("total").isNotNull())
+        plan.run(work, "total double, n long, w long")
         .groupBy("total")
-        .agg(F.count(F.lit(1)).alias("n"), F.sum(F.col("won").cast("long")).alias("w"))
-        .toArrow()  # one row per distinct score, as columns: no Row object per score
+        .agg(F.sum("n").alias("n"), F.sum("w").alias("w"))
     )
-    return _sweep_of_columns(counted, months)
+    # one row per distinct score, as Arrow columns (no Row object per score), handed on
+    # with no other reference so the sweep can let each column go once it is read
+    return _sweep_of_columns(counted.toArrow(), months)
 
 
 def _sweep_of_columns(counted: pa.Table, months: float | None) -> ThresholdSweep:
@@ -106,20 +93,31 @@ def _sweep_of_columns(counted: pa.Table, months: float | None) -> ThresholdSweep
 
     With decayed touches nearly every lead has a score of its own, so the counts can be
     millions of rows; the value holds one entry per distinct score, as the local one does.
+    Each column is let go as soon as its tuple is built, so the driver holds little
+    beside the value itself.
     """
     totals = np.asarray(counted.column("total").to_numpy())
-    n = np.asarray(counted.column("n").to_numpy())
-    w = np.asarray(pc.fill_null(counted.column("w"), 0).to_numpy())
-    top_down = np.argsort(-totals, kind="stable")
-    volumes = np.cumsum(n[top_down])[::-1]
-    wins = np.cumsum(w[top_down])[::-1]
+    n = np.asarray(counted.column("n").to_numpy(), dtype=np.int64)
+    w = np.asarray(pc.fill_null(counted.column("w"), 0).to_numpy(), dtype=np.int64)
+    del counted  # the caller keeps no other reference: the Arrow columns go now
+    order = np.argsort(totals)
+    totals, n, w = totals[order], n[order], w[order]
+    del order
+    np.cumsum(n[::-1], out=n[::-1])  # leads at or above each score, in place
+    np.cumsum(w[::-1], out=w[::-1])
+    leads = int(n[0]) if len(n) else 0
+    thresholds = tuple(totals.tolist())
+    del totals
+    volumes = tuple(n.tolist())
+    del n
+    wins = tuple(w.tolist())
     return ThresholdSweep(
-        leads=int(n.sum()),
-        total_wins=int(wins[0]) if len(wins) else 0,
+        leads=leads,
+        total_wins=wins[0] if wins else 0,
         months=months,
-        thresholds=tuple(totals[top_down][::-1].tolist()),
-        volumes=tuple(volumes.tolist()),
-        wins=tuple(wins.tolist()),
+        thresholds=thresholds,
+        volumes=volumes,
+        wins=wins,
     )
 
 
