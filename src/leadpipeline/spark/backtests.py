@@ -99,18 +99,19 @@ def _sweep_of_columns(counted: pa.Table, months: float | None) -> ThresholdSweep
     totals = np.asarray(counted.column("total").to_numpy())
     n = np.asarray(counted.column("n").to_numpy(), dtype=np.int64)
     w = np.asarray(pc.fill_null(counted.column("w"), 0).to_numpy(), dtype=np.int64)
-    del counted  # the caller keeps no other reference: the Arrow columns go now
+    del counted  # the caller keeps no other reference: the Arrow columns go now,
+    pa.default_memory_pool().release_unused()  # and back to the system, not kept in a pool
     order = np.argsort(totals)
     totals, n, w = totals[order], n[order], w[order]
     del order
-    np.cumsum(n[::-1], out=n[::-1])  # leads at or above each score, in place
-    np.cumsum(w[::-1], out=w[::-1])
-    leads = int(n[0]) if len(n) else 0
-    thresholds = tuple(totals.tolist())
+    # a memoryview yields Python floats and ints straight into the tuple: no list between
+    thresholds: tuple[float, ...] = tuple(totals.data)
     del totals
-    volumes = tuple(n.tolist())
+    volumes = _above(n)
     del n
-    wins = tuple(w.tolist())
+    wins = _above(w)
+    del w
+    leads = volumes[0] if volumes else 0
     return ThresholdSweep(
         leads=leads,
         total_wins=wins[0] if wins else 0,
@@ -119,6 +120,12 @@ def _sweep_of_columns(counted: pa.Table, months: float | None) -> ThresholdSweep
         volumes=volumes,
         wins=wins,
     )
+
+
+def _above(counts: np.ndarray) -> tuple[int, ...]:
+    """The counts at or above each score (`counts` ascending by score, summed in place)."""
+    np.cumsum(counts[::-1], out=counts[::-1])
+    return tuple(counts.data)
 
 
 def what_if(
