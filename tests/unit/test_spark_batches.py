@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from leadpipeline.frames import read_arrow, score_frame
 from leadpipeline.rules.scoring import DEFAULT_SCORING_MODEL
@@ -105,3 +108,71 @@ class TestSweepOfCounts:
         assert _sweep_of_columns(counted, 12.0) == threshold_sweep(pairs, months=12.0)
         empty = counted.slice(0, 0)
         assert _sweep_of_columns(empty, None) == threshold_sweep([])
+
+
+class TestGroups:
+    """What each group's worker does before it reads: the window and the join it replaces."""
+
+    @given(
+        st.lists(st.sampled_from(["a", "b", "c", None]), max_size=12).flatmap(
+            lambda ids: st.tuples(st.just(ids), st.permutations(list(range(len(ids)))))
+        )
+    )
+    def test_a_repeated_id_is_flagged_after_its_first_row_in_the_source_order(
+        self, rows: tuple[list[str | None], list[int]]
+    ) -> None:
+        """Each row but the first of an id (in the source's order) is flagged; nulls are one id."""
+        ids, order = rows
+        seen: set[str | None] = set()
+        expected = [False] * len(ids)
+        for row in sorted(range(len(ids)), key=order.__getitem__):
+            expected[row] = ids[row] in seen
+            seen.add(ids[row])
+        got = partitions._repeated(pa.array(ids, pa.string()), pa.array(order, pa.int64()))
+        assert got.tolist() == expected
+
+    def test_touches_nest_under_the_first_row_of_their_id(self) -> None:
+        """A touch goes to its id's first row, in the touches' order; touches of no lead drop."""
+        ids = pa.array(["a", "b", "a", None])
+        repeated = np.array([False, False, True, False])
+        touches = pa.table(
+            {
+                "key": ["a", "z", "b", None, "a"],
+                "at": [1, 2, 3, 4, 5],
+                "kind": ["form", "visit", "visit", "form", "email"],
+            }
+        )
+        nested = partitions._nested(ids, repeated, touches, ["When", "Activity"])
+        assert nested.to_pylist() == [
+            [{"When": 1, "Activity": "form"}, {"When": 5, "Activity": "email"}],
+            [{"When": 3, "Activity": "visit"}],
+            [],
+            [],
+        ]
+
+    def test_the_sweep_of_counted_columns_equals_the_cumulative_pass(self) -> None:
+        """Counts arriving in several batches give the very value `sweep_of_counts` gives."""
+        from leadpipeline.analytics.thresholds import sweep_of_counts  # noqa: PLC0415
+        from leadpipeline.spark.backtests import _sweep_of_columns  # noqa: PLC0415
+
+        rng = np.random.default_rng(18)
+        for size in (0, 1, 7, 2_000):
+            totals = rng.permutation(np.unique(np.round(rng.normal(30, 10, size), 3)))
+            n = rng.integers(1, 400, len(totals))
+            w = np.minimum(n, rng.integers(0, 300, len(totals)))
+            batches = [
+                pa.RecordBatch.from_pydict(
+                    {"total": totals[i : i + 300], "n": n[i : i + 300], "w": w[i : i + 300]}
+                )
+                for i in range(0, len(totals), 300)
+            ]
+            schema = pa.schema([("total", pa.float64()), ("n", pa.int64()), ("w", pa.int64())])
+            expected = sweep_of_counts(
+                dict(zip(totals.tolist(), n.tolist(), strict=True)),
+                dict(zip(totals.tolist(), w.tolist(), strict=True)),
+                months=12.0,
+            )
+            got = _sweep_of_columns(pa.Table.from_batches(batches, schema), 12.0)
+            assert got == expected
+            assert all(type(t) is float for t in got.thresholds)
+            assert all(type(v) is int for v in (*got.volumes, *got.wins))

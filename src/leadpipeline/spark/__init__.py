@@ -3,11 +3,12 @@
 The optional extra ``spark`` (``pip install leadpipeline[spark]``: pyspark, with the
 frames extra). Each function takes Spark DataFrames as an export holds them and a
 `leadpipeline.frames.ColumnMapping` (or columns named by field path), and runs the
-library's own columnar door and scorer batch by batch on the executors through
-`mapInArrow`, on Spark's scheduling. Results equal the single-machine ones on the same
-rows: `score_leads` and `assess_leads` return DataFrames; `threshold_sweep`, `what_if`,
-`waterfall`, `source_attribution` and `fit_predictive` return the frozen values the
-local functions return, from counts aggregated in Spark (the driver never collects rows).
+library's own columnar door and scorer group by group on the executors through Arrow
+(`applyInArrow` on the leads hashed by id, cogrouped with their touches), on Spark's
+scheduling. Results equal the single-machine ones on the same rows: `score_leads` and
+`assess_leads` return DataFrames; `threshold_sweep`, `what_if`, `waterfall`,
+`source_attribution` and `fit_predictive` return the frozen values the local functions
+return, from counts aggregated in Spark (the driver never collects rows).
 
 The modules: `scoring`, `backtests`, `fitting`, `assessment`; `local_session` starts a
 local session whose workers run this interpreter. See docs/spark.md.

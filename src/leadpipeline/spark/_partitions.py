@@ -3,9 +3,10 @@
 Why: these are plain functions of Arrow batches (no Spark import), so the work Spark
 schedules is the library's own door and scorer, and each function can be checked on a
 batch without a cluster. A batch holds the export's columns as the mapping names them and,
-when touches were given, one nested column with each lead's touches (`TOUCHES`); the
-batch goes through `read_arrow` with the mapping unchanged, so the checks and refusals of
-the single-machine import apply row by row.
+when touches were given, one nested column with each lead's touches (`TOUCHES`, built
+from the group's flat touches by `in_group`); the batch goes through `read_arrow` with
+the mapping unchanged, so the checks and refusals of the single-machine import apply
+row by row.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ __all__ = [
 ]
 
 TOUCHES = "__leadpipeline_touches"
-"""The nested column joined to each lead: its touches, as structs named by the touch headers."""
+"""The nested column of each lead's touches, as structs named by the touch headers."""
 
 REPEATED = "__leadpipeline_repeated"
 """True on a row whose id an earlier row of the table (in the source's order) already gave."""
@@ -63,9 +64,7 @@ def _repeated(ids: pa.ChunkedArray | pa.Array, order: pa.ChunkedArray | pa.Array
     if n < 2:
         return repeated
     keys = pa.table({"id": ids, "order": order})
-    sort = pc.sort_indices(
-        keys, sort_keys=[("id", "ascending"), ("order", "ascending")], null_placement="at_start"
-    )
+    sort = pc.sort_indices(keys, sort_keys=[("id", "ascending"), ("order", "ascending")])
     ranked = pc.take(ids, sort)
     if isinstance(ranked, pa.ChunkedArray):
         ranked = ranked.combine_chunks()
@@ -199,7 +198,7 @@ def read_batch(batch: pa.RecordBatch, mapping: ColumnMapping, names: Sequence[st
             nested = nested.take(pa.array(kept))
         parents = np.asarray(pc.list_parent_indices(nested).to_numpy(zero_copy_only=False))
         flat = pc.list_flatten(nested)
-        assert mapping.touch_table is not None  # the driver joins touches only then
+        assert mapping.touch_table is not None  # touches are nested only then
         columns = {mapping.touch_table.lead_id: read.column(mapping.id).take(pa.array(parents))}
         columns |= {field.name: flat.field(field.name) for field in flat.type}
         touches = pa.table(columns)

@@ -1,8 +1,9 @@
-"""Scoring a Spark DataFrame of leads with a `ScoringModel`, partition by partition.
+"""Scoring a Spark DataFrame of leads with a `ScoringModel`, group by group.
 
-Why: at tens of millions of leads the work must run where the rows are. Each batch goes
-through `read_arrow` with the mapping and `score_frame` on an executor (`mapInArrow`), so
-the totals are the single-machine totals of the same rows; Spark schedules the batches.
+Why: at tens of millions of leads the work must run where the rows are. Each group of
+leads (a hash of the id) goes through `read_arrow` with the mapping and `score_frame` on
+an executor (`applyInArrow`), so the totals are the single-machine totals of the same
+rows; Spark schedules the groups.
 """
 
 from __future__ import annotations
