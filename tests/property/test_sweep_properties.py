@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import array
+import math
 
 import pytest
 from hypothesis import given
@@ -107,3 +108,33 @@ class TestThresholdSweepOnArrays:
         columns = _Columns(np.array([1.0, np.inf]), np.array([True, False]))
         with pytest.raises(ValidationError, match=r"scored\[1\]"):
             threshold_sweep(columns)
+
+
+class TestSweepOnAGrid:
+    @given(scored, st.sampled_from([0.1, 0.5, 1.0, 2.5, 7.0]))
+    def test_a_grid_sweep_is_the_sweep_of_the_scores_put_on_the_grid(
+        self, data: list[tuple[float, bool]], step: float
+    ) -> None:
+        """Each score counts at floor(score / step) * step; volumes stay cumulative from the top."""
+        on_grid = [(math.floor(s / step) * step, w) for s, w in data]
+        sweep = threshold_sweep(data, step=step)
+        assert sweep == threshold_sweep(on_grid)
+        assert set(sweep.thresholds) == {s for s, _ in on_grid}
+
+    @given(scored, st.sampled_from([0.1, 0.5, 1.0, 2.5, 7.0]))
+    def test_columns_and_pairs_give_the_same_grid(
+        self, data: list[tuple[float, bool]], step: float
+    ) -> None:
+        """Scores as numpy columns land on the very grid points plain numbers land on."""
+        np = pytest.importorskip("numpy")
+        columns = _Columns(
+            np.array([s for s, _ in data], dtype=np.float64), np.array([w for _, w in data])
+        )
+        assert threshold_sweep(columns, step=step) == threshold_sweep(data, step=step)
+
+    def test_a_step_must_be_a_positive_number(self) -> None:
+        """A step of zero, below zero or not finite is refused, naming the step."""
+        for step in (0.0, -1.0, math.inf, math.nan):
+            with pytest.raises(ValidationError) as caught:
+                threshold_sweep([(1.0, True)], step=step)
+            assert "step" in caught.value.paths

@@ -231,6 +231,23 @@ class TestBackTests:
         assert what == expected
         assert expected.only_a > 0
 
+    def test_a_sweep_on_a_grid_equals_the_local_one(self, data: dict[str, Any]) -> None:
+        """With a step, both sides put the totals on one grid: the values are equal."""
+        from leadpipeline import spark as lps  # noqa: PLC0415
+
+        local = score_frame(data["frame"], DEFAULT_SCORING_MODEL, now=NOW)
+        expected = threshold_sweep(local, step=2.5)
+        got = lps.threshold_sweep(
+            data["leads_df"],
+            DEFAULT_SCORING_MODEL,
+            now=NOW,
+            mapping=MAPPING,
+            touches=data["touches_df"],
+            step=2.5,
+        )
+        assert got == expected
+        assert 1 < len(expected) < len(threshold_sweep(local))
+
     def test_waterfall_and_attribution_equal_the_local_values(self, data: dict[str, Any]) -> None:
         """The waterfall by channel and the attribution equal those of the local histories."""
         from leadpipeline import spark as lps  # noqa: PLC0415

@@ -16,7 +16,7 @@ from typing import Any
 
 from leadpipeline.errors import ValidationError
 
-__all__ = ["counted_columns", "is_array"]
+__all__ = ["counted_columns", "is_array", "on_grid"]
 
 
 def _numpy() -> ModuleType | None:
@@ -42,14 +42,36 @@ def is_array(column: Any) -> bool:
     return _numpy() is not None
 
 
+def on_grid(scores: Any, step: float) -> Any:
+    """Each score (a numpy array) at the grid point at or below it: ``floor(s / step) * step``.
+
+    The same operations, in the same order, as `leadpipeline.analytics.threshold_sweep`
+    takes on plain numbers, so both give the very same grid points.
+
+    Raises:
+        ValidationError: a step so small that a score divided by it leaves the floats.
+    """
+    np = _numpy()
+    assert np is not None  # the scores are a numpy array
+    quotients = scores / step
+    finite = np.isfinite(quotients)
+    if not finite.all():
+        bad = float(scores[int(np.argmin(finite))])
+        raise ValidationError.at("step", f"{step!r} is too small for the score {bad!r}")
+    binned: Any = np.floor(quotients) * step
+    return binned
+
+
 def counted_columns(
-    totals: Any, won: Any
+    totals: Any, won: Any, step: float | None = None
 ) -> tuple[tuple[float, ...], tuple[int, ...], tuple[int, ...], int]:
     """Distinct scores (ascending), volumes and wins at or above each, and the lead count.
 
+    With `step`, the scores are first put on its grid (`on_grid`).
+
     Raises:
-        ValidationError: a score that is not finite (naming its row), or columns of
-            different lengths.
+        ValidationError: a score that is not finite (naming its row), columns of
+            different lengths, or a step too small for the scores.
     """
     np = _numpy()
     assert np is not None  # `is_array` said so
@@ -63,6 +85,8 @@ def counted_columns(
         raise ValidationError.at(
             f"scored[{bad}]", f"score must be finite, got {float(scores[bad])!r}"
         )
+    if step is not None:
+        scores = on_grid(scores, step)
     thresholds, which = np.unique(scores, return_inverse=True)
     per_score = np.bincount(which, minlength=len(thresholds))
     won_per_score = np.bincount(which[wins], minlength=len(thresholds))

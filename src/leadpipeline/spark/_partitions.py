@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from leadpipeline.analytics._columns import on_grid
 from leadpipeline.analytics._history import History, capture_of, outcome_of, stages_reached
 from leadpipeline.analytics.funnel import Grouping, _key_fn
 from leadpipeline.analytics.predictive import FieldSpec, _labels
@@ -308,17 +309,22 @@ def score_counts(
     names: Sequence[str],
     model: ScoringModel,
     now: datetime | str,
+    step: float | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """Per distinct total of the batch's accepted leads: how many leads, how many won.
 
     The sweep's counts, summed here before they leave the worker; refused rows count
-    nowhere, as the local import leaves them out.
+    nowhere, as the local import leaves them out. With `step`, the totals are put on
+    its grid first, as the local sweep puts them (`on_grid`).
     """
     for batch in batches:
         read = read_batch(batch, mapping, names)
         scores = score_frame(read.frame, model, now=_now(read, now))
         won = scores.won if scores.won is not None else np.zeros(len(scores), dtype=bool)
-        totals, which = np.unique(np.asarray(scores.totals, dtype=np.float64), return_inverse=True)
+        points = np.asarray(scores.totals, dtype=np.float64)
+        if step is not None:
+            points = on_grid(points, step)
+        totals, which = np.unique(points, return_inverse=True)
         yield pa.RecordBatch.from_pydict(
             {
                 "total": pa.array(totals, pa.float64()),

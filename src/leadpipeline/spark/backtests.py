@@ -61,23 +61,27 @@ def threshold_sweep(
     mapping: ColumnMapping | None = None,
     touches: DataFrame | None = None,
     months: float | None = None,
+    step: float | None = None,
 ) -> ThresholdSweep:
     """`leadpipeline.analytics.threshold_sweep` of the scores `score_leads` gives.
 
     Leads and wins are counted per distinct total in Spark; the driver receives one row
     per distinct score and runs the cumulative pass. Refused rows are left out, as the
-    single-machine import leaves them out.
+    single-machine import leaves them out. `step` sweeps its grid, as the local sweep
+    does: the driver then receives one row per grid point that has a lead.
 
     Raises:
-        ValidationError: no outcome column is mapped, `months` is not positive, or what
-            `score_leads` refuses.
+        ValidationError: no outcome column is mapped, `months` or `step` is not
+            positive, or what `score_leads` refuses.
     """
     if months is not None and not (math.isfinite(months) and months > 0):
         raise ValidationError.at("months", f"must be a positive number, got {months!r}")
+    if step is not None and not (math.isfinite(step) and step > 0):
+        raise ValidationError.at("step", f"must be a positive number, got {step!r}")
     at = when(now, leads)
     plan, mapping, names = prepared(leads, mapping, touches)
     _outcomes(mapping)
-    work = partial(score_counts, mapping=mapping, names=names, model=model, now=at)
+    work = partial(score_counts, mapping=mapping, names=names, model=model, now=at, step=step)
     counted = (
         plan.run(work, "total double, n long, w long")
         .groupBy("total")
