@@ -16,6 +16,7 @@ from leadpipeline.rules.scoring import DEFAULT_SCORING_MODEL
 from tests.spark_support import MAPPING, NOW, export
 
 partitions = pytest.importorskip("leadpipeline.spark._partitions", exc_type=ImportError)
+groups = pytest.importorskip("leadpipeline.spark._groups", exc_type=ImportError)
 
 
 def nested(leads: pa.Table, touches: pa.Table, *, reverse: bool) -> pa.RecordBatch:
@@ -128,7 +129,7 @@ class TestGroups:
         for row in sorted(range(len(ids)), key=order.__getitem__):
             expected[row] = ids[row] in seen
             seen.add(ids[row])
-        got = partitions._repeated(pa.array(ids, pa.string()), pa.array(order, pa.int64()))
+        got = groups._repeated(pa.array(ids, pa.string()), pa.array(order, pa.int64()))
         assert got.tolist() == expected
 
     def test_touches_nest_under_the_first_row_of_their_id(self) -> None:
@@ -142,7 +143,7 @@ class TestGroups:
                 "kind": ["form", "visit", "visit", "form", "email"],
             }
         )
-        nested = partitions._nested(ids, repeated, touches, ["When", "Activity"])
+        nested = groups._nested(ids, repeated, touches, ["When", "Activity"])
         assert nested.to_pylist() == [
             [{"When": 1, "Activity": "form"}, {"When": 5, "Activity": "email"}],
             [{"When": 3, "Activity": "visit"}],

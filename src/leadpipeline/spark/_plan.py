@@ -25,7 +25,8 @@ from leadpipeline._checks import require_aware
 from leadpipeline.errors import ValidationError
 from leadpipeline.frames import Column, ColumnMapping, OutcomeColumns, TouchTable
 from leadpipeline.frames._fields import lead_fields
-from leadpipeline.spark._partitions import ORDER, in_group
+from leadpipeline.spark._groups import in_group
+from leadpipeline.spark._partitions import ORDER
 
 __all__ = [
     "Prepared",
