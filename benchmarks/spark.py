@@ -4,36 +4,54 @@ Generates 10,000,000 leads (``--quick``: 200,000) with 0-4 touches each inside S
 (``spark.range`` and hash expressions, so the driver never holds them), as a lead table
 with columns named by field path and a long touch table, then, in one run:
 
-1. scores and sweeps them with `leadpipeline.spark.threshold_sweep` on ``local[2]``: the
-   touches grouped per lead and joined (a shuffle), every batch read through the frames
-   door and scored by `score_frame` in `mapInArrow`, leads and wins counted per distinct
-   score in Spark, the cumulative pass on the driver; reported as leads per second;
-2. measures the driver's memory over that job: the Python driver's peak resident set
-   before and after it (it must not grow with the rows: only one count per distinct score
-   comes back) and the JVM's peak (in local mode the JVM is driver and executor at once);
+1. scores and sweeps them with `leadpipeline.spark.threshold_sweep` on ``local[2]``: leads
+   and touches hashed by lead id into groups (one shuffle per table) and cogrouped, each
+   group read through the frames door and scored by `score_frame` in `applyInArrow`,
+   leads and wins counted per distinct score in each group and summed in Spark, the
+   cumulative pass on the driver; reported as leads per second;
+2. measures the driver's memory over the first job: the Python driver's peak resident
+   set before and after it, the sweep's own size (its three tuples of Python numbers),
+   and the JVM's peak (in local mode the JVM is driver and executor at once);
 3. takes a slice of the same rows as Arrow tables into this process (after the memory
    figures) and runs the same work in one process: `read_arrow`, `score_frame`,
    `threshold_sweep`; the ratio is Spark's leads per second over this process's.
 
-Rounds interleave (``--quick``: three Spark rounds, each followed by a baseline round;
-the full run: one Spark round, then three baseline rounds); medians are reported. The
-model is the library's default scoring model.
+Rounds interleave: three Spark rounds, each followed by a baseline round; medians are
+reported. The model is the library's default scoring model.
 
 Targets: at least 100,000 leads/s on ``local[2]``; at least 1.0x the single process (two
 workers against one, after the shuffle and the trips between the JVM and Python); the
 Python driver's peak memory grows over the Spark job by less than a quarter of what the
-leads' rows take as Arrow tables (so no rows came back; what does come back is one count
-per distinct score, and the sweep itself holds one entry per distinct score).
+leads' rows take as Arrow tables. That last bar cannot be met by a sweep of every
+distinct score, whatever comes back: the default model's engagement decays continuously,
+so 10,000,000 leads have 6,680,329 distinct scores, and the sweep (the very value the
+local `threshold_sweep` returns) holds three tuples of that length, 663 MB of Python
+floats and ints, more than the quarter (384 MB) on its own. The bar stays printed; beside
+it, one that says no rows came back: the growth beyond the sweep's own size is at most
+64 MB (the first job's imports) plus 64 bytes a distinct score (the counts as they
+arrive, 24 bytes as Arrow, and numpy's working columns), where a lead's row takes about
+150 bytes as Arrow. A first version of that bar, a fixed 256 MB, was SHORT (320 MB): what
+the driver holds beyond the value grows with the distinct scores, not with the rows. A
+sweep on a grid (``step=``) holds one entry per grid point instead.
 
-Measured (full run, 10,000,000 leads, 19,999,217 touches, 2 cores shared with other test
-runs at a load of about 10, Python 3.11.7, pyspark 4.3.0, Java 17, pyarrow 26):
-    Spark scored and swept 10,000,000 leads in 714 s (14,013 leads/s, target 100,000: SHORT)
-    one process, 500,000 leads: 47,498 / 54,564 / 57,945 leads/s (median 54,564)
-    ratio 0.26x (target 1.0x: SHORT)
-    6,680,329 distinct scores; Python driver peak 131 MB before, 1,422 MB after (growth
-    1,291 MB against rows of about 1,537 MB as Arrow: SHORT); JVM peak 3,507 MB
-An earlier run, before the repeated-id window and the sweep's pass on numpy columns, gave
-9,869 leads/s, 0.18x and 1,750 MB on a busier machine.
+Measured (full run, 10,000,000 leads, 19,999,217 touches, Python 3.11.7, pyspark 4.3.0,
+Java 17, pyarrow 26; 2 cores shared with other sessions' test runs and benchmarks, load
+average 4 to 7):
+    Spark rounds 126.9 / 131.6 / 116.1 s: 78,778 / 75,987 / 86,158 leads/s (median
+    78,778, target 100,000: SHORT)
+    one process, 500,000 leads: 258,688 / 372,063 / 225,603 leads/s (median 258,688)
+    ratio 0.30x (target 1.0x: SHORT)
+    Python driver peak 163 MB before, 1,146 MB after: growth 983 MB against a quarter of
+    the rows, 384 MB (SHORT); the sweep itself 663 MB, so 320 MB beyond it against
+    64 MB + 64 B x 6,680,329 = 472 MB (ok); JVM peak 3,266 MB
+The run before, with the touches nested per lead and joined in the JVM and a window over
+the id, gave 714 s (14,013 leads/s), 0.26x (the baseline then measured 54,564 leads/s
+at a load of about 10) and 1,291 MB of growth. A run of the new plan with one Spark round
+at a load of 5 to 7, beside another session's benchmark, gave 195.7 s (51,103 leads/s).
+``--quick`` at a load of 3 to 4: Spark 14.1 / 3.7 / 4.0 s (median 49,832 leads/s, the
+first round paying for the workers' start), one process 250,132 / 503,736 / 396,806
+leads/s, ratio 0.13x; growth 28.6 MB against a quarter of the rows, 7.6 MB (SHORT), and
+15.3 MB beyond the sweep's 13 MB against 72.2 MB (ok). Before: 18,036 leads/s, 0.09x.
 """
 
 from __future__ import annotations
