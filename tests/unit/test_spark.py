@@ -6,7 +6,11 @@ test runs one or two jobs on a generated export of 800 leads.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -325,3 +329,34 @@ class TestAssessLeads:
             verdicts.add(expected.qualified)
         assert verdicts == {True, False}
         assert set(got) == {lead.id for lead in leads}
+
+
+def test_workers_run_this_interpreter_outside_an_activated_environment() -> None:
+    """The local session's workers import the library although `python3` on the PATH lacks it.
+
+    PySpark starts workers with ``PYSPARK_PYTHON`` or the ``python3`` the PATH finds; a
+    notebook started by the full path of a virtual environment's interpreter has neither
+    pointing at it.
+    """
+    here = str(Path(sys.executable).parent)
+    env = {k: v for k, v in os.environ.items() if k not in {"PYSPARK_PYTHON", "VIRTUAL_ENV"}}
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != here)
+    code = (
+        "from leadpipeline.spark import local_session\n"
+        "s = local_session(1)\n"
+        "def work(batches):\n"
+        "    import leadpipeline.frames\n"
+        "    yield from batches\n"
+        "print(s.range(3).mapInArrow(work, 'id long').count())\n"
+        "s.stop()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1] == "3"

@@ -8,6 +8,7 @@ over the id and a join of touches nested per lead in the JVM cost about four tim
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -206,7 +207,13 @@ def local_session(cores: int = 2, **conf: str) -> SparkSession:
     For notebooks, tests and benchmarks: ``local[cores]``, no web UI, few shuffle
     partitions; `conf` adds settings (dots as underscores are not translated: pass a
     dict with ``**{"spark.driver.memory": "4g"}``).
+
+    PySpark starts its Python workers with ``PYSPARK_PYTHON`` (else whatever ``python3``
+    the ``PATH`` finds, which outside an activated virtual environment lacks the
+    library), not with the ``spark.pyspark.python`` setting; so when it is unset, this
+    sets it to the running interpreter for this process.
     """
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = (
         SparkSession.builder.master(f"local[{cores}]")
         .appName("leadpipeline")
