@@ -26,8 +26,25 @@ _serial = itertools.count()
 _NONE: Any = object()  # "not given": None may be a field's value
 
 
-def _fields(cls: type) -> tuple[str, ...]:
-    return tuple(a.name for a in attrs.fields(cls))
+def _fields(cls: type, *, converted: bool = False) -> tuple[str, ...]:
+    """The field names of `cls`, once it is known that setting its slots builds it exactly.
+
+    Setting slots is what the class's own `__init__` does only when nothing else runs or
+    is kept: a converter reshapes a value, a pre- or post-init hook checks or derives one,
+    a cached hash needs its slot filled, and a name starting with "_" could meet the
+    generated code's own. Such a class is refused here and built through its constructor;
+    `converted` lets converters pass, for a caller whose values are already in the form
+    they give (such as floats computed as floats).
+    """
+    fields: tuple[attrs.Attribute[Any], ...] = attrs.fields(cast("type[Any]", cls))
+    hooks = [h for h in ("__attrs_pre_init__", "__attrs_post_init__") if hasattr(cls, h)]
+    reshaped = [f.name for f in fields if (f.converter and not converted) or not f.init]
+    private = [f.name for f in fields if f.name.startswith("_") or str(f.alias).startswith("_")]
+    cached = any("_attrs_cached_hash" in getattr(k, "__slots__", ()) for k in cls.__mro__)
+    if hooks or reshaped or private or cached:
+        why = "a cached hash" if cached else ", ".join(hooks + reshaped + private)
+        raise TypeError(f"{cls.__name__} is more than its slots ({why}): build it")
+    return tuple(f.name for f in fields)
 
 
 def _compiled(cls: type, source: str, namespace: dict[str, Any]) -> Callable[..., Any]:
@@ -52,7 +69,8 @@ def unchecked(cls: type[T], names: tuple[str, ...] | None = None) -> Callable[..
     """A positional constructor of `cls` that sets each slot directly, in `names` order.
 
     `names` must list every field of `cls` exactly once (default: declaration order), so
-    a field added to the class later fails loudly here instead of being left unset.
+    a field added to the class later fails loudly here instead of being left unset. Each
+    value must already be in the form the field's converter, if any, would give it.
 
     Example:
         >>> @attrs.frozen
@@ -63,9 +81,10 @@ def unchecked(cls: type[T], names: tuple[str, ...] | None = None) -> Callable[..
         >>> make(2, 1)
         Point(x=1, y=2)
     """
-    order = names if names is not None else _fields(cls)
-    if sorted(order) != sorted(_fields(cls)):
-        raise TypeError(f"{cls.__name__} has fields {_fields(cls)}, not {order}")
+    known = _fields(cls, converted=True)
+    order = names if names is not None else known
+    if sorted(order) != sorted(known):
+        raise TypeError(f"{cls.__name__} has fields {known}, not {order}")
     params = ", ".join(f"v{i}" for i in range(len(order)))
     body = "".join(f"    _s{i}(obj, v{i})\n" for i in range(len(order)))
     source = f"def make({params}):\n    obj = _new(_cls)\n{body}    return obj\n"
@@ -76,9 +95,9 @@ def unchecked(cls: type[T], names: tuple[str, ...] | None = None) -> Callable[..
 def unchecked_init(cls: type[T]) -> Callable[..., T]:
     """A constructor of `cls` called as its `__init__` is, by keyword, that runs no validator.
 
-    Only for classes whose `__init__` does nothing but validate and set: a converter or an
-    `__attrs_post_init__` changes or checks what is set, so such a class is refused here
-    and goes through its own constructor. What it builds equals `cls(**same)`.
+    Only for classes whose `__init__` does nothing but validate and set (see `_fields`);
+    others are refused here and go through their own constructor. What it builds equals
+    `cls(**same)`.
 
     Example:
         >>> @attrs.frozen(kw_only=True)
@@ -89,10 +108,8 @@ def unchecked_init(cls: type[T]) -> Callable[..., T]:
         >>> make(x=1), make(y=2, x=1) == Point(x=1, y=2)
         (Point(x=1, y=0), True)
     """
+    _fields(cls)
     fields: tuple[attrs.Attribute[Any], ...] = attrs.fields(cast("type[Any]", cls))
-    reshaped = [f.name for f in fields if f.converter is not None or not f.init]
-    if reshaped or hasattr(cls, "__attrs_post_init__"):
-        raise TypeError(f"{cls.__name__} reshapes what it is given ({reshaped}): build it")
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_none": _NONE}
     namespace.update(_setters(cls, tuple(f.name for f in fields)))
     params: list[str] = []
@@ -130,9 +147,6 @@ def unchecked_copy(cls: type[T]) -> Callable[..., T]:
         Point(x=1, y=5)
     """
     names = _fields(cls)
-    taken = [n for n in names if n.startswith("_")]  # the generated code's own names
-    if taken:
-        raise TypeError(f"{cls.__name__} has private fields {taken}: copy it with attrs.evolve")
     params = ", ".join(f"{n}=_keep" for n in names)
     body = "".join(
         f"    _s{i}(_obj, _value.{n} if {n} is _keep else {n})\n" for i, n in enumerate(names)

@@ -131,8 +131,8 @@ class NoteAdded(_Base):
 class StageChanged(_Base):
     """The lead moved along the lifecycle, with the reason it moved."""
 
-    from_stage: str
-    to_stage: str
+    from_stage: str = attrs.field(validator=not_blank)
+    to_stage: str = attrs.field(validator=not_blank)
     reason: str = ""
 
 

@@ -8,6 +8,7 @@ with every validator running, and must come out equal, field by field and type b
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -254,3 +255,61 @@ class TestLifecycleLookups:
         assert lifecycle.names_of(*roles) == tuple(by_role[r] for r in roles if r in by_role)
         closed = {by_role[r] for r in (Stage.CUSTOMER, Stage.DISQUALIFIED) if r in by_role}
         assert lifecycle.closed_stages == closed
+
+
+class TestEdgesOfTheShortcuts:
+    """Where a shortcut's assumption does not hold, the checked path is taken instead."""
+
+    AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    def test_a_host_subclass_of_lead_is_captured_as_the_constructor_would(self) -> None:
+        """A subclass keeps its class and a whole-number enum version is reset to 0."""
+
+        @attrs.frozen(kw_only=True)
+        class CrmLead(Lead):
+            pass
+
+        source = Source(channel="web", captured_at=self.AT)
+        for lead in (
+            CrmLead(id="L-1", source=source, version=3),
+            Lead(id="L-1", source=source, version=_Zero.ZERO),
+        ):
+            (event,) = decide(None, Capture(lead=lead), DEFAULT_PLAYBOOK, now=self.AT)
+            assert isinstance(event, LeadCaptured)
+            assert type(event.lead) is type(lead)
+            assert type(event.lead.version) is int
+            assert event.lead == attrs.evolve(lead, version=0)
+
+    def test_a_touch_for_another_lead_is_refused_with_or_without_a_submit(self) -> None:
+        """The shortcut for a touch that asks for no call still checks whose touch it is."""
+        from leadpipeline.stages.calls import with_call  # noqa: PLC0415
+
+        lead = evolve(
+            None,
+            LeadCaptured(
+                lead_id="L-1",
+                at=self.AT,
+                actor=Party.marketing(),
+                lead=Lead(id="L-1", source=Source(channel="web", captured_at=self.AT)),
+            ),
+        )
+        for kind in (InteractionKind.SITE_VISIT, InteractionKind.FORM_SUBMIT):
+            touch = InteractionRecorded(
+                lead_id="L-2",
+                at=self.AT,
+                actor=Party.marketing(),
+                interaction=Interaction(kind=kind, at=self.AT),
+            )
+            with pytest.raises(ValidationError, match="L-2"):
+                with_call(lead, touch, DEFAULT_PLAYBOOK, now=self.AT)
+
+    @pytest.mark.parametrize("field", ["from_stage", "to_stage"])
+    def test_a_blank_stage_name_never_makes_an_event(self, field: str) -> None:
+        """A lead folded from a stage change could otherwise hold a stage `Lead` refuses."""
+        stages = {"from_stage": "inquiry", "to_stage": "mql", field: "  "}
+        with pytest.raises(ValidationError, match=field):
+            StageChanged(lead_id="L-1", at=self.AT, actor=Party.marketing(), **stages)
+
+
+class _Zero(enum.IntEnum):
+    ZERO = 0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from typing import NamedTuple
+
+import attrs
 
 from leadpipeline.errors import LeadPipelineError
 from leadpipeline.lead import Lead
@@ -15,7 +16,8 @@ __all__ = ["Acted", "act_on_each"]
 logger = logging.getLogger("leadpipeline.pipeline.shell")
 
 
-class Acted(NamedTuple):
+@attrs.frozen
+class Acted:
     """What one lead's turn in a sweep recorded, and whether it stopped on a refusal."""
 
     lead: Lead
@@ -32,11 +34,13 @@ def act_on_each(
     run: Callable[[str, Command], Transition],
     leads: Iterable[Lead],
     commands: Callable[[Lead], Iterable[Command]],
+    *,
+    log: logging.Logger = logger,
 ) -> Iterator[Acted]:
     """Run each lead's commands in order through `run`, yielding what each lead's turn did.
 
-    A lead that cannot be read or acted on now is logged and left for the next pass (its
-    later commands wait with it); the others go on.
+    A lead that cannot be read or acted on now is logged on `log` and left for the next
+    pass (its later commands wait with it); the others go on.
     """
     for lead in leads:
         done: list[Transition] = []
@@ -45,7 +49,7 @@ def act_on_each(
             try:
                 done.append(run(lead.id, command))
             except LeadPipelineError as exc:
-                logger.warning("could not act on %s: %s", lead.id, exc, extra={"lead_id": lead.id})
+                log.warning("could not act on %s: %s", lead.id, exc, extra={"lead_id": lead.id})
                 failed = True
                 break
         yield Acted(lead, tuple(done), failed)

@@ -7,6 +7,7 @@ only walks the leads, records each answer through the one write path, and sums i
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from functools import partial
 from typing import Protocol
@@ -23,6 +24,8 @@ from leadpipeline.playbook import Playbook
 from leadpipeline.stages import STALE_RULE, Command, SweepStale, Transition
 
 __all__ = ["StaleSweep", "sweep_stale"]
+
+logger = logging.getLogger(__name__)
 
 
 class Sweeps(Protocol):
@@ -69,7 +72,7 @@ def sweep_stale(pipeline: Sweeps, *, now: datetime) -> StaleSweep:
         lead for lead in pipeline.store.query(owner=Party.marketing()) if lead.stage not in closed
     ]
     run = partial(pipeline.run, now=now)
-    for turn in act_on_each(run, leads, lambda _: (SweepStale(),)):
+    for turn in act_on_each(run, leads, lambda _: (SweepStale(),), log=logger):
         if turn.failed:
             failed.append(turn.lead.id)
         for event in (e for done in turn.done for e in done.events):

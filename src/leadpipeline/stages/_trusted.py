@@ -11,14 +11,15 @@ class.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import cast
 
 from leadpipeline._unchecked import unchecked_init
 from leadpipeline.events import InteractionRecorded, LeadCaptured, OwnerChanged, StageChanged
 
 __all__ = ["interaction_recorded", "lead_captured", "owner_changed", "stage_changed"]
 
-interaction_recorded: Callable[..., InteractionRecorded] = unchecked_init(InteractionRecorded)
-lead_captured: Callable[..., LeadCaptured] = unchecked_init(LeadCaptured)
-owner_changed: Callable[..., OwnerChanged] = unchecked_init(OwnerChanged)
-stage_changed: Callable[..., StageChanged] = unchecked_init(StageChanged)
+# Typed as the classes, so the type checker holds each call to the class's own signature.
+interaction_recorded = cast("type[InteractionRecorded]", unchecked_init(InteractionRecorded))
+lead_captured = cast("type[LeadCaptured]", unchecked_init(LeadCaptured))
+owner_changed = cast("type[OwnerChanged]", unchecked_init(OwnerChanged))
+stage_changed = cast("type[StageChanged]", unchecked_init(StageChanged))

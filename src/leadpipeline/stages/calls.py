@@ -109,8 +109,9 @@ def with_call(
             touches = (touch,)
         case Merged(interactions=merged):
             touches = merged
-    if all(t.kind is not InteractionKind.FORM_SUBMIT for t in touches):
-        return (event,)  # no submit, no call: the lead after need not be folded
+    no_submit = all(t.kind is not InteractionKind.FORM_SUBMIT for t in touches)
+    if no_submit and (lead is None or event.lead_id == lead.id):
+        return (event,)  # no call: the lead after need not be folded (evolve checks the id)
     after = evolve(lead, event)
     calls = call_requests(after, touches, playbook, now=now, actor=event.actor, history=history)
     return (event, *calls)

@@ -57,7 +57,7 @@ from leadpipeline.stages.commands import (
     UpdateProfile,
     command_name,
 )
-from leadpipeline.stages.moves import refuse_hand_back, to_role, trusted_move, withdraw_offers
+from leadpipeline.stages.moves import _trusted_move, refuse_hand_back, to_role, withdraw_offers
 
 __all__ = ["decide"]
 
@@ -116,7 +116,7 @@ def decide(
                     reason=f"unknown stage {to_stage!r}",
                 )
             # every part is checked: the lead, the command, `now` above, a lifecycle stage
-            moves = trusted_move(
+            moves = _trusted_move(
                 lead,
                 lifecycle,
                 to_stage,

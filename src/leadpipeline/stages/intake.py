@@ -16,6 +16,7 @@ import enum
 import operator
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
 import attrs
 
@@ -32,20 +33,9 @@ from leadpipeline.stages.commands import Capture, Merge
 __all__ = ["Admission", "CaptureOutcome", "admit", "capture", "recapture"]
 
 
-def _first(lead: Lead) -> Lead:
-    """The snapshot a capture records: what the source says, nothing derived from a history.
-
-    Offers, returns, merged records, erasure and a channel come only from events, so a
-    payload that brings them (to take over another lead's source record, say) loses them.
-    """
-    if _derived(lead) == _UNDERIVED:
-        return lead  # a fresh lead, as most captures bring: already its own first snapshot
-    return with_fields(lead, **_NOT_DERIVED)
-
-
 # What only events bring, as a capture resets it; the copy keeps the checked lead's other
 # parts, so it checks nothing again.
-_NOT_DERIVED: dict[str, object] = {
+_NOT_DERIVED: dict[str, Any] = {
     "channel": None,
     "offers": (),
     "returned_by": (),
@@ -56,6 +46,19 @@ _NOT_DERIVED: dict[str, object] = {
 }
 _derived = operator.attrgetter(*_NOT_DERIVED)
 _UNDERIVED = tuple(_NOT_DERIVED.values())
+
+
+def _first(lead: Lead) -> Lead:
+    """The snapshot a capture records: what the source says, nothing derived from a history.
+
+    Offers, returns, merged records, erasure and a channel come only from events, so a
+    payload that brings them (to take over another lead's source record, say) loses them.
+    """
+    if type(lead) is not Lead or type(lead.version) is not int:
+        return attrs.evolve(lead, **_NOT_DERIVED)  # a host's subclass: built as it built it
+    if _derived(lead) == _UNDERIVED:
+        return lead  # a fresh lead, as most captures bring: already its own first snapshot
+    return with_fields(lead, **_NOT_DERIVED)
 
 
 def capture(command: Capture, playbook: Playbook, *, now: datetime) -> tuple[Event, ...]:

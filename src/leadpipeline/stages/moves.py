@@ -61,7 +61,7 @@ def move(
     )
 
 
-def trusted_move(
+def _trusted_move(
     lead: Lead,
     lifecycle: Lifecycle,
     to_stage: str,
@@ -90,7 +90,7 @@ def trusted_move(
     )
 
 
-def _move(  # `move` with the builders of its two events
+def _move(
     lead: Lead,
     lifecycle: Lifecycle,
     to_stage: str,
@@ -102,6 +102,7 @@ def _move(  # `move` with the builders of its two events
     reason: str,
     owner: Party | None,
 ) -> tuple[Event, ...]:
+    """`move` with the builders of its two events (checked or trusted)."""
     build_stage_changed, build_owner_changed = builders
     stage, current = lead.stage, lead.owner
     changed: Event | None = None

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-__all__ = ["auc", "isotonic", "log_loss", "platt"]
+__all__ = ["auc", "isotonic", "log_loss", "logistic", "platt"]
 
 _EPS = 1e-12
 
@@ -50,7 +50,7 @@ def log_loss(probabilities: np.ndarray, won: np.ndarray) -> float:
     return float(-np.mean(np.where(y, np.log(p), np.log1p(-p))))
 
 
-def _logistic(t: np.ndarray) -> np.ndarray:
+def logistic(t: np.ndarray) -> np.ndarray:
     """``1 / (1 + exp(-t))`` without overflow: a fit that runs away still gives 0 or 1."""
     return 0.5 * (1.0 + np.tanh(0.5 * t))
 
@@ -76,7 +76,7 @@ def platt(scores: np.ndarray, won: np.ndarray) -> tuple[float, float]:
     design = np.column_stack([z, np.ones_like(z)])
     ridge = np.diag([1e-6, 0.0]) * len(y)
     for _ in range(50):
-        p = _logistic(design @ w)
+        p = logistic(design @ w)
         gradient = design.T @ (p - y) + ridge @ w
         hessian = (design * (p * (1 - p))[:, None]).T @ design + ridge + 1e-9 * np.eye(2)
         step = np.linalg.solve(hessian, gradient)

@@ -23,7 +23,7 @@ from leadpipeline.analytics.learned._features import (
     engagement_candidates,
     fit_candidates,
 )
-from leadpipeline.analytics.learned._metrics import auc, isotonic, log_loss, platt
+from leadpipeline.analytics.learned._metrics import auc, isotonic, log_loss, logistic, platt
 from leadpipeline.analytics.learned._points import points_model
 from leadpipeline.analytics.learned.values import (
     CalibrationBin,
@@ -101,8 +101,7 @@ def _logistic(
 
 
 def _probabilities(weights: np.ndarray, intercept: float, x: np.ndarray) -> np.ndarray:
-    p: np.ndarray = 1.0 / (1.0 + np.exp(-(x @ weights + intercept)))
-    return p
+    return logistic(x @ weights + intercept)
 
 
 def _split(closed: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarray:
