@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -87,15 +87,16 @@ class Statements:
         )
         events_cte = (
             f", ev AS (INSERT INTO {events} (lead_id, version, body) "
-            "SELECT up.lead_id, t.v, t.b FROM up, "
-            "unnest(%(versions)s::int[], %(bodies)s::jsonb[]) AS t(v, b))"
+            "SELECT up.lead_id, %(expected)s + t.n, t.b FROM up, "
+            "jsonb_array_elements(%(bodies)s::jsonb) WITH ORDINALITY AS t(b, n))"
         )
         self.without_outbox = f"{events_cte} SELECT count(*) FROM up"
         self.with_outbox = (
             f"{events_cte}, ob AS (INSERT INTO {outbox} (lead_id, key, body, next_attempt_at) "
-            "SELECT up.lead_id, t.k, t.b, t.at FROM up, "
-            "unnest(%(keys)s::text[], %(notes)s::jsonb[], %(times)s::timestamptz[]) "
-            "WITH ORDINALITY AS t(k, b, at, n) ORDER BY t.n RETURNING id) "
+            "SELECT up.lead_id, t.k, j.b, t.at FROM up, "
+            "unnest(%(keys)s::text[], %(times)s::timestamptz[]) WITH ORDINALITY AS t(k, at, n) "
+            "JOIN jsonb_array_elements(%(notes)s::jsonb) WITH ORDINALITY AS j(b, m) ON j.m = t.n "
+            "ORDER BY t.n RETURNING id) "
             "SELECT count(*) FROM up"
         )
         # The wake-up for listening relays, sent after the write has committed and in a
@@ -107,14 +108,17 @@ class Statements:
             f"BEGIN; SET LOCAL synchronous_commit TO off; SELECT pg_notify('{channel}', ''); COMMIT"
         ).encode()
         self.rewrite_events = (
-            f", rw AS (UPDATE {events} AS e SET body = t.b FROM up, "
-            "unnest(%(rewrite_versions)s::int[], %(rewrite_bodies)s::jsonb[]) AS t(v, b) "
-            "WHERE e.lead_id = up.lead_id AND e.version = t.v)"
+            f", rw AS (UPDATE {events} AS e SET body = j.b FROM up, "
+            "unnest(%(rewrite_versions)s::int[]) WITH ORDINALITY AS t(v, n) "
+            "JOIN jsonb_array_elements(%(rewrite_bodies)s::jsonb) WITH ORDINALITY AS j(b, m) "
+            "ON j.m = t.n WHERE e.lead_id = up.lead_id AND e.version = t.v)"
         )
         self.rewrite_entries = (
-            f", orw AS (UPDATE {outbox} AS o SET body = t.b, last_error = t.e FROM up, "
-            "unnest(%(entry_ids)s::bigint[], %(entry_bodies)s::jsonb[], %(entry_errors)s::text[]) "
-            "AS t(i, b, e) WHERE o.id = t.i AND o.lead_id = up.lead_id)"
+            f", orw AS (UPDATE {outbox} AS o SET body = j.b, last_error = t.e FROM up, "
+            "unnest(%(entry_ids)s::bigint[], %(entry_errors)s::text[]) "
+            "WITH ORDINALITY AS t(i, e, n) "
+            "JOIN jsonb_array_elements(%(entry_bodies)s::jsonb) WITH ORDINALITY AS j(b, m) "
+            "ON j.m = t.n WHERE o.id = t.i AND o.lead_id = up.lead_id)"
         )
         self.outbox = f"SELECT {cols} FROM {outbox} WHERE lead_id = %s ORDER BY id"
         self.pending = (
@@ -164,20 +168,26 @@ def write_params(transition: Transition, texts: SnapshotTexts | None = None) -> 
         "domain_norm": keys.domain,
         "name_norm": keys.company_name,
         "due_at": transition.due_at,
-        "versions": list(
-            range(transition.expected_version + 1, transition.after.version + 1),
-        ),
-        "bodies": list(encoded.events),
+        "bodies": _json_list(encoded.events),
         "keys": [n.key for n in notes],
-        "notes": list(encoded.notifications),
+        "notes": _json_list(encoded.notifications),
         "times": [n.created_at for n in notes],
         "rewrite_versions": [version for version, _ in encoded.rewrites],
-        "rewrite_bodies": [body for _, body in encoded.rewrites],
+        "rewrite_bodies": _json_list(body for _, body in encoded.rewrites),
         "entry_ids": [entry_id for entry_id, _, _ in encoded.outbox_rewrites],
-        "entry_bodies": [body for _, body, _ in encoded.outbox_rewrites],
+        "entry_bodies": _json_list(body for _, body, _ in encoded.outbox_rewrites),
         "entry_errors": [error for _, _, error in encoded.outbox_rewrites],
         "claimed": list(transition.claimed_sources),
     }
+
+
+def _json_list(texts: Iterable[str]) -> str:
+    """JSON texts as one JSON array, which the server reads in one pass.
+
+    An array of jsonb would have every quote of every text escaped on the way. The
+    events' version numbers follow from the order: the expected version plus the position.
+    """
+    return f"[{','.join(texts)}]"
 
 
 def entry_of(row: Sequence[Any]) -> OutboxEntry:
