@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
+import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
 from leadpipeline import Capture, Event, Lead, Party, Source, decide, from_json, to_json
 from leadpipeline.adapters import (
+    EncodedSnapshot,
     EncodedTransition,
     LeadKeys,
     email_digest,
@@ -38,9 +40,21 @@ def transitions_of(batches: tuple[tuple[Event, ...], ...]) -> list[Transition]:
     return out
 
 
+def checked(value: object) -> object:
+    """`value` built again through its class, with every field checked, nested ones too."""
+    if not attrs.has(type(value)) or not isinstance(
+        value, (EncodedTransition, EncodedSnapshot, LeadKeys)
+    ):
+        return value
+    fields = {f.alias: checked(getattr(value, f.name)) for f in attrs.fields(type(value))}
+    return type(value)(**fields)
+
+
 def assert_plain(encoded: EncodedTransition) -> None:
-    """Every text is `to_json`'s, every key `LeadKeys.of`'s."""
+    """Every text is `to_json`'s, every key `LeadKeys.of`'s; built as the classes build."""
     written = encoded.transition
+    assert encoded == checked(encoded)
+    assert type(encoded.snapshot.keys) is LeadKeys
     assert encoded.events == tuple(to_json(e, Event) for e in written.events)
     assert encoded.snapshot.text == to_json(written.after)
     assert encoded.snapshot.lead is written.after

@@ -14,11 +14,12 @@ import logging
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import attrs
 
 from leadpipeline._typed import typed
+from leadpipeline._unchecked import unchecked_init
 from leadpipeline.adapters._fragments import SnapshotTexts
 from leadpipeline.adapters.ports import LeadKeys
 from leadpipeline.errors import LeadPipelineError, StoreError
@@ -165,7 +166,8 @@ class EncodedSnapshot:
     def of(cls, lead: Lead, text: str | None = None) -> EncodedSnapshot:
         """Encode a snapshot; `text` is its `to_json` text when the caller has it already."""
         keys = LeadKeys.of(lead)
-        return cls(
+        build = _snapshot_from_checked if type(lead) is Lead and cls is EncodedSnapshot else cls
+        return build(
             lead=lead,
             text=to_json(lead) if text is None else text,
             keys=keys,
@@ -208,7 +210,9 @@ class EncodedTransition:
         the last one it made for this lead (an erasure's is made whole, and forgotten).
         """
         events, snapshot = _texts(transition, texts)
-        return cls(
+        checked = type(transition) is Transition and cls is EncodedTransition
+        build = _transition_from_checked if checked else cls
+        return build(
             transition=transition,
             events=events,
             snapshot=EncodedSnapshot.of(transition.after, snapshot),
@@ -218,6 +222,12 @@ class EncodedTransition:
                 (e.id, to_json(e.notification), e.last_error) for e in transition.outbox_rewrites
             ),
         )
+
+
+# Built on every write from checked values and the texts encoded from them: their fields
+# are not checked again (for plain `Lead` and `Transition` values; others are built as is).
+_snapshot_from_checked = cast("type[EncodedSnapshot]", unchecked_init(EncodedSnapshot))
+_transition_from_checked = cast("type[EncodedTransition]", unchecked_init(EncodedTransition))
 
 
 def _texts(transition: Transition, texts: SnapshotTexts | None) -> tuple[tuple[str, ...], str]:

@@ -13,11 +13,12 @@ from __future__ import annotations
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, cast
 
 import attrs
 
 from leadpipeline._typed import typed
+from leadpipeline._unchecked import unchecked_init
 from leadpipeline.errors import SourceConflictError, ValidationError
 from leadpipeline.events import Event
 from leadpipeline.lead import Lead, Party
@@ -165,7 +166,12 @@ class LeadKeys:
 
     @classmethod
     def of(cls, lead: Lead) -> LeadKeys:
-        """The index keys of one snapshot."""
+        """The index keys of one snapshot.
+
+        Every key is read or normalised from the checked lead, so for a plain `Lead` the
+        value is built without checking its fields again (it is built on every write).
+        """
+        build = _built_from_checked if type(lead) is Lead and cls is LeadKeys else cls
         held = (lead.owner.partner_id,) if lead.owner.partner_id else ()
         partners = tuple(sorted({*held, *lead.offered_to})) if lead.offers else held
         first = lead.source.source_id
@@ -174,7 +180,7 @@ class LeadKeys:
         else:  # the common case: one source, no set to build
             sources = (first,) if first else ()
         if lead.erased:
-            return cls(
+            return build(
                 stage=lead.stage,
                 owner=lead.owner,
                 partner_ids=partners,
@@ -183,7 +189,7 @@ class LeadKeys:
                 domain=None,
                 company_name=None,
             )
-        return cls(
+        return build(
             stage=lead.stage,
             owner=lead.owner,
             partner_ids=partners,
@@ -192,6 +198,9 @@ class LeadKeys:
             domain=normalise_domain(lead.company.domain),
             company_name=normalise_company_name(lead.company.name),
         )
+
+
+_built_from_checked = cast("type[LeadKeys]", unchecked_init(LeadKeys))
 
 
 class Outbox(Protocol):
