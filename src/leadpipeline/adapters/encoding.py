@@ -166,7 +166,8 @@ class EncodedSnapshot:
     def of(cls, lead: Lead, text: str | None = None) -> EncodedSnapshot:
         """Encode a snapshot; `text` is its `to_json` text when the caller has it already."""
         keys = LeadKeys.of(lead)
-        build = _snapshot_from_checked if type(lead) is Lead and cls is EncodedSnapshot else cls
+        plain = type(lead) is Lead and cls is EncodedSnapshot and type(text) in (str, type(None))
+        build = _snapshot_from_checked if plain else cls
         return build(
             lead=lead,
             text=to_json(lead) if text is None else text,
