@@ -15,7 +15,7 @@ import pytest
 
 from leadpipeline.adapters.notification import Notification, RecordingNotifier
 from leadpipeline.adapters.relay import relay_outbox
-from leadpipeline.lead import Party
+from leadpipeline.lead import Lead, Party
 from leadpipeline.stages import Transition
 from leadpipeline.stages.commands import AddNote
 from leadpipeline.testing import captured, step
@@ -61,6 +61,22 @@ def fill_outbox(store: PostgresStore, leads: int, per_lead: int) -> int:
     if batch:
         store.record_many(batch)
     return leads * per_lead
+
+
+def add_note(store: PostgresStore, lead: Lead, text: str, *, notify: bool) -> Lead:
+    """Record a note on `lead`, with one notification when `notify`; the lead after it."""
+    events, after = step(lead, AddNote(text=text), T0)
+    notes = (note_for(lead.id, after.version),) if notify else ()
+    store.record(
+        Transition(
+            lead_id=lead.id,
+            expected_version=lead.version,
+            events=events,
+            after=after,
+            notifications=notes,
+        )
+    )
+    return after
 
 
 class TestLeases:
@@ -123,17 +139,7 @@ class TestLeases:
             assert store.wait_for_outbox(0.01) in (True, False)  # start listening
             while store.wait_for_outbox(0.01):  # drain wake-ups from the fill
                 pass
-            lead = store.load("L-00000")
-            events, after = step(lead, AddNote(text="x"), T0)
-            store.record(
-                Transition(
-                    lead_id=lead.id,
-                    expected_version=lead.version,
-                    events=events,
-                    after=after,
-                    notifications=(note_for(lead.id, after.version),),
-                )
-            )
+            add_note(store, store.load("L-00000"), "x", notify=True)
             assert store.wait_for_outbox(30) is True
 
     def test_the_wake_up_comes_after_the_commit_and_a_failed_one_fails_nothing(self) -> None:
@@ -146,25 +152,11 @@ class TestLeases:
             fill_outbox(store, 1, 1)
             store._sql.notify = b"BEGIN; SELECT 1 / 0; COMMIT"
             lead = store.load("L-00000")
-            events, after = step(lead, AddNote(text="x"), T0)
+            after = add_note(store, lead, "x", notify=True)
             note = note_for(lead.id, after.version)
-            store.record(
-                Transition(
-                    lead_id=lead.id,
-                    expected_version=lead.version,
-                    events=events,
-                    after=after,
-                    notifications=(note,),
-                )
-            )
             assert store.load(lead.id) == after
             assert note.key in {e.notification.key for e in store.outbox(lead.id)}
-            events, again = step(after, AddNote(text="y"), T0)
-            store.record(
-                Transition(
-                    lead_id=lead.id, expected_version=after.version, events=events, after=again
-                )
-            )
+            again = add_note(store, after, "y", notify=False)
             assert store.load(lead.id).version == again.version
 
 

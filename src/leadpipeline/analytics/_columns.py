@@ -64,8 +64,8 @@ def on_grid(scores: Any, step: float) -> Any:
 
 def counted_columns(
     totals: Any, won: Any, step: float | None = None
-) -> tuple[tuple[float, ...], tuple[int, ...], tuple[int, ...], int]:
-    """Distinct scores (ascending), volumes and wins at or above each, and the lead count.
+) -> tuple[tuple[float, ...], tuple[int, ...], tuple[int, ...]]:
+    """Distinct scores (ascending), and the volumes and wins at or above each.
 
     With `step`, the scores are first put on its grid (`on_grid`).
 
@@ -96,7 +96,6 @@ def counted_columns(
         tuple(thresholds.tolist()),
         tuple(volumes.tolist()),
         tuple(won_above.tolist()),
-        len(scores),
     )
 
 

@@ -80,6 +80,25 @@ class ThresholdSweep:
     volumes: tuple[int, ...]
     wins: tuple[int, ...]
 
+    @classmethod
+    def of_columns(
+        cls,
+        thresholds: tuple[float, ...],
+        volumes: tuple[int, ...],
+        wins: tuple[int, ...],
+        *,
+        months: float | None,
+    ) -> ThresholdSweep:
+        """The sweep of its columns: every lead and win counts at the lowest threshold."""
+        return cls(
+            leads=volumes[0] if volumes else 0,
+            total_wins=wins[0] if wins else 0,
+            months=months,
+            thresholds=thresholds,
+            volumes=volumes,
+            wins=wins,
+        )
+
     @property
     def base_rate(self) -> float | None:
         """The share of all leads that were won."""
@@ -210,15 +229,8 @@ def threshold_sweep(
     if step is not None and not (math.isfinite(step) and step > 0):
         raise ValidationError.at("step", f"must be a positive number, got {step!r}")
     if _array_columns(scored):
-        thresholds, volumes_up, wins_up, leads = counted_columns(scored.totals, scored.won, step)  # type: ignore[union-attr]
-        return ThresholdSweep(
-            leads=leads,
-            total_wins=wins_up[0] if wins_up else 0,
-            months=months,
-            thresholds=thresholds,
-            volumes=volumes_up,
-            wins=wins_up,
-        )
+        columns = counted_columns(scored.totals, scored.won, step)  # type: ignore[union-attr]
+        return ThresholdSweep.of_columns(*columns, months=months)
     scores, won = _pairs(scored)
     if step is not None:
         scores = [_on_grid(s, step) for s in scores]
@@ -244,16 +256,8 @@ def sweep_of_counts(
     top_down = sorted(per_score, reverse=True)
     volumes = list(accumulate(map(per_score.get, top_down, repeat(0))))
     wins = list(accumulate(map(won_per_score.get, top_down, repeat(0))))
-    top_down.reverse()
-    volumes.reverse()
-    wins.reverse()
-    return ThresholdSweep(
-        leads=sum(per_score.values()),
-        total_wins=wins[0] if wins else 0,
-        months=months,
-        thresholds=tuple(top_down),
-        volumes=tuple(volumes),
-        wins=tuple(wins),
+    return ThresholdSweep.of_columns(
+        tuple(reversed(top_down)), tuple(reversed(volumes)), tuple(reversed(wins)), months=months
     )
 
 

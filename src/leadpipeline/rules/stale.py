@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import attrs
@@ -107,40 +108,24 @@ def staleness(
     score = compiled.total(replay(events), now=now)
     quiet_since = _last_move(events)
     days = f"{policy.without_progress / timedelta(days=1):g} days"
+    verdict = partial(Staleness, score=score, quiet_since=quiet_since)
     if score >= policy.score_ceiling:
-        return Staleness(
-            stale=False,
-            score=score,
-            score_then=None,
-            quiet_since=quiet_since,
-            reason=f"score {score:g} is at or above the ceiling {policy.score_ceiling:g}",
-        )
+        ceiling = f"score {score:g} is at or above the ceiling {policy.score_ceiling:g}"
+        return verdict(stale=False, score_then=None, reason=ceiling)
     since = now - policy.without_progress
     if quiet_since > since:
-        return Staleness(
-            stale=False,
-            score=score,
-            score_then=None,
-            quiet_since=quiet_since,
-            reason=f"moved {quiet_since.isoformat()}, less than {days} ago",
-        )
+        moved = f"moved {quiet_since.isoformat()}, less than {days} ago"
+        return verdict(stale=False, score_then=None, reason=moved)
     then = compiled.total(replay(e for e in events if e.at <= since), now=since)
     rise = score - then
+    rose = f"score {score:g} rose by {rise:g} in {days}"
     if rise >= policy.min_progress:
-        return Staleness(
-            stale=False,
-            score=score,
-            score_then=then,
-            quiet_since=quiet_since,
-            reason=f"score {score:g} rose by {rise:g} in {days}",
-        )
-    return Staleness(
+        return verdict(stale=False, score_then=then, reason=rose)
+    return verdict(
         stale=True,
-        score=score,
         score_then=then,
-        quiet_since=quiet_since,
         reason=(
-            f"score {score:g} rose by {rise:g} in {days} (less than {policy.min_progress:g})"
+            f"{rose} (less than {policy.min_progress:g})"
             f" and is below the ceiling {policy.score_ceiling:g}"
         ),
     )

@@ -115,15 +115,7 @@ def _sweep_of_columns(counted: pa.Table, months: float | None) -> ThresholdSweep
     del n
     wins = _above(w)
     del w
-    leads = volumes[0] if volumes else 0
-    return ThresholdSweep(
-        leads=leads,
-        total_wins=wins[0] if wins else 0,
-        months=months,
-        thresholds=thresholds,
-        volumes=volumes,
-        wins=wins,
-    )
+    return ThresholdSweep.of_columns(thresholds, volumes, wins, months=months)
 
 
 def _above(counts: np.ndarray) -> tuple[int, ...]:

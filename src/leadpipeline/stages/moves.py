@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from leadpipeline.errors import TransitionError, ValidationError
 from leadpipeline.events import Event, OfferWithdrawn, OwnerChanged, StageChanged
@@ -52,36 +53,7 @@ def move(
         lead,
         lifecycle,
         to_stage,
-        (StageChanged, OwnerChanged),
-        now=now,
-        actor=actor,
-        command=command,
-        reason=reason,
-        owner=owner,
-    )
-
-
-def _trusted_move(
-    lead: Lead,
-    lifecycle: Lifecycle,
-    to_stage: str,
-    *,
-    now: datetime,
-    actor: Party,
-    command: str,
-    reason: str,
-    owner: Party | None,
-) -> tuple[Event, ...]:
-    """`move` for `decide`, whose every part was checked: its events skip their validators.
-
-    Only for a `now` that `require_aware` passed and an actor, reason and owner taken from
-    a checked command or lead (see `leadpipeline.stages._trusted`).
-    """
-    return _move(
-        lead,
-        lifecycle,
-        to_stage,
-        (stage_changed, owner_changed),
+        builders=(StageChanged, OwnerChanged),
         now=now,
         actor=actor,
         command=command,
@@ -94,8 +66,8 @@ def _move(
     lead: Lead,
     lifecycle: Lifecycle,
     to_stage: str,
-    builders: tuple[Callable[..., StageChanged], Callable[..., OwnerChanged]],
     *,
+    builders: tuple[Callable[..., StageChanged], Callable[..., OwnerChanged]],
     now: datetime,
     actor: Party,
     command: str,
@@ -132,6 +104,11 @@ def _move(
         reason=reason,
     )
     return (handed,) if changed is None else (changed, handed)
+
+
+# `move` for `decide`, whose every part was checked (a `now` that `require_aware` passed,
+# actor, reason and owner from a checked command or lead): its events skip their validators.
+_trusted_move = partial(_move, builders=(stage_changed, owner_changed))
 
 
 def to_role(
