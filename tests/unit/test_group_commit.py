@@ -10,17 +10,43 @@ import threading
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import attrs
 import pytest
 
-from leadpipeline import Interaction, InteractionKind, Pipeline
+from leadpipeline import Interaction, InteractionKind, Lead, Pipeline
 from leadpipeline.adapters import SimulatedClock, SqliteStore
-from leadpipeline.errors import ConflictError
-from leadpipeline.stages import RecordInteraction, Transition, transition
+from leadpipeline.adapters.sqlite import store as sqlite_store
+from leadpipeline.errors import (
+    ConflictError,
+    LeadPipelineError,
+    NotFoundError,
+    SourceConflictError,
+)
+from leadpipeline.stages import Capture, RecordInteraction, Transition, transition
 from tests.pipeline_support import PLAYBOOK, T0, fair_lead
 
 WORKER = Path(__file__).resolve().parent.parent / "group_commit_worker.py"
 VISIT = Interaction(kind=InteractionKind.SITE_VISIT, at=T0)
+
+
+def count_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many transitions each call of the store's `apply` wrote or tried, in order."""
+    sizes: list[int] = []
+    real = sqlite_store.apply
+
+    def counting(conn: Any, writes: Any, *args: Any) -> Any:
+        sizes.append(len(writes))
+        return real(conn, writes, *args)
+
+    monkeypatch.setattr(sqlite_store, "apply", counting)
+    return sizes
+
+
+def evolve_source(lead: Lead, source_id: str) -> Lead:
+    """The lead with its source record id replaced."""
+    return attrs.evolve(lead, source=attrs.evolve(lead.source, source_id=source_id))
 
 
 def touched(store: SqliteStore, lead_id: str) -> Transition:
@@ -34,8 +60,47 @@ def touched(store: SqliteStore, lead_id: str) -> Transition:
     )
 
 
+def grouped(
+    store: SqliteStore, path: Path, writes: list[Transition]
+) -> dict[str, BaseException | None]:
+    """Record the first write alone, the rest as one group queued behind a held lock.
+
+    Each write's outcome by lead id: None when written, else the error its caller got.
+    """
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # every writer of the store must wait
+    outcomes: dict[str, BaseException | None] = {}
+
+    def write(done: Transition) -> None:
+        try:
+            store.record(done)
+        except LeadPipelineError as exc:
+            outcomes[done.lead_id] = exc
+        else:
+            outcomes[done.lead_id] = None
+
+    groups_before = store._queue.groups
+    first = threading.Thread(target=write, args=(writes[0],))
+    first.start()
+    while store._queue.leading_size == 0:  # the first writer leads, waiting on the lock
+        time.sleep(0.001)
+    rest = [threading.Thread(target=write, args=(w,)) for w in writes[1:]]
+    for thread in rest:
+        thread.start()
+    while len(store._queue._queued) < len(rest):  # all the rest queued behind the leader
+        time.sleep(0.001)
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    for thread in (first, *rest):
+        thread.join()
+    assert store._queue.groups - groups_before == 2  # the first alone, then the rest
+    return outcomes
+
+
 class TestGroupCommit:
-    def test_a_conflict_in_a_group_fails_that_write_alone(self, tmp_path: Path) -> None:
+    def test_a_conflict_in_a_group_fails_that_write_alone(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """Five writes queued behind a held lock commit as one group; the stale one alone fails."""
         path = tmp_path / "leads.db"
         store = SqliteStore(path)
@@ -44,37 +109,53 @@ class TestGroupCommit:
             pipeline.capture(fair_lead(n))
         writes = [touched(store, f"L-{n}") for n in range(6)]
         pipeline.record_interaction("L-5", VISIT)  # now the write decided for L-5 is stale
-        blocker = sqlite3.connect(path, isolation_level=None)
-        blocker.execute("BEGIN IMMEDIATE")  # every writer of the store must wait
-        outcomes: dict[str, BaseException | None] = {}
-
-        def write(done: Transition) -> None:
-            try:
-                store.record(done)
-            except ConflictError as exc:
-                outcomes[done.lead_id] = exc
-            else:
-                outcomes[done.lead_id] = None
-
-        groups_before = store._queue.groups
-        first = threading.Thread(target=write, args=(writes[0],))
-        first.start()
-        while store._queue.leading_size == 0:  # the first writer leads, waiting on the lock
-            time.sleep(0.001)
-        rest = [threading.Thread(target=write, args=(w,)) for w in writes[1:]]
-        for thread in rest:
-            thread.start()
-        while len(store._queue._queued) < len(rest):  # all five queued behind the leader
-            time.sleep(0.001)
-        blocker.execute("ROLLBACK")
-        blocker.close()
-        for thread in (first, *rest):
-            thread.join()
-        assert store._queue.groups - groups_before == 2  # the first alone, then the five
+        applied = count_batches(monkeypatch)
+        outcomes = grouped(store, path, writes)
         assert isinstance(outcomes.pop("L-5"), ConflictError)
         assert outcomes == {f"L-{n}": None for n in range(5)}
+        # the first alone; the group of five refused as one batch, then written one by one
+        assert applied == [1, 5, 1, 1, 1, 1, 1]
         assert [store.load(f"L-{n}").version for n in range(6)] == [2, 2, 2, 2, 2, 2]
         assert len(store.history("L-5")) == 2  # the stale touch left nothing behind
+        store.close()
+
+    def test_a_group_with_no_refusal_is_written_as_one_batch(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        path = tmp_path / "leads.db"
+        store = SqliteStore(path)
+        pipeline = Pipeline(PLAYBOOK, store=store, clock=SimulatedClock(T0))
+        for n in range(6):
+            pipeline.capture(fair_lead(n))
+        applied = count_batches(monkeypatch)
+        outcomes = grouped(store, path, [touched(store, f"L-{n}") for n in range(6)])
+        assert outcomes == {f"L-{n}": None for n in range(6)}
+        assert applied == [1, 5]
+        assert [len(store.history(f"L-{n}")) for n in range(6)] == [2] * 6
+        store.close()
+
+    def test_a_source_record_claimed_twice_in_a_group_fails_the_later_claim(
+        self, tmp_path: Path
+    ) -> None:
+        """Two new leads from one badge scan, queued in one group: one is written, one refused."""
+        path = tmp_path / "leads.db"
+        store = SqliteStore(path)
+        first, second, third = (
+            evolve_source(fair_lead(n), "badge-shared" if n else "badge-own") for n in range(3)
+        )
+        writes = [
+            transition(None, Capture(lead=lead), PLAYBOOK, now=T0)
+            for lead in (first, second, third)
+        ]
+        outcomes = grouped(store, path, writes)
+        assert outcomes["L-0"] is None
+        refused = [lead_id for lead_id in ("L-1", "L-2") if outcomes[lead_id] is not None]
+        assert len(refused) == 1
+        assert isinstance(outcomes[refused[0]], SourceConflictError)
+        kept = ({"L-1", "L-2"} - set(refused)).pop()
+        assert store.load(kept).version == 1
+        with pytest.raises(NotFoundError):
+            store.load(refused[0])
         store.close()
 
     def test_threads_share_commits_and_lose_no_write(self, tmp_path: Path) -> None:

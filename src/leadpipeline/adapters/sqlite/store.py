@@ -355,25 +355,55 @@ class SqliteStore:
         self._queue.submit((writes, claimed, any(t.erases for t in transitions)))
 
     def _commit_group(self, group: Sequence[Job[_Work]]) -> None:
-        """Apply a group of writes in one transaction, each alone in a savepoint if many."""
+        """Apply a group of writes in one transaction and commit once.
+
+        The group's writes go in together, one statement per table; if anything refuses
+        (a conflict, a claimed source record), that is undone and each write is applied
+        again alone in a savepoint, so a refusal fails its own caller only.
+        """
+        written: list[Row] | None = None
+        with self._guard(), self._write() as conn:
+            if len(group) > 1 and not any(job.work[2] for job in group):
+                written = self._apply_together(conn, group)
+            if written is None:
+                written = self._apply_each(conn, group)
+        self._known.put_all(written)
+
+    def _apply_together(
+        self, conn: sqlite3.Connection, group: Sequence[Job[_Work]]
+    ) -> list[Row] | None:
+        """The group's writes as one batch; None (with nothing written) if any is refused."""
+        claimed: dict[str, Transition] = {}
+        for job in group:
+            claimed.update(job.work[1])
+        conn.execute("SAVEPOINT group_write")
+        try:
+            return apply(conn, [w for job in group for w in job.work[0]], claimed, self._known)
+        except (LeadPipelineError, sqlite3.Error):
+            conn.execute("ROLLBACK TO group_write")
+            return None
+        finally:
+            conn.execute("RELEASE group_write")
+
+    def _apply_each(self, conn: sqlite3.Connection, group: Sequence[Job[_Work]]) -> list[Row]:
+        """Each write of the group alone: in a savepoint, if the group has more than one."""
         written: list[Row] = []
         alone = len(group) == 1
-        with self._guard(), self._write() as conn:
-            for job in group:
-                writes, claimed, erases = job.work
-                if alone:
-                    written += self._apply(conn, writes, claimed, erases)
-                    continue
-                conn.execute("SAVEPOINT one_write")
-                try:
-                    rows = self._apply(conn, writes, claimed, erases)
-                except (LeadPipelineError, sqlite3.Error) as exc:
-                    conn.execute("ROLLBACK TO one_write")
-                    job.error = exc if isinstance(exc, LeadPipelineError) else _failed(self, exc)
-                else:
-                    written += rows
-                conn.execute("RELEASE one_write")
-        self._known.put_all(written)
+        for job in group:
+            writes, claimed, erases = job.work
+            if alone:
+                written += self._apply(conn, writes, claimed, erases)
+                continue
+            conn.execute("SAVEPOINT one_write")
+            try:
+                rows = self._apply(conn, writes, claimed, erases)
+            except (LeadPipelineError, sqlite3.Error) as exc:
+                conn.execute("ROLLBACK TO one_write")
+                job.error = exc if isinstance(exc, LeadPipelineError) else _failed(self, exc)
+            else:
+                written += rows
+            conn.execute("RELEASE one_write")
+        return written
 
     def _apply(
         self,
