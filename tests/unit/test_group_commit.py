@@ -17,7 +17,7 @@ import pytest
 
 from leadpipeline import Interaction, InteractionKind, Lead, Pipeline
 from leadpipeline.adapters import SimulatedClock, SqliteStore
-from leadpipeline.adapters.sqlite import store as sqlite_store
+from leadpipeline.adapters.sqlite import _groups
 from leadpipeline.errors import (
     ConflictError,
     LeadPipelineError,
@@ -34,13 +34,13 @@ VISIT = Interaction(kind=InteractionKind.SITE_VISIT, at=T0)
 def count_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many transitions each call of the store's `apply` wrote or tried, in order."""
     sizes: list[int] = []
-    real = sqlite_store.apply
+    real = _groups.apply
 
     def counting(conn: Any, writes: Any, *args: Any) -> Any:
         sizes.append(len(writes))
         return real(conn, writes, *args)
 
-    monkeypatch.setattr(sqlite_store, "apply", counting)
+    monkeypatch.setattr(_groups, "apply", counting)
     return sizes
 
 

@@ -39,8 +39,9 @@ from leadpipeline.adapters.ports import (
 from leadpipeline.adapters.sqlite._commit import CommitQueue, Job
 from leadpipeline.adapters.sqlite._connections import ThreadConnections
 from leadpipeline.adapters.sqlite._file import open_schema, refuse_foreign_bytes
-from leadpipeline.adapters.sqlite._rows import Row, Write, chunks, filters, instant, micros
-from leadpipeline.adapters.sqlite._write import KnownRows, apply
+from leadpipeline.adapters.sqlite._groups import Work, write_group
+from leadpipeline.adapters.sqlite._rows import Write, chunks, filters, instant, micros
+from leadpipeline.adapters.sqlite._write import KnownRows
 from leadpipeline.errors import (
     LeadPipelineError,
     NotFoundError,
@@ -104,7 +105,7 @@ class SqliteStore:
         self._pool = ThreadConnections(self.path, synchronous, busy_timeout)
         self._known = KnownRows()
         self._texts = SnapshotTexts()
-        self._queue: CommitQueue[_Work] = CommitQueue(self._commit_group)
+        self._queue: CommitQueue[Work] = CommitQueue(self._commit_group)
         refuse_foreign_bytes(self.path)
         try:
             open_schema(self._conn, self.path, self._busy_timeout)
@@ -354,71 +355,11 @@ class SqliteStore:
         writes = [Write.of(t, self._texts) for t in transitions]
         self._queue.submit((writes, claimed, any(t.erases for t in transitions)))
 
-    def _commit_group(self, group: Sequence[Job[_Work]]) -> None:
-        """Apply a group of writes in one transaction and commit once.
-
-        The group's writes go in together, one statement per table; if anything refuses
-        (a conflict, a claimed source record), that is undone and each write is applied
-        again alone in a savepoint, so a refusal fails its own caller only.
-        """
-        written: list[Row] | None = None
+    def _commit_group(self, group: Sequence[Job[Work]]) -> None:
+        """Apply a group of writes in one transaction (see `write_group`) and commit once."""
         with self._guard(), self._write() as conn:
-            if len(group) > 1 and not any(job.work[2] for job in group):
-                written = self._apply_together(conn, group)
-            if written is None:
-                written = self._apply_each(conn, group)
+            written = write_group(conn, group, self._known, functools.partial(_failed, self))
         self._known.put_all(written)
-
-    def _apply_together(
-        self, conn: sqlite3.Connection, group: Sequence[Job[_Work]]
-    ) -> list[Row] | None:
-        """The group's writes as one batch; None (with nothing written) if any is refused."""
-        claimed: dict[str, Transition] = {}
-        for job in group:
-            claimed.update(job.work[1])
-        conn.execute("SAVEPOINT group_write")
-        try:
-            return apply(conn, [w for job in group for w in job.work[0]], claimed, self._known)
-        except (LeadPipelineError, sqlite3.Error):
-            conn.execute("ROLLBACK TO group_write")
-            return None
-        finally:
-            conn.execute("RELEASE group_write")
-
-    def _apply_each(self, conn: sqlite3.Connection, group: Sequence[Job[_Work]]) -> list[Row]:
-        """Each write of the group alone: in a savepoint, if the group has more than one."""
-        written: list[Row] = []
-        alone = len(group) == 1
-        for job in group:
-            writes, claimed, erases = job.work
-            if alone:
-                written += self._apply(conn, writes, claimed, erases)
-                continue
-            conn.execute("SAVEPOINT one_write")
-            try:
-                rows = self._apply(conn, writes, claimed, erases)
-            except (LeadPipelineError, sqlite3.Error) as exc:
-                conn.execute("ROLLBACK TO one_write")
-                job.error = exc if isinstance(exc, LeadPipelineError) else _failed(self, exc)
-            else:
-                written += rows
-            conn.execute("RELEASE one_write")
-        return written
-
-    def _apply(
-        self,
-        conn: sqlite3.Connection,
-        writes: list[Write],
-        claimed: dict[str, Transition],
-        erases: bool,
-    ) -> list[Row]:
-        rows = apply(conn, writes, claimed, self._known)
-        if erases:
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('scrub_due', '1') ON CONFLICT (key) "
-                "DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
-            )
-        return rows
 
     @contextlib.contextmanager
     def _guard(self) -> Iterator[None]:
@@ -490,10 +431,6 @@ class SqliteStore:
                 "WHERE id = ? AND delivered_at IS NULL",
                 (error, micros(retry_at), entry_id),
             )
-
-
-_Work = tuple[list[Write], dict[str, Transition], bool]
-"""One `record_many` call as the commit queue carries it: rows, claims, whether it erases."""
 
 
 def _failed(store: SqliteStore, exc: sqlite3.Error) -> StoreError:
