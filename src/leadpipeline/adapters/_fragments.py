@@ -10,6 +10,7 @@ is exactly `to_json(lead)` (a property test checks it).
 
 from __future__ import annotations
 
+import operator
 import threading
 import typing
 from collections import OrderedDict
@@ -53,14 +54,7 @@ def _items(
     values: tuple[Any, ...], tp: Any, old: tuple[Any, ...], texts: tuple[str, ...]
 ) -> tuple[str, ...]:
     """The items' texts, reusing the old ones where `values` starts with the same objects."""
-    kept = 0
-    if len(values) >= len(old):
-        for new, was in zip(values, old, strict=False):
-            if new is not was:
-                break
-            kept += 1
-        if kept < len(old):
-            kept = 0
+    kept = len(old) if len(values) >= len(old) and all(map(operator.is_, values, old)) else 0
     return texts[:kept] + tuple(dumps(unstructure(v, tp)) for v in values[kept:])
 
 

@@ -11,12 +11,13 @@ import itertools
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import attrs
 
 from leadpipeline._checks import require_aware
 from leadpipeline._typed import typed
+from leadpipeline._unchecked import unchecked_init
 from leadpipeline.adapters.ports import (
     LeadKeys,
     claims_of,
@@ -42,6 +43,10 @@ class _Record:
     keys: LeadKeys
     due_at: datetime | None
 
+
+# Built on every write from a checked transition and events stored before: checking the
+# whole history's types again would make a write's cost grow with the lead's history.
+_record_from_checked = cast("type[_Record]", unchecked_init(_Record))
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -230,7 +235,7 @@ class MemoryStore:
                     for rewrite in t.rewrites:
                         kept[rewrite.version - 1] = rewrite.event
                     before = tuple(kept)
-                staged[t.lead_id] = _Record(
+                staged[t.lead_id] = _record_from_checked(
                     events=(*before, *t.events),
                     snapshot=t.after,
                     keys=LeadKeys.of(t.after),
