@@ -164,6 +164,7 @@ class Pipeline(CommandMethods):
             now=self.clock.now() if now is None else now,
             history=history,
             outbox=outbox,
+            sla_fold=self._cache.sla_fold(lead),
         )
 
     def _record(self, done: Transition, history: tuple[Event, ...]) -> None:
@@ -176,7 +177,7 @@ class Pipeline(CommandMethods):
         if done.erases:
             self._cache.erased(done.after)  # no copy of erased values stays in memory
         else:
-            self._cache.put(done.after, (*history, *done.events))
+            self._cache.put(done.after, (*history, *done.events), done.sla_fold)
 
     def _attempt(
         self,

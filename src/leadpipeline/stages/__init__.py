@@ -95,6 +95,7 @@ from leadpipeline.stages.status import LeadStatus, OpenClock, lead_status
 from leadpipeline.stages.transition import (
     Inputs,
     Rewrite,
+    SlaFold,
     Transition,
     inputs,
     next_due,
@@ -138,6 +139,7 @@ __all__ = [
     "Reject",
     "ReturnLead",
     "Rewrite",
+    "SlaFold",
     "SweepStale",
     "Transition",
     "UpdateProfile",

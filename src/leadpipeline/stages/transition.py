@@ -27,7 +27,7 @@ from leadpipeline.events import (
 )
 from leadpipeline.lead import Lead
 from leadpipeline.playbook import Playbook
-from leadpipeline.rules.sla import deadlines
+from leadpipeline.rules.sla import SlaFold, fold_clocks
 from leadpipeline.stages.commands import (
     AssignPartner,
     Command,
@@ -41,7 +41,7 @@ from leadpipeline.stages.commands import (
 from leadpipeline.stages.decide import decide
 from leadpipeline.stages.notify import Notification, OutboxEntry, notifications_for
 
-__all__ = ["Inputs", "Rewrite", "Transition", "inputs", "next_due", "transition"]
+__all__ = ["Inputs", "Rewrite", "SlaFold", "Transition", "inputs", "next_due", "transition"]
 
 _WEIGHS_PARTNER_LOADS = (
     AssignPartner,
@@ -160,9 +160,19 @@ class Transition:
     due_at: datetime | None = attrs.field(default=None, validator=aware)
     rewrites: tuple[Rewrite, ...] = ()
     outbox_rewrites: tuple[OutboxEntry, ...] = ()
+    _sla_fold: SlaFold | None = attrs.field(init=False, default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         _check(self)
+
+    @property
+    def sla_fold(self) -> SlaFold | None:
+        """The SLA clocks as this write leaves them, when `transition` made it.
+
+        Pass it to the lead's next `transition`, with the history this write leaves, to
+        fold only that command's events. A memo: not part of equality or of the JSON.
+        """
+        return self._sla_fold
 
     @property
     def changed(self) -> bool:
@@ -190,13 +200,23 @@ class Transition:
         return any(isinstance(e, PersonalDataErased) for e in self.events)
 
 
-def next_due(history: Sequence[Event], lead: Lead, playbook: Playbook) -> datetime | None:
-    """The lead's next deadline: the earliest open, running SLA clock or offer expiry."""
-    due = [
-        d.due_at
-        for d in deadlines(history, playbook.sla_policies, playbook.party_calendars)
-        if d.met_at is None and d.due_at is not None and d.paused_at is None
-    ]
+def next_due(
+    history: Sequence[Event], lead: Lead, playbook: Playbook, *, sla_fold: SlaFold | None = None
+) -> datetime | None:
+    """The lead's next deadline: the earliest open, running SLA clock or offer expiry.
+
+    `sla_fold`, a fold of the history's first events (see `SlaFold`), saves folding
+    them again.
+    """
+    return _earliest(_clocks(history, playbook, sla_fold), lead)
+
+
+def _clocks(history: Sequence[Event], playbook: Playbook, since: SlaFold | None) -> SlaFold:
+    return fold_clocks(history, playbook.sla_policies, playbook.party_calendars, since=since)
+
+
+def _earliest(clocks: SlaFold, lead: Lead) -> datetime | None:
+    due = clocks.running_due()
     due += [o.expires_at for o in lead.offers]
     # Earliest as a real instant: one zone's repeated hour would compare its showings equal.
     return min(due, key=lambda d: d.astimezone(UTC)) if due else None
@@ -264,13 +284,16 @@ def transition(
     now: datetime,
     history: Sequence[Event] = (),
     outbox: Sequence[OutboxEntry] = (),
+    sla_fold: SlaFold | None = None,
 ) -> Transition:
     """Decide `command` on `lead` and everything that follows from it, as one value.
 
     `history` is the events `lead` was folded from (empty for a capture): SLA due times
     and escalation read it. `outbox` is the lead's outbox, needed only where `inputs`
-    says so (erasure). Each partner's open-lead count, where a decision weighs it, comes
-    in with the playbook (`Playbook.with_loads`).
+    says so (erasure). `sla_fold` is the `Transition.sla_fold` the lead's last transition
+    returned: with it, only the new events are folded for the next deadline (a fold
+    that does not continue `history` is ignored). Each partner's open-lead count, where
+    a decision weighs it, comes in with the playbook (`Playbook.with_loads`).
 
     Raises:
         TransitionError: the command is not allowed (see `decide`); nothing changes.
@@ -278,6 +301,8 @@ def transition(
             lead's.
     """
     require_aware("now", now)
+    if sla_fold is not None and not isinstance(sla_fold, SlaFold):
+        raise ValidationError.at("sla_fold", f"expected an SlaFold, got {type(sla_fold).__name__}")
     if lead is not None:
         now = _in_order(lead, history, now, playbook)
     events = decide(lead, command, playbook, now=now, history=history)
@@ -293,8 +318,9 @@ def transition(
             folded = evolve(folded, event)
         assert folded is not None  # a capture decides its LeadCaptured event
         after = folded
-    due = next_due((*history, *events), after, playbook)
-    return Transition(
+    clocks = _clocks((*history, *events), playbook, sla_fold)
+    due = _earliest(clocks, after)
+    done = Transition(
         lead_id=after.id,
         expected_version=lead.version if lead is not None else 0,
         events=events,
@@ -304,3 +330,5 @@ def transition(
         rewrites=rewrites,
         outbox_rewrites=outbox_rewrites,
     )
+    object.__setattr__(done, "_sla_fold", clocks)
+    return done

@@ -12,10 +12,11 @@ breach counts only for the partner its event names. Callers that check many lead
 hold `CompiledPolicies` and pass it instead of the policies.
 """
 
+from leadpipeline.rules.sla._fold import SlaFold
 from leadpipeline.rules.sla.calendars import PartyCalendars
 from leadpipeline.rules.sla.compiled import CompiledPolicies
 from leadpipeline.rules.sla.defaults import DEFAULT_SLA_POLICIES
-from leadpipeline.rules.sla.evaluate import breaches, deadlines, escalation_due
+from leadpipeline.rules.sla.evaluate import breaches, deadlines, escalation_due, fold_clocks
 from leadpipeline.rules.sla.policy import (
     EVENT_TYPE_NAMES,
     AssignedTo,
@@ -47,9 +48,11 @@ __all__ = [
     "InStage",
     "InteractionIs",
     "PartyCalendars",
+    "SlaFold",
     "SlaPolicy",
     "TimeBasis",
     "breaches",
     "deadlines",
     "escalation_due",
+    "fold_clocks",
 ]

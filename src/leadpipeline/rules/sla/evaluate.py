@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from leadpipeline.errors import ValidationError
 from leadpipeline.events import Event
-from leadpipeline.rules.sla._engine import Calendars, _breaches, _deadlines
+from leadpipeline.rules.sla._engine import _breaches, _deadlines
+from leadpipeline.rules.sla._fold import Calendars, SlaFold, fold_history
 from leadpipeline.rules.sla.compiled import CompiledPolicies, _book
 from leadpipeline.rules.sla.policy import SlaPolicy
 from leadpipeline.rules.sla.results import Breach, Deadline, Escalation
 
-__all__ = ["breaches", "deadlines", "escalation_due"]
+__all__ = ["breaches", "deadlines", "escalation_due", "fold_clocks"]
 
 
 def deadlines(
@@ -49,6 +51,42 @@ def deadlines(
         ('mql_handover_response', '2026-03-09T16:00:00+01:00', True)
     """
     return _deadlines(history, _book(policies), calendar)
+
+
+def fold_clocks(
+    history: Sequence[Event],
+    policies: Iterable[SlaPolicy] | CompiledPolicies,
+    calendar: Calendars,
+    *,
+    since: SlaFold | None = None,
+) -> SlaFold:
+    """Every SLA clock of `history` folded, going on from `since` where it continues it.
+
+    Why: the deadline a store indexes a lead by is worked out on every command; folding
+    only the events since the last command keeps that cost flat as a history grows. The
+    result's `running_due()` lists when each open, running clock falls due, as
+    `deadlines` would show them; `since` never changes the answer (see `SlaFold`).
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> from leadpipeline.events import Accepted, HandedOver
+        >>> from leadpipeline.lead import Party
+        >>> from leadpipeline.rules.calendar import STANDARD_CALENDAR
+        >>> from leadpipeline.rules.sla import DEFAULT_SLA_POLICIES
+        >>> at = datetime(2026, 3, 6, 15, 0, tzinfo=timezone.utc)  # Friday 16:00 in Berlin
+        >>> handed = (
+        ...     HandedOver(lead_id="L-1", at=at, actor=Party.marketing(), to_owner=Party.sales()),
+        ... )
+        >>> fold = fold_clocks(handed, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR)
+        >>> [due.isoformat() for due in fold.running_due()]
+        ['2026-03-09T16:00:00+01:00']
+        >>> accepted = (*handed, Accepted(lead_id="L-1", at=at, actor=Party.sales()))
+        >>> fold_clocks(accepted, DEFAULT_SLA_POLICIES, STANDARD_CALENDAR, since=fold).running_due()
+        []
+    """
+    if since is not None and not isinstance(since, SlaFold):
+        raise ValidationError.at("since", f"expected an SlaFold, got {type(since).__name__}")
+    return fold_history(history, _book(policies), calendar, since)
 
 
 def breaches(
