@@ -98,6 +98,11 @@ def _members(tests: list[tuple[_Test, str]]) -> tuple[_Test, str]:
     return (lambda v: any(p(v) for p in predicates)), what
 
 
+def _by_class(tp: Any) -> bool:
+    """Whether a value of `tp` is checked by `isinstance` alone (value classes, enums)."""
+    return isinstance(tp, type) and (attrs.has(tp) or issubclass(tp, enum.Enum))
+
+
 def _test_of(tp: Any) -> tuple[_Test, str]:  # one case per kind of type
     """A predicate for values of `tp`, and how to describe it in a refusal."""
     if tp in _LEAVES:
@@ -107,6 +112,12 @@ def _test_of(tp: Any) -> tuple[_Test, str]:  # one case per kind of type
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is typing.Union or origin is types.UnionType:
+        classes = tuple(a for a in args if a is not type(None))
+        if all(_by_class(a) for a in classes):  # a union of value classes: one C call
+            what = " or ".join(_test_of(a)[1] for a in args)
+            if len(classes) < len(args):
+                return (lambda v: v is None or isinstance(v, classes)), what
+            return (lambda v: isinstance(v, classes)), what
         return _members([_test_of(a) for a in args])
     if origin is typing.Literal:
         allowed = args
