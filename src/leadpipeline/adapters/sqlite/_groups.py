@@ -43,18 +43,21 @@ def write_group(
 def _together(
     conn: sqlite3.Connection, group: Sequence[Job[Work]], known: KnownRows
 ) -> list[Row] | None:
-    """The group's writes as one batch; None (with nothing written) if any is refused."""
+    """The group's writes as one batch; None if any is refused, in a fresh transaction.
+
+    No savepoint around the batch: a refusal is rare, and each statement costs the
+    leader a wait for the interpreter lock while the other writers encode; on one, the
+    whole transaction is rolled back and a new one begun for the writes one by one.
+    """
     claimed: dict[str, Transition] = {}
     for job in group:
         claimed.update(job.work[1])
-    conn.execute("SAVEPOINT group_write")
     try:
         return apply(conn, [w for job in group for w in job.work[0]], claimed, known)
     except (LeadPipelineError, sqlite3.Error):
-        conn.execute("ROLLBACK TO group_write")
+        conn.execute("ROLLBACK")
+        conn.execute("BEGIN IMMEDIATE")
         return None
-    finally:
-        conn.execute("RELEASE group_write")
 
 
 def _each(

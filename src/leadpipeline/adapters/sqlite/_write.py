@@ -111,10 +111,11 @@ def apply(
         conn.executemany(
             "UPDATE outbox SET body = ?, last_error = ? WHERE id = ? AND lead_id = ?", entries
         )
-    conn.executemany(
-        "INSERT INTO outbox (lead_id, body, next_attempt_at) VALUES (?, ?, ?)",
-        [row for w in writes for row in w.outbox],
-    )
+    notes = [row for w in writes for row in w.outbox]
+    if notes:
+        conn.executemany(
+            "INSERT INTO outbox (lead_id, body, next_attempt_at) VALUES (?, ?, ?)", notes
+        )
     return list(latest.values())
 
 
