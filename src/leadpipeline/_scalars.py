@@ -7,6 +7,7 @@ function per scalar type, registered on the converter in `serialization`.
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -114,8 +115,14 @@ def structure_timedelta(value: object, _: type) -> timedelta:
 def structure_enum(value: object, cls: type[enum.Enum]) -> enum.Enum:
     if isinstance(value, cls):
         return value
-    for member in cls:
-        if type(value) is type(member.value) and member.value == value:
-            return member
-    allowed = ", ".join(repr(m.value) for m in cls)
-    raise RefusedError(f"expected one of {allowed}, got {value!r}")
+    try:
+        return _members(cls)[type(value), value]
+    except (KeyError, TypeError):  # TypeError: a value no dict can hold (a list, say)
+        allowed = ", ".join(repr(m.value) for m in cls)
+        raise RefusedError(f"expected one of {allowed}, got {value!r}") from None
+
+
+@functools.cache
+def _members(cls: type[enum.Enum]) -> dict[tuple[type, object], enum.Enum]:
+    """An enum's members by value and the value's exact type (``1`` is not ``True``)."""
+    return {(type(m.value), m.value): m for m in cls}
