@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import timedelta
 
 import pytest
@@ -38,6 +39,14 @@ def shown(fold: fold_module.SlaFold) -> list[str]:
     return [due.isoformat() for due in fold.running_due()]
 
 
+def clocks(fold: fold_module.SlaFold) -> list[tuple[object, ...]]:
+    """Every clock the fold holds, answered or open, as plain values."""
+    return [
+        (i, c.started, c.since, c.remaining, c.paused_at, c.partner, met, by)
+        for i, c, met, _, by in fold._every_record()
+    ]
+
+
 class TestGoingOnFromAFold:
     @settings(max_examples=300, deadline=None)
     @given(
@@ -63,11 +72,13 @@ class TestGoingOnFromAFold:
         """Going on twice from one fold gives one answer; the fold still answers its prefix."""
         prefix = history[: min(cut, len(history))]
         start = fold_clocks(prefix, POLICIES, cal)
-        before = shown(start)
-        first = shown(fold_clocks(history, POLICIES, cal, since=start))
-        second = shown(fold_clocks(history, POLICIES, cal, since=start))
-        assert first == second == running(history, cal)
+        before, every = shown(start), clocks(start)
+        first = fold_clocks(history, POLICIES, cal, since=start)
+        second = fold_clocks(history, POLICIES, cal, since=start)
+        assert shown(first) == shown(second) == running(history, cal)
+        assert clocks(first) == clocks(second) == clocks(fold_clocks(history, POLICIES, cal))
         assert shown(start) == before == running(prefix, cal)
+        assert clocks(start) == every
 
     @settings(max_examples=150, deadline=None)
     @given(
@@ -145,6 +156,16 @@ class TestTheShellGoesOnFromItsLastFold:
         assert with_fold.sla_fold is not None
         assert plain.sla_fold is not None
         assert with_fold.sla_fold.running_due() == plain.sla_fold.running_due()
+
+    def test_a_fold_does_not_travel_with_a_pickled_transition(self) -> None:
+        pipeline = Pipeline(PLAYBOOK, store=MemoryStore(), clock=SimulatedClock(T0))
+        pipeline.capture(fair_lead(1))
+        touch = Interaction(kind=InteractionKind.SITE_VISIT, at=T0)
+        done = pipeline.run("L-1", RecordInteraction(interaction=touch))
+        assert done.sla_fold is not None
+        copied = pickle.loads(pickle.dumps(done))
+        assert copied == done
+        assert copied.sla_fold is None
 
     def test_a_fold_that_is_not_one_is_refused_by_name(self) -> None:
         lead = fair_lead(1)

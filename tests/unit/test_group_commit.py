@@ -23,6 +23,7 @@ from leadpipeline.errors import (
     LeadPipelineError,
     NotFoundError,
     SourceConflictError,
+    StoreError,
 )
 from leadpipeline.stages import Capture, RecordInteraction, Transition, transition
 from tests.pipeline_support import PLAYBOOK, T0, fair_lead
@@ -132,6 +133,33 @@ class TestGroupCommit:
         assert outcomes == {f"L-{n}": None for n in range(6)}
         assert applied == [1, 5]
         assert [len(store.history(f"L-{n}")) for n in range(6)] == [2] * 6
+        store.close()
+
+    def test_an_error_that_undoes_the_transaction_fails_the_whole_group_with_its_cause(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """SQLite rolled the group's transaction back itself: no caller hears "written"."""
+        path = tmp_path / "leads.db"
+        store = SqliteStore(path)
+        pipeline = Pipeline(PLAYBOOK, store=store, clock=SimulatedClock(T0))
+        for n in range(4):
+            pipeline.capture(fair_lead(n))
+        real = _groups.apply
+
+        def failing(conn: sqlite3.Connection, writes: Any, *args: Any) -> Any:
+            if len(writes) > 1:  # the batch: the disk fails, SQLite undoes everything
+                conn.execute("ROLLBACK")
+                raise sqlite3.OperationalError("disk I/O error")
+            return real(conn, writes, *args)
+
+        monkeypatch.setattr(_groups, "apply", failing)
+        outcomes = grouped(store, path, [touched(store, f"L-{n}") for n in range(4)])
+        assert outcomes["L-0"] is None  # alone, before the failing group
+        for lead_id in ("L-1", "L-2", "L-3"):
+            error = outcomes[lead_id]
+            assert isinstance(error, StoreError)
+            assert "disk I/O error" in str(error)
+        assert [store.load(f"L-{n}").version for n in range(4)] == [2, 1, 1, 1]
         store.close()
 
     def test_a_source_record_claimed_twice_in_a_group_fails_the_later_claim(

@@ -170,7 +170,8 @@ class Transition:
         """The SLA clocks as this write leaves them, when `transition` made it.
 
         Pass it to the lead's next `transition`, with the history this write leaves, to
-        fold only that command's events. A memo: not part of equality or of the JSON.
+        fold only that command's events. A memo: not part of equality or of the JSON,
+        and dropped by `attrs.evolve`, pickling and copying.
         """
         return self._sla_fold
 

@@ -2,10 +2,11 @@
 
 Each caller hands its write to the queue and waits. One waiting caller at a time
 becomes the leader: it takes every write queued so far, applies them in one
-transaction, each inside its own savepoint so that a conflict undoes that write alone,
-and commits once. Only then is every caller of the group told its own outcome (done,
-or its own error), so no caller hears "written" before the commit that wrote it has
-returned, synced to disk at the store's durability level. While the leader waits for
+transaction (together, or one by one in savepoints when one is refused, so a conflict
+undoes that write alone; see `_groups`), and commits once. Only then is every caller of
+the group told its own outcome (done, or its own error), so no caller hears "written"
+before the commit that wrote it has returned, synced to disk at the store's durability
+level. While the leader waits for
 the disk, the next group gathers behind it; a lone writer commits alone, at once.
 """
 

@@ -1,8 +1,11 @@
 """A commit group's writes inside its one transaction: together, or each alone on a refusal.
 
 The group's writes go in as one batch, one statement per table. If anything refuses (a
-stale version, a source record another lead holds), the batch is undone and each write
-is applied again alone in a savepoint, so a refusal fails its own caller only.
+stale version, a source record another lead holds), the batch is undone to its savepoint
+and each write is applied again alone in a savepoint of its own, so a refusal fails its
+own caller only. The transaction, and the write lock with it, is held throughout. An
+error after which SQLite has rolled the whole transaction back itself (a full disk, an
+I/O error) fails the whole group with that cause: nothing of it was written.
 """
 
 from __future__ import annotations
@@ -30,8 +33,9 @@ def write_group(
 ) -> list[Row]:
     """Write the group inside the open transaction; the rows written.
 
-    A job refused alone gets its own error (`failed` words a database error); an
-    erasure is always written alone, with its scrub marked due.
+    A job refused alone gets its own error (`failed` words a database error). A group
+    with an erasure is never batched: its writes go one by one, and the erasure marks
+    its scrub due.
     """
     if len(group) > 1 and not any(job.work[2] for job in group):
         written = _together(conn, group, known)
@@ -43,21 +47,19 @@ def write_group(
 def _together(
     conn: sqlite3.Connection, group: Sequence[Job[Work]], known: KnownRows
 ) -> list[Row] | None:
-    """The group's writes as one batch; None if any is refused, in a fresh transaction.
-
-    No savepoint around the batch: a refusal is rare, and each statement costs the
-    leader a wait for the interpreter lock while the other writers encode; on one, the
-    whole transaction is rolled back and a new one begun for the writes one by one.
-    """
+    """The group's writes as one batch; None (with nothing written) if any is refused."""
     claimed: dict[str, Transition] = {}
     for job in group:
         claimed.update(job.work[1])
+    conn.execute("SAVEPOINT group_write")
     try:
-        return apply(conn, [w for job in group for w in job.work[0]], claimed, known)
+        written = apply(conn, [w for job in group for w in job.work[0]], claimed, known)
     except (LeadPipelineError, sqlite3.Error):
-        conn.execute("ROLLBACK")
-        conn.execute("BEGIN IMMEDIATE")
+        if not _undone(conn, "group_write"):
+            raise
         return None
+    conn.execute("RELEASE group_write")
+    return written
 
 
 def _each(
@@ -77,12 +79,26 @@ def _each(
         try:
             rows = _one(conn, job.work, known)
         except (LeadPipelineError, sqlite3.Error) as exc:
-            conn.execute("ROLLBACK TO one_write")
+            if not _undone(conn, "one_write"):
+                raise
             job.error = exc if isinstance(exc, LeadPipelineError) else failed(exc)
         else:
+            conn.execute("RELEASE one_write")
             written += rows
-        conn.execute("RELEASE one_write")
     return written
+
+
+def _undone(conn: sqlite3.Connection, savepoint: str) -> bool:
+    """Undo to `savepoint` and drop it; False when SQLite already undid the transaction.
+
+    Some errors (a full disk, an I/O error) make SQLite roll the whole transaction back:
+    then the writes before this one are gone too, and the group must fail with the cause.
+    """
+    if not conn.in_transaction:
+        return False
+    conn.execute(f"ROLLBACK TO {savepoint}")
+    conn.execute(f"RELEASE {savepoint}")
+    return True
 
 
 def _one(conn: sqlite3.Connection, work: Work, known: KnownRows) -> list[Row]:

@@ -7,8 +7,10 @@ the pass (Python compares two datetimes of one zone by their wall-clock readings
 adds a timedelta to the wall clock).
 
 The pass over a history of n events can go on from an `SlaFold` of its first k events,
-folding only the last n - k: a command on a lead with a long history then costs what its
-new events cost. The fold a pass starts from is copied first, never changed.
+folding only the last n - k: a command on a lead with a long history folds its own
+events only. The fold a pass starts from is copied first, never changed; the copy of its
+lists of touches and answered clocks still grows with the history, at a list copy's
+cost.
 """
 
 from __future__ import annotations
@@ -153,9 +155,11 @@ class SlaFold:
     fold of the history it leaves (`Transition.sla_fold`); handed back with that history
     (``transition(..., history=..., sla_fold=...)``), only the new events are folded.
 
-    Opaque and never part of an answer: it is used only where it provably continues the
-    history it comes with (the same lead, as many events, the same last event object,
-    the same policies and calendars); otherwise the history is folded from its start.
+    Opaque and never part of an answer: it is used only where it continues the history
+    it comes with (at most as many events, the very event object it last folded at that
+    place, the same compiled policies and equal calendars); a fold of another history,
+    or of the same history read again from a store, is not used, and the history is
+    folded from its start. It does not travel: a pickled or copied fold becomes None.
     """
 
     __slots__ = (
@@ -182,6 +186,10 @@ class SlaFold:
     def __repr__(self) -> str:
         return f"<SlaFold of {self._count} events>"
 
+    def __reduce__(self) -> tuple[type[None], tuple[()]]:
+        # A memo of objects in this process: identity is how it knows its history.
+        return type(None), ()
+
     def _continues(self, history: Sequence[Event], book: _Book, calendars: Calendars) -> bool:
         """Whether this fold is of the first events of `history`, under the same policies."""
         count = self._count
@@ -205,7 +213,7 @@ class SlaFold:
         twin._fold = self._fold.copy()
         return twin
 
-    def records(self) -> list[_Record]:
+    def _every_record(self) -> list[_Record]:
         """Every clock: answered ones in the order answered, then the open ones."""
         records = self._records.copy()
         for i, open_ in enumerate(self._clocks):
@@ -252,9 +260,9 @@ def fold_history(
 def _fold(
     history: Sequence[Event], book: _Book, calendars: Calendars
 ) -> tuple[list[_Record], _Fold]:
-    """Every clock of `history` (see `SlaFold.records`) and what the pass knows of the lead."""
+    """Every clock of `history` (see `SlaFold._every_record`) and what the pass knows."""
     state = fold_history(history, book, calendars)
-    return state.records(), state._fold
+    return state._every_record(), state._fold
 
 
 def _fold_events(history: Sequence[Event], state: SlaFold) -> None:  # noqa: PLR0915  # one pass, kept flat for speed
