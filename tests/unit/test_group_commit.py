@@ -50,6 +50,15 @@ def evolve_source(lead: Lead, source_id: str) -> Lead:
     return attrs.evolve(lead, source=attrs.evolve(lead.source, source_id=source_id))
 
 
+def captured(path: Path, leads: int) -> tuple[SqliteStore, Pipeline]:
+    """A store on `path` holding leads L-0 ... L-(leads - 1), and a pipeline on it."""
+    store = SqliteStore(path)
+    pipeline = Pipeline(PLAYBOOK, store=store, clock=SimulatedClock(T0))
+    for n in range(leads):
+        pipeline.capture(fair_lead(n))
+    return store, pipeline
+
+
 def touched(store: SqliteStore, lead_id: str) -> Transition:
     """A recorded touch decided on the lead as stored now."""
     return transition(
@@ -104,10 +113,7 @@ class TestGroupCommit:
     ) -> None:
         """Five writes queued behind a held lock commit as one group; the stale one alone fails."""
         path = tmp_path / "leads.db"
-        store = SqliteStore(path)
-        pipeline = Pipeline(PLAYBOOK, store=store, clock=SimulatedClock(T0))
-        for n in range(6):
-            pipeline.capture(fair_lead(n))
+        store, pipeline = captured(path, 6)
         writes = [touched(store, f"L-{n}") for n in range(6)]
         pipeline.record_interaction("L-5", VISIT)  # now the write decided for L-5 is stale
         applied = count_batches(monkeypatch)
@@ -124,10 +130,7 @@ class TestGroupCommit:
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         path = tmp_path / "leads.db"
-        store = SqliteStore(path)
-        pipeline = Pipeline(PLAYBOOK, store=store, clock=SimulatedClock(T0))
-        for n in range(6):
-            pipeline.capture(fair_lead(n))
+        store, _ = captured(path, 6)
         applied = count_batches(monkeypatch)
         outcomes = grouped(store, path, [touched(store, f"L-{n}") for n in range(6)])
         assert outcomes == {f"L-{n}": None for n in range(6)}
@@ -140,10 +143,7 @@ class TestGroupCommit:
     ) -> None:
         """SQLite rolled the group's transaction back itself: no caller hears "written"."""
         path = tmp_path / "leads.db"
-        store = SqliteStore(path)
-        pipeline = Pipeline(PLAYBOOK, store=store, clock=SimulatedClock(T0))
-        for n in range(4):
-            pipeline.capture(fair_lead(n))
+        store, _ = captured(path, 4)
         real = _groups.apply
 
         def failing(conn: sqlite3.Connection, writes: Any, *args: Any) -> Any:
@@ -188,10 +188,7 @@ class TestGroupCommit:
 
     def test_threads_share_commits_and_lose_no_write(self, tmp_path: Path) -> None:
         """Eight threads touching their own leads: every touch is stored, in fewer commits."""
-        store = SqliteStore(tmp_path / "leads.db")
-        pipeline = Pipeline(PLAYBOOK, store=store, clock=SimulatedClock(T0))
-        for n in range(8):
-            pipeline.capture(fair_lead(n))
+        store, pipeline = captured(tmp_path / "leads.db", 8)
         before = store._queue.groups
 
         def touch(n: int) -> None:

@@ -202,6 +202,20 @@ class TestScoreLeads:
         assert "mapping.touch_table" in table.value.paths
 
 
+def sweep_on_spark(data: dict[str, Any], **options: Any) -> Any:
+    """The Spark sweep of the test leads and touches with the default model."""
+    from leadpipeline import spark as lps  # noqa: PLC0415
+
+    return lps.threshold_sweep(
+        data["leads_df"],
+        DEFAULT_SCORING_MODEL,
+        now=NOW,
+        mapping=MAPPING,
+        touches=data["touches_df"],
+        **options,
+    )
+
+
 class TestBackTests:
     def test_sweep_and_what_if_equal_the_local_values(self, data: dict[str, Any]) -> None:
         """The sweep (counted per score in Spark) and the what-if equal the local values exactly."""
@@ -209,14 +223,7 @@ class TestBackTests:
 
         frame: LeadFrame = data["frame"]
         local = threshold_sweep(score_frame(frame, DEFAULT_SCORING_MODEL, now=NOW), months=12)
-        got = lps.threshold_sweep(
-            data["leads_df"],
-            DEFAULT_SCORING_MODEL,
-            now=NOW,
-            mapping=MAPPING,
-            touches=data["touches_df"],
-            months=12,
-        )
+        got = sweep_on_spark(data, months=12)
         assert len(local) > 20
         assert got == local
         what = lps.what_if(
@@ -237,18 +244,9 @@ class TestBackTests:
 
     def test_a_sweep_on_a_grid_equals_the_local_one(self, data: dict[str, Any]) -> None:
         """With a step, both sides put the totals on one grid: the values are equal."""
-        from leadpipeline import spark as lps  # noqa: PLC0415
-
         local = score_frame(data["frame"], DEFAULT_SCORING_MODEL, now=NOW)
         expected = threshold_sweep(local, step=2.5)
-        got = lps.threshold_sweep(
-            data["leads_df"],
-            DEFAULT_SCORING_MODEL,
-            now=NOW,
-            mapping=MAPPING,
-            touches=data["touches_df"],
-            step=2.5,
-        )
+        got = sweep_on_spark(data, step=2.5)
         assert got == expected
         assert 1 < len(expected) < len(threshold_sweep(local))
 
